@@ -1,0 +1,292 @@
+"""Turn raw entries into typed collections and models.
+
+Keys are matched case-insensitively with '_' as a space; every field keeps the file and line it
+was written at; a model inherits what its collection declares and it does not.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelindex.located_yaml import LocatedDict
+from modelindex.readers.records import EntryKind, RawEntry
+from modelindex.schema import (
+    Collection,
+    InvalidValue,
+    Location,
+    Model,
+    normalize_key,
+    validate_leniently,
+)
+
+# normalized key -> (schema attribute, the key as the model-index format writes it)
+ENTRY_FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("name", "Name"),
+    "in collection": ("in_collection", "In Collection"),
+    "code": ("code", "Code"),
+    "weights": ("weights", "Weights"),
+    "config": ("config", "Config"),
+    "readme": ("readme", "README"),
+    "image": ("image", "Image"),
+}
+METADATA_FIELDS: dict[str, tuple[str, str]] = {
+    "flops": ("flops", "FLOPs"),
+    "parameters": ("parameters", "Parameters"),
+    "params": ("parameters", "Parameters"),
+    "file size": ("file_size", "File Size"),
+    "image size": ("image_size", "Image Size"),
+    "crop pct": ("crop_pct", "Crop Pct"),
+    "interpolation": ("interpolation", "Interpolation"),
+    "mean": ("mean", "Mean"),
+    "std": ("std", "Std"),
+    "epochs": ("epochs", "Epochs"),
+    "batch size": ("batch_size", "Batch Size"),
+    "training data": ("training_data", "Training Data"),
+    "training techniques": ("training_techniques", "Training Techniques"),
+    "training resources": ("training_resources", "Training Resources"),
+    "architecture": ("architecture", "Architecture"),
+    "tasks": ("tasks", "Tasks"),
+    "id": ("id", "ID"),
+}
+_DISPLAY_BY_ATTR = {attr: display for attr, display in ENTRY_FIELDS.values()}
+_METADATA_DISPLAY_BY_ATTR = {attr: display for attr, display in METADATA_FIELDS.values()}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """The model-index key for a pydantic error location."""
+    head = loc[0]
+    if head == "metadata" and len(loc) > 1:
+        if loc[1] == "extra":
+            return str(loc[2]) if len(loc) > 2 else "Metadata"
+        return _METADATA_DISPLAY_BY_ATTR.get(str(loc[1]), str(loc[1]))
+    if head == "results" and len(loc) > 1:
+        if len(loc) > 3 and loc[2] == "metrics":
+            return f"Results[{loc[1]}].{loc[3]}"
+        return f"Results[{loc[1]}]"
+    if head == "paper":
+        return "Paper"
+    return _DISPLAY_BY_ATTR.get(str(head), str(head))
+
+
+@dataclass
+class _Flat:
+    """An entry's values, keyed as the schema wants them, and where each was written."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+def _name_of(value: Any) -> Any:
+    """Task and dataset may be written as {Name: ...}."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if normalize_key(key) == "name":
+                return item
+    return value
+
+
+def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
+    metadata: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(raw, LocatedDict):
+        for key, value in raw.items():
+            attr, display = METADATA_FIELDS.get(normalize_key(key), (None, str(key)))
+            if attr is None:
+                extra[str(key)] = value
+            else:
+                metadata[attr] = value
+            flat.locations[display] = Location(path, raw.key_lines.get(key, raw.line))
+    elif raw is not None:
+        extra["Metadata"] = raw
+    metadata["extra"] = extra
+    flat.data["metadata"] = metadata
+
+
+def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    if isinstance(raw, LocatedDict):
+        for key, value in raw.items():
+            metrics[str(key)] = value
+            where = Location(path, raw.key_lines.get(key, raw.line))
+            flat.locations[f"Results[{index}].{key}"] = where
+    elif isinstance(raw, list):
+        # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...]
+        for item in raw:
+            if not isinstance(item, LocatedDict):
+                continue
+            keys = {normalize_key(key): key for key in item}
+            name = item.get(keys.get("name", ""), item.get(keys.get("type", "")))
+            if name is not None:
+                metrics[str(name)] = item.get(keys.get("value", ""))
+                flat.locations[f"Results[{index}].{name}"] = Location(path, item.line)
+    elif raw is not None:
+        metrics["Metrics"] = raw
+        flat.locations[f"Results[{index}].Metrics"] = Location(path, line)
+    return metrics
+
+
+def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
+    results: list[dict[str, Any]] = []
+    for index, item in enumerate(raw if isinstance(raw, list) else [raw]):
+        if not isinstance(item, LocatedDict):
+            results.append({"extra": {"Result": item}})
+            continue
+        flat.locations[f"Results[{index}]"] = Location(path, item.line)
+        result: dict[str, Any] = {"extra": {}}
+        for key, value in item.items():
+            normalized = normalize_key(key)
+            if normalized in {"task", "dataset"}:
+                result[normalized] = _name_of(value)
+            elif normalized == "metrics":
+                key_line = item.key_lines.get(key, item.line)
+                result["metrics"] = _flatten_metrics(value, index, path, key_line, flat)
+            else:
+                result["extra"][str(key)] = value
+        results.append(result)
+    flat.data["results"] = results
+
+
+def _flatten_link(raw: Any, attr: str, display: str, flat: _Flat) -> None:
+    """Paper and Code may be text or a mapping such as {Title, URL} or {URL, Version}."""
+    if not isinstance(raw, dict):
+        if attr == "paper":
+            is_url = isinstance(raw, str) and "://" in raw
+            flat.data["paper"] = {"url" if is_url else "title": raw}
+        else:
+            flat.data[attr] = raw
+        return
+    keys = {normalize_key(key): key for key in raw}
+    url = raw.get(keys.get("url", ""))
+    if attr == "paper":
+        title = raw.get(keys.get("title", ""))
+        others = {str(k): v for k, v in raw.items() if normalize_key(k) not in {"url", "title"}}
+        flat.data["paper"] = {"title": title, "url": url, "extra": others}
+        return
+    flat.data[attr] = url
+    for key, value in raw.items():
+        if normalize_key(key) != "url":
+            flat.data["extra"][f"{display} {key}"] = value
+
+
+def _flatten(raw: LocatedDict, path: str) -> _Flat:
+    flat = _Flat()
+    flat.data["extra"] = {}
+    for key, value in raw.items():
+        normalized = normalize_key(key)
+        where = Location(path, raw.key_lines.get(key, raw.line))
+        if normalized == "metadata":
+            flat.locations["Metadata"] = where
+            _flatten_metadata(value, path, flat)
+        elif normalized == "results":
+            flat.locations["Results"] = where
+            _flatten_results(value, path, where.line or raw.line, flat)
+        elif normalized in {"paper", "code"}:
+            display = normalized.title()
+            flat.locations[display] = where
+            _flatten_link(value, normalized, display, flat)
+        elif normalized == "id":
+            # timm's cards write ID under Metadata; a top-level ID means the same thing.
+            flat.data.setdefault("metadata", {"extra": {}})["id"] = value
+            flat.locations["ID"] = where
+        elif normalized in ENTRY_FIELDS:
+            attr, display = ENTRY_FIELDS[normalized]
+            flat.data[attr] = value
+            flat.locations[display] = where
+        else:
+            flat.data["extra"][str(key)] = value
+            flat.locations[str(key)] = where
+    return flat
+
+
+_NOT_INHERITED = {"name", "extra", "source", "dialect"}
+
+
+def _inherit(model: _Flat, collection: _Flat) -> None:
+    """Fill what the model leaves out with its collection's values, and their locations."""
+    for attr, value in collection.data.items():
+        if attr in _NOT_INHERITED:
+            continue
+        if attr == "metadata":
+            metadata = model.data.setdefault("metadata", {"extra": {}})
+            for key, item in value.items():
+                if key == "extra":
+                    for extra_key, extra_value in item.items():
+                        metadata["extra"].setdefault(extra_key, extra_value)
+                elif key not in metadata:
+                    metadata[key] = item
+        elif attr not in model.data or (attr == "results" and not model.data[attr]):
+            model.data[attr] = copy.deepcopy(value) if attr == "results" else value
+    for display, where in collection.locations.items():
+        if display != "Name":
+            model.locations.setdefault(display, where)
+
+
+def _resolve_path(value: str | None, base: str) -> str | None:
+    if not value or "://" in value:
+        return None
+    return os.path.normpath(os.path.join(base, value))
+
+
+@dataclass
+class BuiltIndex:
+    collections: list[Collection]
+    models: list[Model]
+
+
+def _build(
+    record_type: type[Collection] | type[Model], flat: _Flat, entry: RawEntry
+) -> Collection | Model:
+    source = Location(entry.path, entry.data.line)
+    flat.data["source"] = source
+    flat.data["dialect"] = entry.dialect.value
+    record, invalid = validate_leniently(
+        record_type, flat.data, _field_name, flat.locations, source
+    )
+    if invalid:
+        record.invalid = [*record.invalid, *invalid]
+    record._locations = flat.locations
+    return record
+
+
+def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> BuiltIndex:
+    """Type every entry; models inherit from the collection named by ``In Collection``."""
+    entries = list(entries)
+    collections: list[Collection] = []
+    collection_flats: dict[str, _Flat] = {}
+    for entry in entries:
+        if entry.kind is not EntryKind.COLLECTION:
+            continue
+        flat = _flatten(entry.data, entry.path)
+        collection = _build(Collection, flat, entry)
+        collections.append(collection)
+        if collection.name is not None:
+            collection_flats.setdefault(collection.name, flat)
+
+    models: list[Model] = []
+    for entry in entries:
+        if entry.kind is not EntryKind.MODEL:
+            continue
+        flat = _flatten(entry.data, entry.path)
+        parent = flat.data.get("in_collection")
+        if isinstance(parent, str) and parent in collection_flats:
+            _inherit(flat, collection_flats[parent])
+        if entry.rounding:
+            flat.data["rounding"] = entry.rounding
+        for attr, display in (("config", "Config"), ("readme", "README")):
+            value = flat.data.get(attr)
+            if isinstance(value, str):
+                where = flat.locations.get(display)
+                declared_in = where.path if where else entry.path
+                relative_to_root = repo_root is not None and not entry.paths_relative_to_file
+                base = repo_root if relative_to_root else os.path.dirname(declared_in)
+                flat.data[f"{attr}_path"] = _resolve_path(value, base or ".")
+        model = _build(Model, flat, entry)
+        models.append(model)  # type: ignore[arg-type]
+    return BuiltIndex(collections, models)
+
+
+__all__ = ["ENTRY_FIELDS", "METADATA_FIELDS", "BuiltIndex", "InvalidValue", "build_index"]

@@ -1,0 +1,164 @@
+"""The ``modelindex`` command: a thin layer over the Python API.
+
+Exit codes: 0 success; 1 the asked-for model does not exist; 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from modelindex import __version__
+from modelindex.bundled import bundled_docs_path, bundled_index
+from modelindex.formatting import (
+    model_as_json_data,
+    model_as_text,
+    models_as_csv,
+    models_as_json,
+    models_as_table,
+)
+from modelindex.index import Index, UnknownModelError
+from modelindex.loading import load
+from modelindex.query import FIELDS, QueryError, sort_models
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+
+
+class _Failure(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="model-index files, markdown cards, README tables or folders to walk "
+        "(default: the zoo bundled with modelindex)",
+    )
+    parser.add_argument(
+        "--repo-root",
+        metavar="DIR",
+        help="resolve Config and README paths of model-index files against DIR, "
+        "as OpenMMLab metafiles expect",
+    )
+
+
+def _load(args: argparse.Namespace) -> Index:
+    if not args.paths:
+        return bundled_index()
+    try:
+        return load(*args.paths, repo_root=args.repo_root)
+    except FileNotFoundError as error:
+        raise _Failure(f"{error.filename}: no such file or directory") from None
+
+
+def _report_problems(index: Index) -> int:
+    for problem in index.problems:
+        print(f"{problem} [{problem.kind.value}]", file=sys.stderr)
+    return EXIT_USAGE if index.problems else EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    index = _load(args)
+    try:
+        model = index[args.name]
+    except UnknownModelError as error:
+        _report_problems(index)
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps(model_as_json_data(model), indent=2))
+    else:
+        print(model_as_text(model))
+    return _report_problems(index)
+
+
+def _list(args: argparse.Namespace) -> int:
+    index = _load(args)
+    try:
+        models = index.where(args.where) if args.where else list(index)
+        if args.sort:
+            models = sort_models(models, args.sort)
+    except QueryError as error:
+        raise _Failure(f"--where/--sort: {error}") from None
+    if args.format == "json":
+        print(models_as_json(models))
+    elif args.format == "csv":
+        print(models_as_csv(models), end="")
+    else:
+        print(models_as_table(models))
+        print(f"\n{len(models)} of {len(index)} models", file=sys.stderr)
+    return _report_problems(index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelindex",
+        description="Read, check and look up model-zoo metadata in the model-index format.",
+        epilog="Run 'modelindex COMMAND --help' for a command's options. "
+        f"The bundled zoo is read from {bundled_docs_path()}.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    show = commands.add_parser(
+        "show",
+        help="print every field of one model and its preprocessing",
+        description="Print every field of one model, where it was declared, and the derived "
+        "preprocessing (resize, center crop, interpolation).",
+        epilog="example: modelindex show resnet50d docs/",
+    )
+    show.add_argument("name", metavar="NAME", help="the model's name, e.g. resnet50d")
+    _add_source_arguments(show)
+    show.add_argument("--json", action="store_true", help="print the model as JSON")
+    show.set_defaults(run=_show)
+
+    listing = commands.add_parser(
+        "list",
+        help="list models, filtered and sorted",
+        description="List the models of an index, optionally filtered and sorted.",
+        epilog="fields: " + ", ".join(FIELDS) + "\n\nexample: modelindex list docs/ "
+        "--where 'parameters < 30e6 and top1 > 80' --sort=-top1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_arguments(listing)
+    listing.add_argument(
+        "--where",
+        metavar="EXPR",
+        help="filter such as \"parameters < 30e6 and top1 > 80\" or \"'resnet' in name\"",
+    )
+    listing.add_argument(
+        "--sort", metavar="FIELD", help="sort by a field; --sort=-FIELD sorts descending"
+    )
+    listing.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+    listing.set_defaults(run=_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except _Failure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return failure.code
+    except BrokenPipeError:
+        # Output piped into `head` and closed early is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The Index: every model and collection that was loaded, looked up by name."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from modelindex.problems import LoadProblem
+from modelindex.query import compile_filter
+from modelindex.readers.records import Dialect
+from modelindex.schema import Collection, Model
+
+
+class UnknownModelError(KeyError):
+    """No model of that name; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no model named {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Index:
+    """Models and collections from one or more sources.
+
+    A README table row that repeats a model declared in a model-index source is not a second
+    model: it is kept in ``shadowed`` so that the two sources can be compared.
+    """
+
+    def __init__(
+        self,
+        models: list[Model],
+        collections: list[Collection],
+        problems: list[LoadProblem],
+        files: list[str],
+    ) -> None:
+        table = Dialect.README_TABLE.value
+        declared_models = {m.name for m in models if m.dialect != table}
+        declared_collections = {c.name for c in collections if c.dialect != table}
+        self.models: list[Model] = []
+        self.shadowed: list[Model] = []
+        for model in models:
+            is_repeat = model.dialect == table and model.name in declared_models
+            (self.shadowed if is_repeat else self.models).append(model)
+        self.collections: list[Collection] = [
+            c for c in collections if c.dialect != table or c.name not in declared_collections
+        ]
+        self.problems = problems
+        self.files = files
+        self._by_name: dict[str, Model] = {}
+        for model in self.models:
+            if model.name is not None:
+                self._by_name.setdefault(model.name, model)
+        self._collections_by_name: dict[str, Collection] = {}
+        for collection in self.collections:
+            if collection.name is not None:
+                self._collections_by_name.setdefault(collection.name, collection)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def __iter__(self) -> Iterator[Model]:
+        return iter(self.models)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Model:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownModelError(name, self.suggest(name)) from None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Index: {len(self.models)} models, {len(self.collections)} collections, "
+            f"{len(self.files)} files, {len(self.problems)} problems>"
+        )
+
+    def get(self, name: str, default: Model | None = None) -> Model | None:
+        return self._by_name.get(name, default)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Names close to ``name``: the same name in another case, look-alikes, longer names."""
+        lowered = name.lower()
+        found: list[str] = [n for n in self._by_name if n.lower() == lowered]
+        found += difflib.get_close_matches(name, list(self._by_name), n=limit, cutoff=0.6)
+        found += sorted(n for n in self._by_name if n.lower().startswith(lowered))
+        return list(dict.fromkeys(found))[:limit]
+
+    def collection(self, name: str) -> Collection:
+        try:
+            return self._collections_by_name[name]
+        except KeyError:
+            raise KeyError(f"no collection named {name!r}") from None
+
+    def models_in(self, collection: str) -> list[Model]:
+        return [model for model in self.models if model.in_collection == collection]
+
+    def by_collection(self) -> dict[str | None, list[Model]]:
+        grouped: dict[str | None, list[Model]] = {}
+        for model in self.models:
+            grouped.setdefault(model.in_collection, []).append(model)
+        return grouped
+
+    def sources(self, name: str) -> list[Model]:
+        """Every record of ``name``: the declared model first, then table rows repeating it."""
+        return [m for m in [*self.models, *self.shadowed] if m.name == name]
+
+    def where(self, expression: str) -> list[Model]:
+        """Models matching a filter such as ``'parameters < 30e6 and top1 > 80'``."""
+        matches = compile_filter(expression)
+        return [model for model in self.models if matches(model)]

@@ -1,0 +1,202 @@
+"""Find, read and parse input files into an Index, keeping every failure as a LoadProblem.
+
+Bounds hold for hostile input: files over ``max_file_size`` are refused before they are read,
+binary and non-UTF-8 files are reported with the line of the first bad byte, symlink loops in a
+walked folder are detected by inode, and Import cycles by the chain of files being read.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import os
+import stat
+from pathlib import Path
+
+from modelindex.building import build_index
+from modelindex.index import Index
+from modelindex.problems import LoadProblem, ProblemKind
+from modelindex.readers import MARKDOWN_SUFFIXES, ImportRequest, RawEntry, read_text
+
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+MODEL_INDEX_FILE_NAMES = frozenset(
+    f"{stem}.{suffix}" for stem in ("model-index", "metafile") for suffix in ("yml", "yaml", "json")
+)
+_SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
+_BINARY_PROBE_BYTES = 8192
+
+PathLike = str | os.PathLike[str]
+
+
+def is_walked_file(name: str) -> bool:
+    """Files picked up when walking a folder; any file named explicitly is read whatever its name.
+
+    YAML and JSON files count only under the names the format uses, so that a repository's CI
+    and tool configuration is not mistaken for model metadata.
+    """
+    lower = name.lower()
+    return lower.endswith(MARKDOWN_SUFFIXES) or lower in MODEL_INDEX_FILE_NAMES
+
+
+class _Session:
+    def __init__(self, max_file_size: int) -> None:
+        self.max_file_size = max_file_size
+        self.entries: list[RawEntry] = []
+        self.problems: list[LoadProblem] = []
+        self.files: list[str] = []
+        self.read_paths: set[str] = set()
+        self.walked_directories: set[tuple[int, int]] = set()
+
+    def problem(self, kind: ProblemKind, path: str, message: str, line: int | None = None) -> None:
+        self.problems.append(LoadProblem(kind, path, line, message))
+
+    def add(self, path: str) -> None:
+        if not os.path.lexists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+        if os.path.isdir(path):
+            self.walk(path, frozenset())
+        else:
+            self.read(path, ())
+
+    def walk(self, directory: str, ancestors: frozenset[tuple[int, int]]) -> None:
+        try:
+            info = os.stat(directory)
+            with os.scandir(directory) as scan:
+                children = sorted(scan, key=lambda child: child.name)
+        except OSError as error:
+            self.problem(_os_error_kind(error), directory, _os_error_text(error))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            self.problem(
+                ProblemKind.SYMLINK_LOOP, directory, "symlink loop: leads back to a parent folder"
+            )
+            return
+        if key in self.walked_directories:
+            return  # the same folder reached twice through links: read once
+        self.walked_directories.add(key)
+        inside = ancestors | {key}
+        for child in children:
+            if child.name.startswith(".") or child.name in _SKIPPED_DIRECTORIES:
+                continue
+            child_path = os.path.join(directory, child.name)
+            try:
+                is_directory = child.is_dir()
+            except OSError as error:
+                self.problem(_os_error_kind(error), child_path, _os_error_text(error))
+                continue
+            if is_directory:
+                self.walk(child_path, inside)
+            elif is_walked_file(child.name):
+                self.read(child_path, ())
+
+    def read(self, path: str, chain: tuple[tuple[str, str], ...]) -> None:
+        """Read one file; ``chain`` holds (real path, shown path) of the files importing it."""
+        real = os.path.realpath(path)
+        if real in self.read_paths:
+            return
+        self.read_paths.add(real)
+        text = self.read_text(path)
+        if text is None:
+            return
+        self.files.append(path)
+        output = read_text(path, text)
+        self.entries.extend(output.entries)
+        self.problems.extend(output.problems)
+        for request in output.imports:
+            self.follow_import(request, (*chain, (real, path)))
+
+    def read_text(self, path: str) -> str | None:
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                self.problem(ProblemKind.UNREADABLE, path, "not a regular file")
+                return None
+            if info.st_size > self.max_file_size:
+                self.problem(ProblemKind.TOO_LARGE, path, _too_large(info.st_size, self))
+                return None
+            with open(path, "rb") as handle:
+                data = handle.read(self.max_file_size + 1)
+        except OSError as error:
+            self.problem(_os_error_kind(error), path, _os_error_text(error))
+            return None
+        if len(data) > self.max_file_size:
+            self.problem(ProblemKind.TOO_LARGE, path, _too_large(len(data), self))
+            return None
+        nul = data.find(b"\0", 0, _BINARY_PROBE_BYTES)
+        if nul != -1:
+            line = data.count(b"\n", 0, nul) + 1
+            self.problem(ProblemKind.BINARY, path, "binary file (NUL byte), not text", line)
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            message = f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
+            self.problem(ProblemKind.NOT_UTF8, path, message, line)
+            return None
+        return text.replace("\r\n", "\n") if "\r" in text else text
+
+    def follow_import(self, request: ImportRequest, chain: tuple[tuple[str, str], ...]) -> None:
+        pattern = request.pattern
+        if not os.path.isabs(pattern):
+            pattern = os.path.normpath(os.path.join(os.path.dirname(request.path), pattern))
+        if glob.has_magic(pattern):
+            matches = sorted(glob.glob(pattern, recursive=True))
+        else:
+            matches = [pattern] if os.path.lexists(pattern) else []
+        if not matches:
+            message = f"Import {request.pattern!r} matches no file"
+            self.problem(ProblemKind.IMPORT_MISSING, request.path, message, request.line)
+            return
+        for match in matches:
+            real = os.path.realpath(match)
+            cycle_start = next((i for i, (seen, _) in enumerate(chain) if seen == real), None)
+            if cycle_start is not None:
+                shown = [shown for _, shown in chain[cycle_start:]] + [match]
+                message = "Import cycle: " + " -> ".join(shown)
+                self.problem(ProblemKind.IMPORT_CYCLE, request.path, message, request.line)
+            elif os.path.isdir(match):
+                self.walk(match, frozenset())
+            else:
+                self.read(match, chain)
+
+
+def _os_error_kind(error: OSError) -> ProblemKind:
+    return ProblemKind.SYMLINK_LOOP if error.errno == errno.ELOOP else ProblemKind.UNREADABLE
+
+
+def _os_error_text(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symlink loop: too many levels of symbolic links"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _too_large(size: int, session: _Session) -> str:
+    return (
+        f"file is {size / 2**20:.1f} MiB, over the {session.max_file_size / 2**20:.0f} MiB limit "
+        "for model metadata"
+    )
+
+
+def load(
+    *paths: PathLike,
+    repo_root: PathLike | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+) -> Index:
+    """Load every model-index source under ``paths`` (files, or folders walked recursively).
+
+    ``repo_root``: OpenMMLab metafiles write ``Config`` and ``README`` relative to the
+    repository root rather than to the file; pass the root to resolve them (``Model.config_path``).
+
+    Files that cannot be read or parsed do not stop the load: they are listed in
+    ``Index.problems`` with file and line. A path that does not exist raises FileNotFoundError.
+    """
+    if not paths:
+        raise TypeError("load() needs at least one path")
+    session = _Session(max_file_size)
+    for path in paths:
+        session.add(os.fspath(path))
+    root = os.fspath(Path(repo_root)) if repo_root is not None else None
+    built = build_index(session.entries, repo_root=root)
+    return Index(built.models, built.collections, session.problems, session.files)

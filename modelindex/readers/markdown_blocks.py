@@ -1,0 +1,44 @@
+"""Markdown structure that every markdown reader needs: fenced code blocks and headings."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$", re.MULTILINE)
+
+
+class FencedCode:
+    """Character spans of fenced code blocks; text inside them is never data."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        if "```" not in text and "~~~" not in text:
+            return
+        opening: tuple[str, int] | None = None
+        for match in _FENCE.finditer(text):
+            fence = match.group(1)
+            if opening is None:
+                if fence[0] == "`" and "`" in match.group(2):
+                    continue  # an inline code span, not a fence
+                opening = (fence[0], len(fence))
+                self.starts.append(match.start())
+            elif (
+                fence[0] == opening[0]
+                and len(fence) >= opening[1]
+                and not match.group(2).strip()
+            ):
+                self.ends.append(match.end())
+                opening = None
+        if opening is not None:
+            self.ends.append(len(text))  # an unclosed fence runs to the end of the document
+
+    def contains(self, offset: int) -> bool:
+        index = bisect_right(self.starts, offset) - 1
+        return index >= 0 and offset < self.ends[index]
+
+
+def line_number(text: str, offset: int) -> int:
+    """1-based line of a character offset."""
+    return text.count("\n", 0, offset) + 1

@@ -1,0 +1,63 @@
+"""Reader for markdown model cards that keep model-index YAML in an HTML comment.
+
+    <!--
+    Type: model-index
+    Collections: ...
+    Models: ...
+    -->
+
+A file may hold several such comments. Comments inside fenced code blocks are examples, not
+data, and the rest of the markdown (prose, Jinja ``{% include %}`` lines) is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from modelindex.located_yaml import parse_yaml
+from modelindex.problems import InputError, LoadProblem, ProblemKind
+from modelindex.readers.markdown_blocks import FencedCode, line_number
+from modelindex.readers.model_index_document import interpret_document
+from modelindex.readers.records import Dialect, ReadOutput
+from modelindex.schema import normalize_key
+
+_MODEL_INDEX_TYPE = re.compile(
+    r"^[ \t]*type[ \t]*:[ \t]*['\"]?model-index['\"]?[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def read_markdown_card(path: str, text: str) -> ReadOutput:
+    output = ReadOutput()
+    if "<!--" not in text:
+        return output
+    fenced = FencedCode(text)
+    position = 0
+    while (start := text.find("<!--", position)) != -1:
+        end = text.find("-->", start + 4)
+        body = text[start + 4 : len(text) if end == -1 else end]
+        position = len(text) if end == -1 else end + 3
+        if fenced.contains(start) or not _MODEL_INDEX_TYPE.search(body):
+            continue
+        first_line = line_number(text, start)
+        if end == -1:
+            output.problems.append(
+                LoadProblem(
+                    ProblemKind.SYNTAX, path, first_line, "model-index comment is never closed (-->)"
+                )
+            )
+            break
+        # YAML may start on the comment's own line ('<!-- Type: model-index'); its indent there
+        # is an artefact of the comment marker, not YAML structure.
+        newline = body.find("\n")
+        head = body if newline == -1 else body[:newline]
+        if head.strip():
+            body = head.lstrip() + body[len(head) :]
+        try:
+            data = parse_yaml(body, line_offset=first_line - 1)
+        except InputError as error:
+            output.problems.append(error.at(path))
+            continue
+        if isinstance(data, dict) and {normalize_key(key) for key in data} <= {"type"}:
+            data = None  # only the Type marker: an empty model-index comment
+        output.extend(interpret_document(data, path, first_line, Dialect.MARKDOWN_CARD))
+    return output

@@ -1,0 +1,48 @@
+"""Reader for standalone model-index files: ``model-index.yml``, OpenMMLab ``metafile.yml``, JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelindex.located_yaml import LocatedDict, parse_yaml
+from modelindex.problems import InputError, ProblemKind
+from modelindex.readers.model_index_document import interpret_document
+from modelindex.readers.records import Dialect, ReadOutput
+
+
+def _locate_plain(value: Any, line: int | None) -> Any:
+    """Wrap JSON values (which carry no lines) in the same shapes the YAML parser returns."""
+    if isinstance(value, dict):
+        located = LocatedDict(line or 0)
+        for key, item in value.items():
+            located[key] = _locate_plain(item, line)
+            located.key_lines[key] = line or 0
+        return located
+    if isinstance(value, list):
+        return [_locate_plain(item, line) for item in value]
+    return value
+
+
+def _parse_json(text: str) -> Any:
+    # JSON is nearly always valid YAML, and YAML gives lines for every key; json is the fallback
+    # for the corners where the two disagree, and the better error message when both fail.
+    try:
+        return parse_yaml(text)
+    except InputError as yaml_error:
+        if yaml_error.kind is not ProblemKind.SYNTAX:
+            raise
+        try:
+            return _locate_plain(json.loads(text), None)
+        except json.JSONDecodeError as error:
+            raise InputError(ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno) from None
+        except RecursionError:
+            raise InputError(ProblemKind.TOO_COMPLEX, "JSON nesting is too deep", None) from None
+
+
+def read_model_index_file(path: str, text: str) -> ReadOutput:
+    try:
+        data = _parse_json(text) if path.lower().endswith(".json") else parse_yaml(text)
+    except InputError as error:
+        return ReadOutput(problems=[error.at(path)])
+    return interpret_document(data, path, 1, Dialect.MODEL_INDEX_FILE)

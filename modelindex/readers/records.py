@@ -1,0 +1,51 @@
+"""What readers produce: raw entries that carry their file and line, before any typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from modelindex.located_yaml import LocatedDict
+from modelindex.problems import LoadProblem
+
+
+class Dialect(str, Enum):
+    MARKDOWN_CARD = "markdown-card"
+    MODEL_INDEX_FILE = "model-index-file"
+    README_TABLE = "readme-table"
+    HF_CARD = "hf-card"
+
+
+class EntryKind(str, Enum):
+    MODEL = "model"
+    COLLECTION = "collection"
+
+
+@dataclass(slots=True)
+class RawEntry:
+    kind: EntryKind
+    data: LocatedDict
+    path: str
+    dialect: Dialect
+    paths_relative_to_file: bool = False
+    """True where Config/README links are relative to the file (tables), not to a repo root."""
+    rounding: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ImportRequest:
+    pattern: str
+    path: str
+    line: int | None
+
+
+@dataclass(slots=True)
+class ReadOutput:
+    entries: list[RawEntry] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    imports: list[ImportRequest] = field(default_factory=list)
+
+    def extend(self, other: ReadOutput) -> None:
+        self.entries.extend(other.entries)
+        self.problems.extend(other.problems)
+        self.imports.extend(other.imports)

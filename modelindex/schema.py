@@ -1,0 +1,332 @@
+"""The typed schema of a model index, and the one place where raw values are coerced.
+
+Cards write numbers in many ways ('0.875', '82.31%', 11.17 M, '224x224'); the annotated types
+below turn them into ints, floats and lower-case strings. A value that cannot be coerced never
+aborts a load: :func:`validate_leniently` drops it from the typed record and keeps it as an
+:class:`InvalidValue` with its location, for the validator to report.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+
+from modelindex.preprocessing import Preprocessing
+
+
+class Location(NamedTuple):
+    """Where a value was written: a file path and a 1-based line (None when unknown)."""
+
+    path: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+# --- coercion -------------------------------------------------------------------------------
+
+_MULTIPLIERS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_NUMBER_WITH_UNIT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([kmgbt]?)$")
+
+
+def _reject_bool(value: Any) -> None:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+
+
+def coerce_count(value: Any) -> int | None:
+    """Parameters, FLOPs, file sizes: 11170000, '11,170,000', '11.17M', 11.17e6 -> 11170000."""
+    if value is None:
+        return None
+    _reject_bool(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return round(value)
+    if isinstance(value, str):
+        text = value.strip().lower().replace(",", "").replace("_", "").replace(" ", "")
+        match = _NUMBER_WITH_UNIT.match(text)
+        if match:
+            return round(float(match.group(1)) * _MULTIPLIERS[match.group(2)])
+    raise ValueError(f"not a number: {value!r}")
+
+
+def coerce_fraction(value: Any) -> float | None:
+    """Crop Pct: 0.875, '0.875', '87.5%' -> 0.875."""
+    if value is None:
+        return None
+    _reject_bool(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                return float(text[:-1]) / 100
+            return float(text)
+        except ValueError:
+            pass
+    raise ValueError(f"not a fraction: {value!r}")
+
+
+def coerce_image_size(value: Any) -> int | None:
+    """Image Size: 224, '224', '224x224', [224, 224] -> 224; a non-square size is invalid."""
+    if value is None:
+        return None
+    _reject_bool(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    sides: list[Any]
+    if isinstance(value, str):
+        sides = [side.strip() for side in re.split(r"[x×*,]", value.strip().lower())]
+    elif isinstance(value, (list, tuple)):
+        sides = list(value)[-2:]
+    else:
+        raise ValueError(f"not an image size: {value!r}")
+    try:
+        numbers = {int(str(side)) for side in sides}
+    except ValueError:
+        raise ValueError(f"not an image size: {value!r}") from None
+    if len(numbers) != 1:
+        raise ValueError(f"image size is not square: {value!r}")
+    return numbers.pop()
+
+
+def coerce_percent(value: Any) -> float | None:
+    """A metric value: 82.31, '82.31', '82.31%' -> 82.31."""
+    if value is None:
+        return None
+    _reject_bool(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().removesuffix("%").strip())
+        except ValueError:
+            pass
+    raise ValueError(f"not a number: {value!r}")
+
+
+def coerce_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"expected text, got a {type(value).__name__}")
+    return str(value)
+
+
+def coerce_lower_text(value: Any) -> str | None:
+    text = coerce_text(value)
+    return None if text is None else text.strip().lower()
+
+
+def coerce_text_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value if item is not None]
+    if isinstance(value, dict):
+        raise ValueError("expected text or a list of text, got a mapping")
+    return [str(value)]
+
+
+Count = Annotated[int | None, BeforeValidator(coerce_count)]
+Fraction = Annotated[float | None, BeforeValidator(coerce_fraction)]
+ImageSize = Annotated[int | None, BeforeValidator(coerce_image_size)]
+Percent = Annotated[float | None, BeforeValidator(coerce_percent)]
+Text = Annotated[str | None, BeforeValidator(coerce_text)]
+LowerText = Annotated[str | None, BeforeValidator(coerce_lower_text)]
+TextList = Annotated[list[str], BeforeValidator(coerce_text_list)]
+
+
+def normalize_key(key: Any) -> str:
+    """Keys are case-insensitive and '_' equals a space, as in the Papers-with-Code format."""
+    return " ".join(str(key).replace("_", " ").lower().split())
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+class InvalidValue(BaseModel):
+    """A value that could not be coerced, kept for the validator with where it was written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    value: Any
+    reason: str
+    location: Location
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(validate_default=False)
+
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Keys the schema does not know, under their original spelling."""
+
+
+class Paper(_Record):
+    title: Text = None
+    url: Text = None
+
+
+class Metadata(_Record):
+    flops: Count = None
+    parameters: Count = None
+    file_size: Count = None
+    image_size: ImageSize = None
+    crop_pct: Fraction = None
+    interpolation: LowerText = None
+    mean: list[float] | None = None
+    std: list[float] | None = None
+    epochs: Count = None
+    batch_size: Count = None
+    training_data: TextList = Field(default_factory=list)
+    training_techniques: TextList = Field(default_factory=list)
+    training_resources: Text = None
+    architecture: TextList = Field(default_factory=list)
+    tasks: TextList = Field(default_factory=list)
+    id: Text = None
+
+
+class Result(_Record):
+    task: Text = None
+    dataset: Text = None
+    metrics: dict[str, Percent] = Field(default_factory=dict)
+
+
+class _Entry(_Record):
+    """What a collection and a model share."""
+
+    name: Text = None
+    in_collection: Text = None
+    metadata: Metadata = Field(default_factory=Metadata)
+    results: list[Result] = Field(default_factory=list)
+    paper: Paper | None = None
+    code: Text = None
+    weights: Text = None
+    config: Text = None
+    readme: Text = None
+    image: Text = None
+    source: Location
+    dialect: str
+    invalid: list[InvalidValue] = Field(default_factory=list)
+
+    _locations: dict[str, Location] = PrivateAttr(default_factory=dict)
+
+    def location(self, field: str | None = None) -> Location:
+        """Where ``field`` (a model-index key such as 'Parameters' or 'Weights') was written.
+
+        Falls back to the entry's own location when the field is absent.
+        """
+        if field is None:
+            return self.source
+        return self._locations.get(field, self.source)
+
+    @property
+    def fields_with_location(self) -> dict[str, Location]:
+        return dict(self._locations)
+
+
+class Collection(_Entry):
+    pass
+
+
+class Model(_Entry):
+    config_path: str | None = None
+    """Config resolved to a filesystem path (None for URLs); see ``load(repo_root=...)``."""
+    readme_path: str | None = None
+    rounding: dict[str, float] = Field(default_factory=dict)
+    """Half-width of a declared value's rounding, by field, where the source states it."""
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return Preprocessing.from_values(
+            image_size=self.metadata.image_size,
+            crop_pct=self.metadata.crop_pct,
+            interpolation=self.metadata.interpolation,
+            mean=self.metadata.mean,
+            std=self.metadata.std,
+        )
+
+    def metric(self, name: str, dataset: str | None = None) -> float | None:
+        """The first result's value of metric ``name`` (optionally on ``dataset``)."""
+        for result in self.results:
+            if dataset is not None and (result.dataset or "").lower() != dataset.lower():
+                continue
+            if name in result.metrics:
+                return result.metrics[name]
+        return None
+
+
+# --- lenient validation ---------------------------------------------------------------------
+
+
+def _pop_path(data: dict[str, Any], loc: tuple[Any, ...]) -> tuple[bool, Any]:
+    """Remove the value at a pydantic error location from nested dicts/lists."""
+    target: Any = data
+    for step in loc[:-1]:
+        try:
+            target = target[step]
+        except (KeyError, IndexError, TypeError):
+            return False, None
+    last = loc[-1]
+    try:
+        if isinstance(target, dict):
+            return True, target.pop(last)
+        if isinstance(target, list):
+            return True, target.pop(last)
+    except (KeyError, IndexError):
+        pass
+    return False, None
+
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def validate_leniently(
+    record_type: type[RecordT],
+    data: dict[str, Any],
+    field_name: Callable[[tuple[Any, ...]], str],
+    location_of: dict[str, Location],
+    fallback: Location,
+) -> tuple[RecordT, list[InvalidValue]]:
+    """Validate ``data``; values that fail are removed and returned as InvalidValue.
+
+    ``field_name`` turns a pydantic location (such as ('metadata', 'parameters')) into the
+    model-index key as written in cards ('Parameters'), so that findings use the cards' words.
+    """
+    invalid: list[InvalidValue] = []
+    for _ in range(64):
+        try:
+            return record_type.model_validate(data), invalid
+        except ValidationError as error:
+            progressed = False
+            for detail in error.errors(include_url=False):
+                loc = tuple(detail["loc"])
+                removed, value = _pop_path(data, loc)
+                if not removed:
+                    continue
+                progressed = True
+                field = field_name(loc)
+                reason = str(detail.get("ctx", {}).get("error", detail["msg"]))
+                invalid.append(
+                    InvalidValue(
+                        field=field,
+                        value=value,
+                        reason=reason,
+                        location=location_of.get(field, fallback),
+                    )
+                )
+            if not progressed:
+                raise
+    raise RuntimeError("validation did not converge")  # pragma: no cover
