@@ -1,9 +1,9 @@
 """modelindex: read, validate and publish the metadata of machine-learning model zoos.
 
-    >>> import modelindex
-    >>> zoo = modelindex.load("docs/")
-    >>> zoo["resnet50d"].metadata.crop_pct
-    0.875
+>>> import modelindex
+>>> zoo = modelindex.load("docs/")
+>>> zoo["resnet50d"].metadata.crop_pct
+0.875
 """
 
 from modelindex.bundled import bundled_index, get

@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--where",
         metavar="EXPR",
-        help="filter such as \"parameters < 30e6 and top1 > 80\" or \"'resnet' in name\"",
+        help='filter such as "parameters < 30e6 and top1 > 80" or "\'resnet\' in name"',
     )
     listing.add_argument(
         "--sort", metavar="FIELD", help="sort by a field; --sort=-FIELD sorts descending"

@@ -64,12 +64,14 @@ def model_as_text(model: Model) -> str:
         lines.append("  Results")
         for result in model.results:
             where = " on ".join(part for part in (result.task, result.dataset) if part)
-            metrics = ", ".join(f"{name} {value:g}" for name, value in result.metrics.items()
-                                if value is not None)
+            metrics = ", ".join(
+                f"{name} {value:g}" for name, value in result.metrics.items() if value is not None
+            )
             lines.append(f"    {where or 'unspecified'}: {metrics or 'no metrics'}")
     if model.paper is not None:
-        paper = " ".join(part for part in (model.paper.title, model.paper.url and
-                                           f"<{model.paper.url}>") if part)
+        paper = " ".join(
+            part for part in (model.paper.title, model.paper.url and f"<{model.paper.url}>") if part
+        )
         add("Paper", paper)
     for label in ("code", "weights", "config", "readme", "image"):
         add(label.title() if label != "readme" else "README", getattr(model, label))
@@ -78,7 +80,9 @@ def model_as_text(model: Model) -> str:
     for key, value in model.extra.items():
         add(key, value)
     for invalid in model.invalid:
-        lines.append(f"  ! {invalid.field}: {invalid.value!r} at {invalid.location} ({invalid.reason})")
+        lines.append(
+            f"  ! {invalid.field}: {invalid.value!r} at {invalid.location} ({invalid.reason})"
+        )
     return "\n".join(lines)
 
 

@@ -116,7 +116,11 @@ class _Session:
                 self.problem(ProblemKind.TOO_LARGE, path, _too_large(info.st_size, self))
                 return None
             with open(path, "rb") as handle:
-                data = handle.read(self.max_file_size + 1)
+                # read(n) allocates n bytes up front: ask for what stat promised, plus one byte
+                # to notice a file that grew past the limit since.
+                data = handle.read(info.st_size + 1)
+                if len(data) > info.st_size:
+                    data += handle.read(max(self.max_file_size + 1 - len(data), 0))
         except OSError as error:
             self.problem(_os_error_kind(error), path, _os_error_text(error))
             return None

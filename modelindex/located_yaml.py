@@ -24,7 +24,7 @@ MAX_DEPTH = 200
 _MAX_PRESCAN_DEPTH = 2000
 MAX_ALIAS_EXPANSION = 200_000
 
-_DEEP_BLOCK = re.compile(r"^[ \-?]{%d}" % _MAX_PRESCAN_DEPTH, re.MULTILINE)
+_DEEP_BLOCK = re.compile(rf"^[ \-?]{{{_MAX_PRESCAN_DEPTH}}}", re.MULTILINE)
 _BRACKET = re.compile(r"[\[\]{}]")
 
 
@@ -43,14 +43,20 @@ _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 # Dates stay text: the schema has no date fields, and text round-trips exactly.
 _TYPED_SCALARS = {
     tag: _SCALAR_CONSTRUCTOR.yaml_constructors[tag]
-    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-                "tag:yaml.org,2002:null")
+    for tag in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    )
 }
 
 
 def _construct_scalar(node: yaml.ScalarNode) -> Any:
     # Calling the constructor functions directly, not construct_object(), keeps PyYAML from
     # caching every node of every file in the shared constructor.
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
     construct = _TYPED_SCALARS.get(node.tag)
     if construct is None:
         return node.value
@@ -95,6 +101,9 @@ class _Builder:
         return total
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            # Scalars are most nodes; rebuilding an aliased one is as cheap as looking it up.
+            return _construct_scalar(node)
         key = id(node)
         if key in self.built:
             self.alias_expansion += self.size(node)
@@ -111,10 +120,6 @@ class _Builder:
                 f"YAML nesting deeper than {MAX_DEPTH} levels",
                 node.start_mark.line + self.line_offset + 1,
             )
-        if isinstance(node, yaml.ScalarNode):
-            value = _construct_scalar(node)
-            self.built[key] = value
-            return value
         if isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
             self.built[key] = items

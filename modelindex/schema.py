@@ -31,6 +31,7 @@ class Location(NamedTuple):
 # --- coercion -------------------------------------------------------------------------------
 
 _MULTIPLIERS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_SIZE_SEPARATORS = re.compile(r"[x\N{MULTIPLICATION SIGN}*,]")
 _NUMBER_WITH_UNIT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([kmgbt]?)$")
 
 
@@ -87,7 +88,7 @@ def coerce_image_size(value: Any) -> int | None:
         return value
     sides: list[Any]
     if isinstance(value, str):
-        sides = [side.strip() for side in re.split(r"[x×*,]", value.strip().lower())]
+        sides = [side.strip() for side in _SIZE_SEPARATORS.split(value.strip().lower())]
     elif isinstance(value, (list, tuple)):
         sides = list(value)[-2:]
     else:
@@ -148,9 +149,20 @@ LowerText = Annotated[str | None, BeforeValidator(coerce_lower_text)]
 TextList = Annotated[list[str], BeforeValidator(coerce_text_list)]
 
 
+_NORMALIZED_KEYS: dict[Any, str] = {}
+
+
 def normalize_key(key: Any) -> str:
     """Keys are case-insensitive and '_' equals a space, as in the Papers-with-Code format."""
-    return " ".join(str(key).replace("_", " ").lower().split())
+    try:
+        return _NORMALIZED_KEYS[key]
+    except (KeyError, TypeError):
+        normalized = " ".join(str(key).replace("_", " ").lower().split())
+    # The same few dozen keys recur in every file; the cache is bounded so hostile input with
+    # millions of distinct keys cannot grow it without limit.
+    if len(_NORMALIZED_KEYS) < 4096 and isinstance(key, str):
+        _NORMALIZED_KEYS[key] = normalized
+    return normalized
 
 
 # --- records --------------------------------------------------------------------------------
@@ -221,7 +233,9 @@ class _Entry(_Record):
     dialect: str
     invalid: list[InvalidValue] = Field(default_factory=list)
 
-    _locations: dict[str, Location] = PrivateAttr(default_factory=dict)
+    # A plain default, not a default_factory: pydantic inspects a factory's signature on every
+    # instantiation, which cost more than the rest of the validation of a model.
+    _locations: dict[str, Location] | None = PrivateAttr(default=None)
 
     def location(self, field: str | None = None) -> Location:
         """Where ``field`` (a model-index key such as 'Parameters' or 'Weights') was written.
@@ -230,11 +244,11 @@ class _Entry(_Record):
         """
         if field is None:
             return self.source
-        return self._locations.get(field, self.source)
+        return (self._locations or {}).get(field, self.source)
 
     @property
     def fields_with_location(self) -> dict[str, Location]:
-        return dict(self._locations)
+        return dict(self._locations or {})
 
 
 class Collection(_Entry):

@@ -1,14 +1,14 @@
 """Reader for Hugging Face model cards: the ``model-index:`` list in a README's YAML header.
 
-    ---
-    model-index:
-    - name: my-model
-      results:
-      - task: {type: image-classification, name: Image Classification}
-        dataset: {type: imagenet-1k, name: ImageNet}
-        metrics:
-        - {type: accuracy, value: 80.4, name: Top 1 Accuracy}
-    ---
+---
+model-index:
+- name: my-model
+  results:
+  - task: {type: image-classification, name: Image Classification}
+    dataset: {type: imagenet-1k, name: ImageNet}
+    metrics:
+    - {type: accuracy, value: 80.4, name: Top 1 Accuracy}
+---
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
         return output
     for entry in value:
         if isinstance(entry, LocatedDict):
-            output.entries.append(RawEntry(EntryKind.MODEL, _hf_model(entry), path, Dialect.HF_CARD))
+            output.entries.append(
+                RawEntry(EntryKind.MODEL, _hf_model(entry), path, Dialect.HF_CARD)
+            )
         else:
             message = f"a model-index entry must be a mapping, found {entry!r:.60}"
             output.problems.append(LoadProblem(ProblemKind.STRUCTURE, path, line, message))

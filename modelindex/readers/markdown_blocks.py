@@ -24,11 +24,7 @@ class FencedCode:
                     continue  # an inline code span, not a fence
                 opening = (fence[0], len(fence))
                 self.starts.append(match.start())
-            elif (
-                fence[0] == opening[0]
-                and len(fence) >= opening[1]
-                and not match.group(2).strip()
-            ):
+            elif fence[0] == opening[0] and len(fence) >= opening[1] and not match.group(2).strip():
                 self.ends.append(match.end())
                 opening = None
         if opening is not None:

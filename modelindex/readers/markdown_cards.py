@@ -26,6 +26,12 @@ _MODEL_INDEX_TYPE = re.compile(
 )
 
 
+def _in_inline_code(text: str, offset: int) -> bool:
+    """True for a comment marker quoted in prose, as in `<!-- Type: model-index -->`."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("`", line_start, offset) % 2 == 1
+
+
 def read_markdown_card(path: str, text: str) -> ReadOutput:
     output = ReadOutput()
     if "<!--" not in text:
@@ -36,13 +42,18 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         end = text.find("-->", start + 4)
         body = text[start + 4 : len(text) if end == -1 else end]
         position = len(text) if end == -1 else end + 3
-        if fenced.contains(start) or not _MODEL_INDEX_TYPE.search(body):
+        if fenced.contains(start) or _in_inline_code(text, start):
+            continue
+        if not _MODEL_INDEX_TYPE.search(body):
             continue
         first_line = line_number(text, start)
         if end == -1:
             output.problems.append(
                 LoadProblem(
-                    ProblemKind.SYNTAX, path, first_line, "model-index comment is never closed (-->)"
+                    ProblemKind.SYNTAX,
+                    path,
+                    first_line,
+                    "model-index comment is never closed (-->)",
                 )
             )
             break

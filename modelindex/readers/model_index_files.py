@@ -1,4 +1,4 @@
-"""Reader for standalone model-index files: ``model-index.yml``, OpenMMLab ``metafile.yml``, JSON."""
+"""Reader for standalone model-index files: model-index.yml, OpenMMLab metafile.yml, JSON."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def _parse_json(text: str) -> Any:
         try:
             return _locate_plain(json.loads(text), None)
         except json.JSONDecodeError as error:
-            raise InputError(ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno) from None
+            raise InputError(
+                ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno
+            ) from None
         except RecursionError:
             raise InputError(ProblemKind.TOO_COMPLEX, "JSON nesting is too deep", None) from None
 

@@ -4,7 +4,7 @@
     ### Image Classification on CIFAR-10
     | Model | Pretrain | Params (M) | Flops (G) | Top-1 (%) | Config | Download |
     | :---- | :------: | :--------: | :-------: | :-------: | :----: | :------: |
-    | `resnet18_8xb16_cifar10` | From scratch | 11.17 | 0.56 | 94.82 | [config](...) | [model](...) \\| [log](...) |
+    | `resnet18_8xb16_cifar10` | From scratch | 11.17 | 0.56 | 94.82 | [config](..) | [model](..) |
 
 Each row becomes a model of the same shape as a model-index entry: Params (M) 11.17 becomes
 11170000 parameters (and the rounding, 5000, is kept), the heading gives the result's task and
@@ -31,7 +31,7 @@ _CODE = re.compile(r"`([^`]+)`")
 _TASK_ON_DATASET = re.compile(r"^(.+?)\s+on\s+(.+)$")
 _COUNT_HEADER = re.compile(r"^(?:params|parameters|#params|flops|gflops)\((k|m|g|b|t)\)$")
 _METRIC_HEADER = re.compile(r"^(.+?)\s*\(%\)$")
-_NO_VALUE = {"", "-", "—", "–", "n/a", "na", "none"}
+_NO_VALUE = {"", "-", "\N{EM DASH}", "\N{EN DASH}", "n/a", "na", "none"}
 _UNITS = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
 _METRIC_NAMES = {"top-1": "Top 1 Accuracy", "top-5": "Top 5 Accuracy"}
 

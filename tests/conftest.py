@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = FIXTURES / "seeds"
+TIMM_DOCS = FIXTURES / "timm-docs"
+MMPRETRAIN = FIXTURES / "mmpretrain"
+SEED_README_TABLE = SEEDS / "002_65ff69e71f905464.txt"
+
+
+def line_of(path: Path, text: str, after: str | None = None) -> int:
+    """1-based line of the first line containing ``text`` (after the line containing ``after``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 0
+    if after is not None:
+        start = next(i for i, line in enumerate(lines) if after in line) + 1
+    return next(i for i in range(start, len(lines)) if text in lines[i]) + 1
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write a file under tmp_path and return its path."""
+
+    def write_file(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write_file
