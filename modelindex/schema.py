@@ -59,22 +59,26 @@ def coerce_count(value: Any) -> int | None:
     raise ValueError(f"not a number: {value!r}")
 
 
-def coerce_fraction(value: Any) -> float | None:
-    """Crop Pct: 0.875, '0.875', '87.5%' -> 0.875."""
+def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> float | None:
     if value is None:
         return None
     _reject_bool(value)
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
+        text, divisor = value.strip(), 1.0
+        if text.endswith("%"):
+            text, divisor = text[:-1].strip(), percent_divisor
         try:
-            if text.endswith("%"):
-                return float(text[:-1]) / 100
-            return float(text)
+            return float(text) / divisor
         except ValueError:
             pass
-    raise ValueError(f"not a fraction: {value!r}")
+    raise ValueError(f"not {what}: {value!r}")
+
+
+def coerce_fraction(value: Any) -> float | None:
+    """Crop Pct: 0.875, '0.875', '87.5%' -> 0.875."""
+    return _float_allowing_percent(value, "a fraction", percent_divisor=100.0)
 
 
 def coerce_image_size(value: Any) -> int | None:
@@ -104,17 +108,7 @@ def coerce_image_size(value: Any) -> int | None:
 
 def coerce_percent(value: Any) -> float | None:
     """A metric value: 82.31, '82.31', '82.31%' -> 82.31."""
-    if value is None:
-        return None
-    _reject_bool(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip().removesuffix("%").strip())
-        except ValueError:
-            pass
-    raise ValueError(f"not a number: {value!r}")
+    return _float_allowing_percent(value, "a number", percent_divisor=1.0)
 
 
 def coerce_text(value: Any) -> str | None:
