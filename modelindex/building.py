@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelindex.located_yaml import LocatedDict
-from modelindex.readers.records import EntryKind, RawEntry
+from modelindex.readers.records import Dialect, EntryKind, RawEntry
 from modelindex.schema import (
     Collection,
     InvalidValue,
@@ -257,14 +257,24 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
     entries = list(entries)
     collections: list[Collection] = []
     collection_flats: dict[str, _Flat] = {}
+    declared_names: set[str] = set()
     for entry in entries:
         if entry.kind is not EntryKind.COLLECTION:
             continue
         flat = _flatten(entry.data, entry.path)
         collection = _build(Collection, flat, entry)
         collections.append(collection)
-        if collection.name is not None:
-            collection_flats.setdefault(collection.name, flat)
+        if collection.name is None:
+            continue
+        # A README's title stands for a collection only where no model-index file declares it;
+        # otherwise the first declaration wins.
+        from_table = entry.dialect is Dialect.README_TABLE
+        if collection.name not in collection_flats or (
+            not from_table and collection.name not in declared_names
+        ):
+            collection_flats[collection.name] = flat
+        if not from_table:
+            declared_names.add(collection.name)
 
     models: list[Model] = []
     for entry in entries:

@@ -55,8 +55,8 @@ def _load(args: argparse.Namespace) -> Index:
         return bundled_index()
     try:
         return load(*args.paths, repo_root=args.repo_root)
-    except FileNotFoundError as error:
-        raise _Failure(f"{error.filename}: no such file or directory") from None
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise _Failure(f"{error.filename}: {error.strerror}") from None
 
 
 def _report_problems(index: Index) -> int:

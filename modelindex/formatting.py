@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from modelindex.building import METADATA_FIELDS
-from modelindex.query import row_of
+from modelindex.query import FIELDS, row_of
 from modelindex.schema import Model
 
 _METADATA_ORDER = list(dict.fromkeys(METADATA_FIELDS.values()))
@@ -109,8 +109,7 @@ def models_as_json(models: list[Model]) -> str:
 def models_as_csv(models: list[Model]) -> str:
     rows = [row_of(model) for model in models]
     buffer = io.StringIO()
-    fields = list(rows[0]) if rows else list(TABLE_COLUMNS)
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()

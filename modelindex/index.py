@@ -92,8 +92,8 @@ class Index:
         """Names close to ``name``: the same name in another case, look-alikes, longer names."""
         lowered = name.lower()
         found: list[str] = [n for n in self._by_name if n.lower() == lowered]
-        found += difflib.get_close_matches(name, list(self._by_name), n=limit, cutoff=0.6)
-        found += sorted(n for n in self._by_name if n.lower().startswith(lowered))
+        found += difflib.get_close_matches(name, list(self._by_name), n=3, cutoff=0.6)
+        found += sorted((n for n in self._by_name if n.lower().startswith(lowered)), key=len)
         return list(dict.fromkeys(found))[:limit]
 
     def collection(self, name: str) -> Collection:

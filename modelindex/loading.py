@@ -139,14 +139,18 @@ class _Session:
             message = f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
             self.problem(ProblemKind.NOT_UTF8, path, message, line)
             return None
-        return text.replace("\r\n", "\n") if "\r" in text else text
+        # Old Mac line endings (a lone CR) count as line breaks for YAML; make them count for
+        # the markdown readers too, so that both agree on line numbers.
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
     def follow_import(self, request: ImportRequest, chain: tuple[tuple[str, str], ...]) -> None:
         pattern = request.pattern
         if not os.path.isabs(pattern):
             pattern = os.path.normpath(os.path.join(os.path.dirname(request.path), pattern))
         if glob.has_magic(pattern):
-            matches = sorted(glob.glob(pattern, recursive=True))
+            # A glob such as '**/*.yml' may match the importing file itself: not a cycle.
+            importer = chain[-1][0]
+            matches = [m for m in _glob(pattern) if os.path.realpath(m) != importer]
         else:
             matches = [pattern] if os.path.lexists(pattern) else []
         if not matches:
@@ -164,6 +168,15 @@ class _Session:
                 self.walk(match, frozenset())
             else:
                 self.read(match, chain)
+
+
+def _glob(pattern: str) -> list[str]:
+    """Expand an Import glob. pathlib's '**' does not descend into symlinked folders, where
+    glob.glob(recursive=True) would follow a symlink loop into exponentially many paths."""
+    path = Path(pattern)
+    anchor = Path(path.anchor) if path.is_absolute() else Path()
+    relative = str(path.relative_to(anchor)) if path.is_absolute() else pattern
+    return sorted(str(match) for match in anchor.glob(relative))
 
 
 def _os_error_kind(error: OSError) -> ProblemKind:
@@ -194,7 +207,8 @@ def load(
     repository root rather than to the file; pass the root to resolve them (``Model.config_path``).
 
     Files that cannot be read or parsed do not stop the load: they are listed in
-    ``Index.problems`` with file and line. A path that does not exist raises FileNotFoundError.
+    ``Index.problems`` with file and line. A path that does not exist raises FileNotFoundError,
+    a ``repo_root`` that is not a folder NotADirectoryError.
     """
     if not paths:
         raise TypeError("load() needs at least one path")
@@ -202,5 +216,7 @@ def load(
     for path in paths:
         session.add(os.fspath(path))
     root = os.fspath(Path(repo_root)) if repo_root is not None else None
+    if root is not None and not os.path.isdir(root):
+        raise NotADirectoryError(errno.ENOTDIR, "repo root is not a folder", root)
     built = build_index(session.entries, repo_root=root)
     return Index(built.models, built.collections, session.problems, session.files)

@@ -4,8 +4,10 @@ libyaml's C composer builds the node graph; this module turns nodes into values 
 can record lines and keep hostile input bounded:
 
 - aliases are shared, never copied, and their expanded size is capped ("billion laughs");
-- nesting deeper than any model-index file needs is refused before libyaml sees it, because
+- nesting deeper than any model-index file needs is refused before libyaml composes it, because
   libyaml's recursive C composer overflows the stack (a segfault, not an exception) at ~30k levels.
+  A cheap count rules out deep nesting for ordinary files; the rest get an exact depth count from
+  libyaml's event parser, which keeps its own stack and cannot overflow.
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from modelindex.problems import InputError, ProblemKind
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 200
-# Far below the depth at which libyaml's composer crashes, far above any real metadata.
-_MAX_PRESCAN_DEPTH = 2000
 MAX_ALIAS_EXPANSION = 200_000
 
-_DEEP_BLOCK = re.compile(rf"^[ \-?]{{{_MAX_PRESCAN_DEPTH}}}", re.MULTILINE)
-_BRACKET = re.compile(r"[\[\]{}]")
+# Block nesting needs indentation (or '- ' / '? ' indicators) for each level, and flow nesting an
+# opening bracket; a text with fewer of either than MAX_DEPTH cannot nest deeper.
+_DEEP_BLOCK = re.compile(rf"^[ \-?]{{{MAX_DEPTH}}}", re.MULTILINE)
 
 
 class LocatedDict(dict):
@@ -33,10 +34,10 @@ class LocatedDict(dict):
 
     __slots__ = ("key_lines", "line")
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int | None) -> None:
         super().__init__()
         self.line = line
-        self.key_lines: dict[Any, int] = {}
+        self.key_lines: dict[Any, int | None] = {}
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
@@ -66,17 +67,19 @@ def _construct_scalar(node: yaml.ScalarNode) -> Any:
         return node.value
 
 
-def _check_depth(text: str) -> None:
-    if _DEEP_BLOCK.search(text):
-        raise InputError(ProblemKind.TOO_COMPLEX, "YAML nesting is too deep", None)
-    if text.count("[") + text.count("{") < _MAX_PRESCAN_DEPTH:
+def _check_depth(text: str, line_offset: int) -> None:
+    if text.count("[") + text.count("{") < MAX_DEPTH and not _DEEP_BLOCK.search(text):
         return
     depth = 0
-    for match in _BRACKET.finditer(text):
-        depth += 1 if match.group() in "[{" else -1
-        if depth > _MAX_PRESCAN_DEPTH:
-            line = text.count("\n", 0, match.start()) + 1
-            raise InputError(ProblemKind.TOO_COMPLEX, "YAML nesting is too deep", line)
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + line_offset + 1
+                message = f"YAML nesting deeper than {MAX_DEPTH} levels"
+                raise InputError(ProblemKind.TOO_COMPLEX, message, line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class _Builder:
@@ -154,8 +157,8 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
 
     Raises InputError with the line of the fault for malformed or hostile input.
     """
-    _check_depth(text)
     try:
+        _check_depth(text, line_offset)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

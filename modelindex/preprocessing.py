@@ -45,8 +45,10 @@ class Preprocessing(BaseModel):
 
     @property
     def resize_size(self) -> int | None:
-        if self.image_size is None or not self.crop_pct or self.crop_pct <= 0:
+        if self.image_size is None or self.crop_pct is None:
             return None
+        if not (0.01 <= self.crop_pct <= 1 and 0 < self.image_size <= 10**6):
+            return None  # out of range: the validator reports it, preprocessing cannot use it
         # The small epsilon keeps 224 / 0.875 at 256 despite binary floating point.
         return math.floor(self.image_size / self.crop_pct + 1e-9)
 

@@ -99,6 +99,8 @@ def _contains(left: Any, right: Any) -> bool:
         return False
     if isinstance(right, str):
         return isinstance(left, str) and left.lower() in right.lower()
+    if not isinstance(right, list):
+        return False  # 'top1 in 80': nothing is inside a number
     return any(_compare(operator.eq)(left, item) for item in right)
 
 
@@ -125,9 +127,14 @@ def _compile(node: ast.AST) -> Evaluator:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = _compile(node.operand)
         return lambda row: not inner(row)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _compile(node.operand)
-        return lambda row: -inner(row)
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+    ):
+        negative = -node.operand.value
+        return lambda row: negative
     if isinstance(node, ast.Compare):
         operands = [_compile(node.left), *(_compile(c) for c in node.comparators)]
         tests = []
@@ -155,11 +162,15 @@ def _compile(node: ast.AST) -> Evaluator:
 
 def compile_filter(expression: str) -> Callable[[Model], bool]:
     """Compile ``expression`` into a predicate over models; raises QueryError if it is unsafe."""
+    if len(expression) > 10_000:
+        raise QueryError("filter is longer than 10,000 characters")
     try:
         tree = ast.parse(expression.strip(), mode="eval")
+        evaluate = _compile(tree.body)
     except SyntaxError as error:
         raise QueryError(f"cannot parse filter {expression!r}: {error.msg}") from None
-    evaluate = _compile(tree.body)
+    except (RecursionError, MemoryError):
+        raise QueryError("filter is nested too deeply") from None
     return lambda model: bool(evaluate(row_of(model)))
 
 

@@ -35,9 +35,25 @@ _SIZE_SEPARATORS = re.compile(r"[x\N{MULTIPLICATION SIGN}*,]")
 _NUMBER_WITH_UNIT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([kmgbt]?)$")
 
 
+# Far beyond any real count (a 10^18-parameter model), near enough to keep arithmetic exact.
+_LARGEST_COUNT = 10**18
+
+
 def _reject_bool(value: Any) -> None:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
+
+
+def _finite(number: float, value: Any) -> float:
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+def _bounded_count(number: int, value: Any) -> int:
+    if abs(number) > _LARGEST_COUNT:
+        raise ValueError(f"implausibly large: {value!r}")
+    return number
 
 
 def coerce_count(value: Any) -> int | None:
@@ -46,16 +62,15 @@ def coerce_count(value: Any) -> int | None:
         return None
     _reject_bool(value)
     if isinstance(value, int):
-        return value
+        return _bounded_count(value, value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return round(value)
+        return _bounded_count(round(_finite(value, value)), value)
     if isinstance(value, str):
         text = value.strip().lower().replace(",", "").replace("_", "").replace(" ", "")
         match = _NUMBER_WITH_UNIT.match(text)
         if match:
-            return round(float(match.group(1)) * _MULTIPLIERS[match.group(2)])
+            number = _finite(float(match.group(1)) * _MULTIPLIERS[match.group(2)], value)
+            return _bounded_count(round(number), value)
     raise ValueError(f"not a number: {value!r}")
 
 
@@ -64,15 +79,17 @@ def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> fl
         return None
     _reject_bool(value)
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(float(value), value)
     if isinstance(value, str):
         text, divisor = value.strip(), 1.0
         if text.endswith("%"):
             text, divisor = text[:-1].strip(), percent_divisor
         try:
-            return float(text) / divisor
+            number = float(text) / divisor
         except ValueError:
             pass
+        else:
+            return _finite(number, value)
     raise ValueError(f"not {what}: {value!r}")
 
 
@@ -86,24 +103,31 @@ def coerce_image_size(value: Any) -> int | None:
     if value is None:
         return None
     _reject_bool(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
     sides: list[Any]
-    if isinstance(value, str):
-        sides = [side.strip() for side in _SIZE_SEPARATORS.split(value.strip().lower())]
+    if isinstance(value, (int, float)):
+        sides = [value]
+    elif isinstance(value, str):
+        # '3x224x224' and [3, 224, 224] name the channels first; the last two are the size.
+        sides = [side.strip() for side in _SIZE_SEPARATORS.split(value.strip().lower())][-2:]
     elif isinstance(value, (list, tuple)):
         sides = list(value)[-2:]
     else:
         raise ValueError(f"not an image size: {value!r}")
     try:
-        numbers = {int(str(side)) for side in sides}
-    except ValueError:
+        numbers = {_whole_number(side) for side in sides}
+    except (ValueError, OverflowError):
         raise ValueError(f"not an image size: {value!r}") from None
     if len(numbers) != 1:
         raise ValueError(f"image size is not square: {value!r}")
-    return numbers.pop()
+    return _bounded_count(numbers.pop(), value)
+
+
+def _whole_number(side: Any) -> int:
+    if isinstance(side, float) and side.is_integer():
+        return int(side)
+    if isinstance(side, (bool, float)):
+        raise ValueError(side)
+    return int(str(side))
 
 
 def coerce_percent(value: Any) -> float | None:
@@ -238,7 +262,14 @@ class _Entry(_Record):
         """
         if field is None:
             return self.source
-        return (self._locations or {}).get(field, self.source)
+        locations = self._locations or {}
+        if field in locations:
+            return locations[field]
+        wanted = normalize_key(field)
+        for key, where in locations.items():
+            if normalize_key(key) == wanted:
+                return where
+        return self.source
 
     @property
     def fields_with_location(self) -> dict[str, Location]:
@@ -280,22 +311,24 @@ class Model(_Entry):
 
 
 def _pop_path(data: dict[str, Any], loc: tuple[Any, ...]) -> tuple[bool, Any]:
-    """Remove the value at a pydantic error location from nested dicts/lists."""
+    """Remove the value at a pydantic error location, at the deepest mapping key on its path.
+
+    A bad element of a list (one entry of Mean) takes the whole list with it: a list with a
+    hole in it would read as a shorter, valid value.
+    """
     target: Any = data
-    for step in loc[:-1]:
+    removal: tuple[dict[str, Any], Any] | None = None
+    for step in loc:
+        if isinstance(target, dict) and step in target:
+            removal = (target, step)
         try:
             target = target[step]
         except (KeyError, IndexError, TypeError):
-            return False, None
-    last = loc[-1]
-    try:
-        if isinstance(target, dict):
-            return True, target.pop(last)
-        if isinstance(target, list):
-            return True, target.pop(last)
-    except (KeyError, IndexError):
-        pass
-    return False, None
+            break
+    if removal is None:
+        return False, None
+    container, key = removal
+    return True, container.pop(key)
 
 
 RecordT = TypeVar("RecordT", bound=BaseModel)

@@ -35,6 +35,17 @@ class FencedCode:
         return index >= 0 and offset < self.ends[index]
 
 
-def line_number(text: str, offset: int) -> int:
-    """1-based line of a character offset."""
-    return text.count("\n", 0, offset) + 1
+class LineCounter:
+    """1-based line numbers of increasing offsets, in time linear in the text overall."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def line_at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line

@@ -16,7 +16,7 @@ import re
 
 from modelindex.located_yaml import parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
-from modelindex.readers.markdown_blocks import FencedCode, line_number
+from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import Dialect, ReadOutput
 from modelindex.schema import normalize_key
@@ -26,9 +26,17 @@ _MODEL_INDEX_TYPE = re.compile(
 )
 
 
+_INLINE_CODE_WINDOW = 1000
+
+
 def _in_inline_code(text: str, offset: int) -> bool:
-    """True for a comment marker quoted in prose, as in `<!-- Type: model-index -->`."""
-    line_start = text.rfind("\n", 0, offset) + 1
+    """True for a comment marker quoted in prose, as in `<!-- Type: model-index -->`.
+
+    Only a bounded stretch before the marker is looked at, so that a hostile line holding
+    thousands of comments is scanned in linear time.
+    """
+    window_start = max(0, offset - _INLINE_CODE_WINDOW)
+    line_start = text.rfind("\n", window_start, offset) + 1 or window_start
     return text.count("`", line_start, offset) % 2 == 1
 
 
@@ -37,6 +45,7 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
     if "<!--" not in text:
         return output
     fenced = FencedCode(text)
+    lines = LineCounter(text)
     position = 0
     while (start := text.find("<!--", position)) != -1:
         end = text.find("-->", start + 4)
@@ -46,7 +55,7 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
             continue
         if not _MODEL_INDEX_TYPE.search(body):
             continue
-        first_line = line_number(text, start)
+        first_line = lines.line_at(start)
         if end == -1:
             output.problems.append(
                 LoadProblem(

@@ -14,10 +14,10 @@ from modelindex.readers.records import Dialect, ReadOutput
 def _locate_plain(value: Any, line: int | None) -> Any:
     """Wrap JSON values (which carry no lines) in the same shapes the YAML parser returns."""
     if isinstance(value, dict):
-        located = LocatedDict(line or 0)
+        located = LocatedDict(line)
         for key, item in value.items():
             located[key] = _locate_plain(item, line)
-            located.key_lines[key] = line or 0
+            located.key_lines[key] = line
         return located
     if isinstance(value, list):
         return [_locate_plain(item, line) for item in value]
@@ -25,21 +25,21 @@ def _locate_plain(value: Any, line: int | None) -> Any:
 
 
 def _parse_json(text: str) -> Any:
-    # JSON is nearly always valid YAML, and YAML gives lines for every key; json is the fallback
-    # for the corners where the two disagree, and the better error message when both fail.
+    # The json module says whether the text is JSON (YAML would accept a trailing comma); the
+    # YAML parser, which reads JSON too, then gives every key its line. Where YAML disagrees
+    # (keys over 1024 characters), the values load without lines.
+    try:
+        plain = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:
+        raise InputError(ProblemKind.TOO_COMPLEX, "JSON nesting is too deep", None) from None
     try:
         return parse_yaml(text)
     except InputError as yaml_error:
         if yaml_error.kind is not ProblemKind.SYNTAX:
             raise
-        try:
-            return _locate_plain(json.loads(text), None)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno
-            ) from None
-        except RecursionError:
-            raise InputError(ProblemKind.TOO_COMPLEX, "JSON nesting is too deep", None) from None
+        return _locate_plain(plain, None)
 
 
 def read_model_index_file(path: str, text: str) -> ReadOutput:

@@ -14,6 +14,7 @@ names the collection.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -23,10 +24,16 @@ from modelindex.located_yaml import LocatedDict
 from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.readers.records import Dialect, EntryKind, RawEntry, ReadOutput
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+# Every quantifier below is bounded or cannot overlap its neighbour, so that hostile lines cost
+# linear time: these patterns run on every line of every markdown file.
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(
+    r"\[([^\]\n]{0,500})\]"  # [text]
+    r"\([ \t]{0,10}<?([^)\s>]{1,2000})>?"  # (url
+    r"(?: \"[^\"\n]{0,500}\")?[ \t]{0,10}\)"  # "title")
+)
+_DELIMITER_CHARACTERS = frozenset("|:- \t")
 _CODE = re.compile(r"`([^`]+)`")
 _TASK_ON_DATASET = re.compile(r"^(.+?)\s+on\s+(.+)$")
 _COUNT_HEADER = re.compile(r"^(?:params|parameters|#params|flops|gflops)\((k|m|g|b|t)\)$")
@@ -66,6 +73,11 @@ def _column(header: str) -> _Column:
     return _Column("extra", label)
 
 
+def _is_delimiter_row(line: str) -> bool:
+    """'| :--- | ---: |': only pipes, colons, dashes and spaces, with at least one dash."""
+    return "-" in line and set(line.strip()) <= _DELIMITER_CHARACTERS
+
+
 def _cells(line: str) -> list[str]:
     stripped = line.strip()
     if stripped.startswith("|"):
@@ -83,6 +95,8 @@ def _number(text: str, unit: float) -> tuple[Any, float | None]:
     try:
         value = float(cleaned)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > 1e15:
         return text, None  # kept for the schema to report as a value that does not parse
     decimals = len(cleaned.partition(".")[2]) if "." in cleaned else 0
     half_step = 0.5 * 10.0**-decimals * unit
@@ -224,19 +238,14 @@ def read_readme_tables(path: str, text: str) -> ReadOutput:
             continue
         heading = _HEADING.match(line)
         if heading:
-            title = _LINK.sub(r"\1", heading.group(2)).strip()
+            title = _LINK.sub(r"\1", heading.group(2).rstrip().rstrip("#")).strip()
             if len(heading.group(1)) == 1 and parser.collection is None:
                 parser.collection, parser.collection_line = title, index + 1
             else:
                 parser.heading = title
             index += 1
             continue
-        is_table = (
-            "|" in line
-            and index + 1 < len(lines)
-            and "-" in lines[index + 1]
-            and _DELIMITER_ROW.match(lines[index + 1])
-        )
+        is_table = "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1])
         if not is_table:
             index += 1
             continue
