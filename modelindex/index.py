@@ -52,6 +52,9 @@ class Index:
         self.problems = problems
         self.files = files
         self._by_name: dict[str, Model] = {}
+        self._records_by_name: dict[str | None, list[Model]] = {}
+        for model in [*self.models, *self.shadowed]:
+            self._records_by_name.setdefault(model.name, []).append(model)
         for model in self.models:
             if model.name is not None:
                 self._by_name.setdefault(model.name, model)
@@ -113,7 +116,8 @@ class Index:
 
     def sources(self, name: str) -> list[Model]:
         """Every record of ``name``: the declared model first, then table rows repeating it."""
-        return [m for m in [*self.models, *self.shadowed] if m.name == name]
+        # Grouped once at construction: cross-source rules ask this for every model.
+        return list(self._records_by_name.get(name, []))
 
     def where(self, expression: str) -> list[Model]:
         """Models matching a filter such as ``'parameters < 30e6 and top1 > 80'``."""
