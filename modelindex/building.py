@@ -78,6 +78,8 @@ class _Flat:
 
     data: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
+    inherited: set[str] = field(default_factory=set)
+    """Keys (as cards write them) whose value came from the collection."""
 
 
 def _name_of(value: Any) -> Any:
@@ -221,8 +223,9 @@ def _inherit(model: _Flat, collection: _Flat) -> None:
         elif attr not in model.data or (attr == "results" and not model.data[attr]):
             model.data[attr] = copy.deepcopy(value) if attr == "results" else value
     for display, where in collection.locations.items():
-        if display != "Name":
-            model.locations.setdefault(display, where)
+        if display != "Name" and display not in model.locations:
+            model.locations[display] = where
+            model.inherited.add(display)
 
 
 def _resolve_path(value: str | None, base: str) -> str | None:
@@ -249,6 +252,7 @@ def _build(
     if invalid:
         record.invalid = [*record.invalid, *invalid]
     record._locations = flat.locations
+    record._inherited = frozenset(flat.inherited)
     return record
 
 

@@ -1,6 +1,7 @@
 """The ``modelindex`` command: a thin layer over the Python API.
 
-Exit codes: 0 success; 1 the asked-for model does not exist; 2 bad usage or unreadable input.
+Exit codes: 0 success; 1 the asked-for model does not exist, or validate found errors;
+2 bad usage or unreadable input (for validate, unreadable input is a finding instead).
 """
 
 from __future__ import annotations
@@ -9,9 +10,28 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from modelindex import __version__
 from modelindex.bundled import bundled_docs_path, bundled_index
+from modelindex.checks import (
+    RULES,
+    SettingsError,
+    UnknownRuleError,
+    find_pyproject,
+    load_settings,
+    matching_codes,
+    validate,
+)
+from modelindex.checks.formats import (
+    FORMATS,
+    RENDERERS,
+    explain,
+    rules_as_markdown,
+    statistics,
+    summary_line,
+)
 from modelindex.formatting import (
     model_as_json_data,
     model_as_text,
@@ -98,6 +118,57 @@ def _list(args: argparse.Namespace) -> int:
     return _report_problems(index)
 
 
+def _selectors(values: list[str] | None) -> list[str]:
+    """--select N001,U --select S -> ['N001', 'U', 'S']"""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    if args.explain:
+        try:
+            codes = sorted(matching_codes([args.explain]))
+        except UnknownRuleError:
+            raise _Failure(f"--explain: no rule {args.explain!r}; see 'modelindex rules'") from None
+        print("\n\n".join(explain(RULES[code]) for code in codes))
+        return EXIT_OK
+    try:
+        pyproject = Path(args.config) if args.config else find_pyproject(Path.cwd())
+        settings = load_settings(pyproject)
+        if args.select:
+            settings = replace(settings, select=tuple(_selectors(args.select)))
+        if args.ignore:
+            settings = replace(settings, ignore=(*settings.ignore, *_selectors(args.ignore)))
+        settings.enabled_codes()
+    except (SettingsError, UnknownRuleError) as error:
+        raise _Failure(str(error)) from None
+    paths = args.paths or ["."]
+    try:
+        index = load(*paths, repo_root=args.repo_root)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise _Failure(f"{error.filename}: {error.strerror}") from None
+    report = validate(index, settings)
+    if args.statistics:
+        if report.findings:
+            print(statistics(report))
+    else:
+        output = RENDERERS[args.format](report)
+        if output:
+            print(output)
+    if args.format == "text" or args.statistics:
+        print(summary_line(report), file=sys.stderr)
+    return report.exit_code(strict=args.strict)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        print(rules_as_markdown(), end="")
+        return EXIT_OK
+    for code in sorted(RULES):
+        found = RULES[code]
+        print(f"{code:5s} {found.severity.value:8s} {found.name:28s} {found.summary}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelindex",
@@ -141,6 +212,68 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "csv"), default="table", help="output format"
     )
     listing.set_defaults(run=_list)
+
+    checking = commands.add_parser(
+        "validate",
+        help="check the metadata with consistency rules (for CI and pre-commit)",
+        description="Check model metadata with consistency rules and report each finding as "
+        "'path:line: CODE message'. Exit code: 0 no errors (warnings allowed), 1 errors found "
+        "(or warnings with --strict), 2 bad usage. Settings come from [tool.modelindex] in "
+        "the nearest pyproject.toml.",
+        epilog="examples:\n  modelindex validate docs/\n"
+        "  modelindex validate docs/ --format github --ignore U006,U007\n"
+        "  modelindex validate --explain N001\n\nlist the rules with 'modelindex rules'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    checking.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to check (default: the current folder)",
+    )
+    checking.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    checking.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (e.g. N,U003)",
+    )
+    checking.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="do not report these codes or prefixes, comma-separated",
+    )
+    checking.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    checking.add_argument(
+        "--statistics", action="store_true", help="print the number of findings per rule"
+    )
+    checking.add_argument(
+        "--explain", metavar="CODE", help="print what a rule checks and why, then exit"
+    )
+    checking.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
+    )
+    checking.add_argument(
+        "--repo-root",
+        metavar="DIR",
+        help="resolve Config and README paths of model-index files against DIR",
+    )
+    checking.set_defaults(run=_validate)
+
+    rules = commands.add_parser(
+        "rules",
+        help="list every validation rule",
+        description="List every rule of 'modelindex validate' with its code and severity.",
+    )
+    rules.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="output format"
+    )
+    rules.set_defaults(run=_rules)
     return parser
 
 

@@ -7,10 +7,10 @@ other files still load and the validator can report it as a finding.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ProblemKind(str, Enum):
+class ProblemKind(StrEnum):
     """What went wrong with an input file; the validator maps each kind to a rule code."""
 
     UNREADABLE = "unreadable"

@@ -254,6 +254,7 @@ class _Entry(_Record):
     # A plain default, not a default_factory: pydantic inspects a factory's signature on every
     # instantiation, which cost more than the rest of the validation of a model.
     _locations: dict[str, Location] | None = PrivateAttr(default=None)
+    _inherited: frozenset[str] = PrivateAttr(default=frozenset())
 
     def location(self, field: str | None = None) -> Location:
         """Where ``field`` (a model-index key such as 'Parameters' or 'Weights') was written.
@@ -274,6 +275,10 @@ class _Entry(_Record):
     @property
     def fields_with_location(self) -> dict[str, Location]:
         return dict(self._locations or {})
+
+    def is_inherited(self, field: str) -> bool:
+        """Whether ``field`` (as cards write it, e.g. 'Code') was taken from the collection."""
+        return field in self._inherited
 
 
 class Collection(_Entry):

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem
 
 
-class Dialect(str, Enum):
+class Dialect(StrEnum):
     MARKDOWN_CARD = "markdown-card"
     MODEL_INDEX_FILE = "model-index-file"
     README_TABLE = "readme-table"
     HF_CARD = "hf-card"
 
 
-class EntryKind(str, Enum):
+class EntryKind(StrEnum):
     MODEL = "model"
     COLLECTION = "collection"
 

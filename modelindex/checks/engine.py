@@ -1,0 +1,81 @@
+"""Run the enabled rules over an index and collect their findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Finding, Hit, Severity
+from modelindex.checks.input_rules import CODE_BY_PROBLEM, INTERNAL_ERROR
+from modelindex.checks.registry import RULES, Rule, Scope
+from modelindex.checks.report import Report
+from modelindex.checks.settings import Settings
+from modelindex.index import Index
+from modelindex.schema import Location
+
+
+def _problem_findings(index: Index) -> Iterable[Finding]:
+    for problem in index.problems:
+        code = CODE_BY_PROBLEM[problem.kind]
+        yield Finding(
+            code, RULES[code].severity, Location(problem.path, problem.line), problem.message
+        )
+
+
+def _run(found: Rule, context: Context) -> Iterable[Hit]:
+    assert found.check is not None
+    if found.scope is Scope.INDEX:
+        yield from found.check(context)
+        return
+    for entry in [*context.index.collections, *context.index.models]:
+        yield from found.check(entry, context)
+
+
+def _as_finding(code: str, hit: Hit) -> Finding:
+    return Finding(
+        code,
+        RULES[code].severity,
+        hit.location,
+        hit.message,
+        model=hit.model,
+        field=hit.field,
+        related=hit.related,
+        fix=hit.fix,
+    )
+
+
+def _findings_of(found: Rule, context: Context) -> Iterable[Finding]:
+    """Every finding of one rule; a rule that raises becomes one finding, not a crash."""
+    try:
+        for hit in _run(found, context):
+            yield _as_finding(found.code, hit)
+    except Exception as error:
+        where = Location(context.index.files[0] if context.index.files else "<input>", None)
+        message = f"rule {found.code} ({found.name}) failed: {error!r}"
+        yield Finding(INTERNAL_ERROR, RULES[INTERNAL_ERROR].severity, where, message)
+
+
+def validate(index: Index, settings: Settings | None = None) -> Report:
+    """Check ``index`` with every rule the settings enable; return the findings, sorted."""
+    settings = settings or Settings()
+    enabled = settings.enabled_codes()
+    context = Context(index, settings)
+    ignored_in = lru_cache(maxsize=None)(settings.ignored_in)
+
+    findings: list[Finding] = [f for f in _problem_findings(index) if f.code in enabled]
+    for code, found in RULES.items():
+        if found.check is not None and code in enabled:
+            findings.extend(_findings_of(found, context))
+
+    kept: dict[tuple[str, Location, str | None, str], Finding] = {}
+    for finding in findings:
+        if finding.code in ignored_in(finding.path):
+            continue
+        # A collection's faulty value, inherited by each of its models, is one finding.
+        kept.setdefault((finding.code, finding.location, finding.field, finding.message), finding)
+    ordered = sorted(kept.values(), key=Finding.sort_key)
+    return Report(ordered, index=index, settings=settings)
+
+
+__all__ = ["Severity", "validate"]

@@ -1,0 +1,325 @@
+"""Rules on URLs and weight files: well-formed links, shared or borrowed checkpoints, Code pins."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.number_rules import size_fits_parameters
+from modelindex.checks.registry import Scope, rule
+from modelindex.schema import Collection, Model
+
+_Entry = Model | Collection
+
+_WHITESPACE = re.compile(r"\s")
+_DOUBLED_SLASH = re.compile(r"(?<!:)//")
+_GITHUB_CODE = re.compile(
+    r"^https?://github\.com/(?P<repo>[^/]+/[^/]+)/(?:blob|tree)/(?P<ref>[^/]+)/(?P<file>[^#?]*)"
+    r"(?:\?[^#]*)?(?:#(?P<anchor>.*))?$"
+)
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+_LINE_ANCHOR = re.compile(r"^L\d+(?:-L\d+)?$")
+# torch.hub's convention: name-<first 8+ hex digits of the sha256>.pth
+_HASH_SUFFIX = re.compile(r"[-_][0-9a-f]{6,}$")
+_WEIGHT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".bin", ".ckpt", ".npz", ".h5", ".safetensors")
+
+
+def _urls(entry: _Entry) -> Iterator[tuple[str, str, bool]]:
+    """(field, value, must be a URL) for each link the entry itself declares."""
+    for field, value, required in (
+        ("Weights", entry.weights, True),
+        ("Code", entry.code, True),
+        ("Paper", entry.paper.url if entry.paper else None, True),
+        ("Config", entry.config, False),
+        ("README", entry.readme, False),
+        ("Image", entry.image, False),
+    ):
+        if not value or (isinstance(entry, Model) and entry.is_inherited(field)):
+            continue
+        if required or "://" in value:
+            yield field, value, required
+
+
+def url_fault(value: str) -> str | None:
+    """Why ``value`` is not a usable http(s) URL, or None."""
+    if _WHITESPACE.search(value.strip()) or value != value.strip():
+        return "contains whitespace"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        return f"does not parse ({error})"
+    if parts.scheme not in {"http", "https"}:
+        return f"uses the scheme {parts.scheme!r}, not http(s)" if parts.scheme else "has no scheme"
+    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+        return "has no host name"
+    return None
+
+
+@rule("U001", "invalid-url", Severity.ERROR, Scope.ENTRY)
+def invalid_url(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Weights, Code or Paper is not an http(s) URL with a host, or a link does not parse.
+
+    Example: `Weights: ftp://host/resnet50.pth`, `Code: github.com/x/y` (no scheme) or a URL
+    with a space in it. Config and README may be paths relative to the repository.
+    """
+    for field, value, _ in _urls(entry):
+        fault = url_fault(value)
+        if fault:
+            yield Hit(
+                entry.location(field), f"{field} {value!r} {fault}", model=entry.name, field=field
+            )
+
+
+@rule("U002", "malformed-url", Severity.WARNING, Scope.ENTRY)
+def malformed_url(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A URL has a doubled slash in its path or a backslash.
+
+    Such URLs come from joining a base ending in `/` with a path starting with `/`. Many hosts
+    answer them with 404, and they never match the same URL written correctly.
+    """
+    for field, value, _ in _urls(entry):
+        if url_fault(value):
+            continue
+        parts = urlsplit(value)
+        fault = None
+        if _DOUBLED_SLASH.search(parts.path):
+            fault = "has a doubled slash in its path"
+        elif "\\" in value:
+            fault = "contains a backslash"
+        if fault:
+            fixed = value.replace("\\", "/")
+            fixed = parts._replace(path=re.sub(r"/{2,}", "/", urlsplit(fixed).path)).geturl()
+            yield Hit(
+                entry.location(field),
+                f"{field} {value!r} {fault}",
+                model=entry.name,
+                field=field,
+                fix=f"{field}: {fixed}",
+            )
+
+
+def weights_stem(url: str) -> str | None:
+    """The name a weights file is called after: '.../resnet50-19c8e357.pth' -> 'resnet50'."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    for suffix in _WEIGHT_SUFFIXES:
+        if name.endswith(suffix):
+            return _HASH_SUFFIX.sub("", name[: -len(suffix)]) or None
+    return None
+
+
+def _evaluation_variants(models: list[Model]) -> bool:
+    """One checkpoint evaluated at several input sizes or crops: same weights on purpose."""
+    parameters = {m.metadata.parameters for m in models}
+    settings = {(m.metadata.image_size, m.metadata.crop_pct) for m in models}
+    return len(parameters) == 1 and None not in parameters and len(settings) == len(models)
+
+
+def _owner(url: str, models: list[Model]) -> Model:
+    """The model a shared file is most likely named after: the longest common name prefix."""
+    stem = weights_stem(url) or ""
+
+    def shared_prefix(model: Model) -> int:
+        name = (model.name or "").lower()
+        length = 0
+        while length < min(len(name), len(stem)) and name[length] == stem[length]:
+            length += 1
+        return length
+
+    return max(models, key=shared_prefix)
+
+
+@rule("U003", "shared-weights", Severity.ERROR, Scope.INDEX)
+def shared_weights(context: Context) -> Iterator[Hit]:
+    """Several models give the same Weights URL.
+
+    Usually a card copied from a sibling and not updated: resnest200e's Weights are
+    resnest101e's file. The model the file is named after is taken as its owner and the
+    others are reported. Not reported: one checkpoint evaluated at several input sizes or
+    crops with equal Parameters (timm's efficientnet_b3 and efficientnet_b3a), and URLs on the
+    `shared-weights` allow-list in `[tool.modelindex]` (one BLIP-2 checkpoint for two tasks).
+    """
+    by_url: dict[str, list[Model]] = {}
+    for model in context.index.models:
+        if model.weights:
+            by_url.setdefault(model.weights, []).append(model)
+    for url, models in by_url.items():
+        if len(models) < 2 or url in context.settings.shared_weights:
+            continue
+        if _evaluation_variants(models):
+            continue
+        owner = _owner(url, models)
+        for model in models:
+            if model is owner:
+                continue
+            same_architecture = model.metadata.parameters == owner.metadata.parameters
+            if same_architecture and _evaluation_variants([owner, model]):
+                continue
+            yield Hit(
+                model.location("Weights"),
+                f"Weights duplicate {owner.name}'s ({url})",
+                model=model.name,
+                field="Weights",
+                related=(Related(owner.location("Weights"), f"{owner.name}'s Weights"),),
+                fix=f"give {model.name} its own checkpoint URL, or add the URL to "
+                "shared-weights in [tool.modelindex] if the sharing is deliberate",
+            )
+
+
+@rule("U004", "weights-of-other-model", Severity.ERROR, Scope.INDEX)
+def weights_of_other_model(context: Context) -> Iterator[Hit]:
+    """The Weights file is named after another model of the index.
+
+    tresnet_xl_448's card points at `tresnet_l_448-940d0cd1.pth`. A file named after a model
+    whose name the model's own name contains or extends is fine: timm's tv_resnet34 loads
+    torchvision's `resnet34-333f7ec4.pth`, and efficientnet_b3a the `efficientnet_b3` file.
+    """
+    names = context.model_names
+    for model in context.index.models:
+        if not model.weights or not model.name:
+            continue
+        stem = weights_stem(model.weights)
+        if stem is None:
+            continue
+        own = model.name.lower()
+        # The longest leading part of the stem, cut at '_' or '-', that names a model.
+        pieces = re.split(r"(?<=.)(?=[_-])", stem)
+        named = None
+        for end in range(len(pieces), 0, -1):
+            candidate = "".join(pieces[:end])
+            if candidate in names:
+                named = candidate
+                break
+        if named is None or named == own or own.startswith(named) or own.endswith(named):
+            continue
+        other = context.index[named]
+        yield Hit(
+            model.location("Weights"),
+            f"Weights file {model.weights.rsplit('/', 1)[-1]!r} is named after {named}",
+            model=model.name,
+            field="Weights",
+            related=(Related(other.location("Name"), f"{named} is declared here"),),
+        )
+
+
+@rule("U005", "repeated-file-size", Severity.ERROR, Scope.INDEX)
+def repeated_file_size(context: Context) -> Iterator[Hit]:
+    """Models with different Parameters declare the same File Size.
+
+    Two checkpoints of different networks are never the same size to the byte: one File Size
+    was copied. The parameter count that most models with this size share is taken as the
+    owner (or the one that fits the size); models with another count are reported.
+    """
+    by_size: dict[int, list[Model]] = {}
+    for model in context.index.models:
+        if model.metadata.file_size and model.metadata.parameters:
+            by_size.setdefault(model.metadata.file_size, []).append(model)
+    for size, models in by_size.items():
+        counts = Counter(m.metadata.parameters for m in models)
+        if len(counts) < 2:
+            continue
+        ranked = counts.most_common()
+        owner_count = ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+        if owner_count is None:
+            fitting = {m.metadata.parameters for m in models if size_fits_parameters(m)}
+            owner_count = fitting.pop() if len(fitting) == 1 else None
+        for model in models:
+            if model.metadata.parameters == owner_count:
+                continue
+            others = [m for m in models if m.metadata.parameters != model.metadata.parameters]
+            yield Hit(
+                model.location("File Size"),
+                f"File Size {size} is also declared by "
+                + ", ".join(f"{m.name} ({m.metadata.parameters} parameters)" for m in others[:3])
+                + f", but this model has {model.metadata.parameters} parameters",
+                model=model.name,
+                field="File Size",
+                related=tuple(
+                    Related(m.location("File Size"), f"{m.name}'s File Size") for m in others[:3]
+                ),
+            )
+
+
+def github_code(url: str) -> re.Match[str] | None:
+    return _GITHUB_CODE.match(url)
+
+
+def _code_links(context: Context) -> Iterator[tuple[_Entry, re.Match[str]]]:
+    """Each entry's own GitHub Code link; inherited links are checked on the collection."""
+    for entry in [*context.index.collections, *context.index.models]:
+        if not entry.code or (isinstance(entry, Model) and entry.is_inherited("Code")):
+            continue
+        match = github_code(entry.code)
+        if match:
+            yield entry, match
+
+
+@rule("U006", "code-not-pinned", Severity.WARNING, Scope.INDEX)
+def code_not_pinned(context: Context) -> Iterator[Hit]:
+    """A GitHub Code URL points at a branch or tag, not at a commit.
+
+    Branches move and tags can be re-pointed, so the linked lines drift away from the model.
+    Press `y` on a GitHub file page for the permanent link.
+    """
+    for entry, match in _code_links(context):
+        if not _COMMIT.match(match.group("ref")):
+            yield Hit(
+                entry.location("Code"),
+                f"Code points at {match.group('ref')!r}, not at a commit",
+                model=entry.name,
+                field="Code",
+                fix="link to a commit: https://github.com/"
+                f"{match.group('repo')}/blob/<commit>/{match.group('file')}",
+            )
+
+
+@rule("U007", "code-without-anchor", Severity.WARNING, Scope.INDEX)
+def code_without_anchor(context: Context) -> Iterator[Hit]:
+    """A GitHub Code URL to a file has no line anchor (`#L123`) at the model's definition."""
+    for entry, match in _code_links(context):
+        anchor = match.group("anchor")
+        is_file = "/blob/" in (entry.code or "")
+        if is_file and not (anchor and _LINE_ANCHOR.match(anchor)):
+            yield Hit(
+                entry.location("Code"),
+                "Code has no line anchor" + (f" (#{anchor})" if anchor else ""),
+                model=entry.name,
+                field="Code",
+                fix="append #L<line> of the function or class that defines the model",
+            )
+
+
+@rule("U008", "code-commit-mismatch", Severity.WARNING, Scope.INDEX)
+def code_commit_mismatch(context: Context) -> Iterator[Hit]:
+    """A Code URL is pinned to another commit than the rest of its collection.
+
+    Cards of one collection are meant to be read together; links to several revisions of the
+    same repository mean some were not updated and may point at lines that moved.
+    """
+    by_collection: dict[tuple[str | None, str], list[tuple[_Entry, str]]] = {}
+    for entry, match in _code_links(context):
+        collection = entry.name if isinstance(entry, Collection) else entry.in_collection
+        by_collection.setdefault((collection, match.group("repo")), []).append(
+            (entry, match.group("ref"))
+        )
+    for (collection, _), links in by_collection.items():
+        ranked = Counter(ref for _, ref in links).most_common()
+        if len(ranked) < 2:
+            continue
+        # With no majority, every link is reported: nothing says which revision is meant.
+        usual = ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+        for entry, ref in links:
+            if ref == usual:
+                continue
+            others = usual[:12] if usual else ", ".join(r[:12] for r, _ in ranked if r != ref)
+            yield Hit(
+                entry.location("Code"),
+                f"Code is pinned to {ref[:12]}, the rest of {collection} to {others}",
+                model=entry.name,
+                field="Code",
+                fix=f"use the commit of the rest of {collection}" if usual else None,
+            )

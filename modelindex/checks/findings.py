@@ -1,0 +1,59 @@
+"""What a rule reports: a finding with its code, severity, place, evidence and suggested fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from modelindex.schema import Location
+
+
+class Severity(StrEnum):
+    """Errors fail a run; warnings fail it only with ``--strict``; infos never do."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A second place that takes part in a finding, such as the model whose weights are copied."""
+
+    location: Location
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule function yields; the engine adds the rule's code and severity."""
+
+    location: Location
+    message: str
+    model: str | None = None
+    field: str | None = None
+    related: tuple[Related, ...] = ()
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    location: Location
+    message: str
+    model: str | None = None
+    field: str | None = None
+    related: tuple[Related, ...] = ()
+    fix: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.location.path
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line or 0, self.code, self.model or "")

@@ -1,0 +1,58 @@
+"""Codes for input that could not be read or parsed: each load problem becomes a finding."""
+
+from __future__ import annotations
+
+from modelindex.checks.findings import Severity
+from modelindex.checks.registry import declare
+from modelindex.problems import ProblemKind
+
+CODE_BY_PROBLEM: dict[ProblemKind, str] = {
+    ProblemKind.UNREADABLE: "L001",
+    ProblemKind.NOT_UTF8: "L002",
+    ProblemKind.BINARY: "L003",
+    ProblemKind.TOO_LARGE: "L004",
+    ProblemKind.SYNTAX: "L005",
+    ProblemKind.TOO_COMPLEX: "L006",
+    ProblemKind.STRUCTURE: "L007",
+    ProblemKind.IMPORT_MISSING: "L008",
+    ProblemKind.IMPORT_CYCLE: "L009",
+    ProblemKind.SYMLINK_LOOP: "L010",
+}
+
+_EXPLANATIONS: dict[ProblemKind, str] = {
+    ProblemKind.UNREADABLE: """A file could not be read: permissions, a FIFO or a vanished file.
+
+        Nothing in it was checked; the other files were.""",
+    ProblemKind.NOT_UTF8: """A file is not UTF-8 text; the line of the first bad byte is given.
+
+        Cards must be UTF-8. Re-save the file as UTF-8 (check for mojibake afterwards, T001).""",
+    ProblemKind.BINARY: """A walked file contains NUL bytes: it is binary, not a card.""",
+    ProblemKind.TOO_LARGE: """A file is larger than the size limit (10 MiB) and was not read.
+
+        No model card is that large; the limit bounds memory on hostile input.""",
+    ProblemKind.SYNTAX: """The YAML or JSON of a model-index block does not parse.
+
+        The line is where the parser stopped; no model of that block was read.""",
+    ProblemKind.TOO_COMPLEX: """A YAML document nests too deeply or expands too many aliases.
+
+        Such documents (billion laughs) exhaust memory; they are refused, not expanded.""",
+    ProblemKind.STRUCTURE: """A model-index block has the wrong shape.
+
+        Example: `Models:` holds a mapping instead of a list, or an entry is a plain string.""",
+    ProblemKind.IMPORT_MISSING: """An `Import:` names a file or glob that matches nothing.""",
+    ProblemKind.IMPORT_CYCLE: """Files `Import:` each other in a cycle; the cycle is cut.""",
+    ProblemKind.SYMLINK_LOOP: """A symbolic link in a walked folder leads back into the walk.""",
+}
+
+for _kind, _code in CODE_BY_PROBLEM.items():
+    declare(_code, _kind.value, Severity.ERROR, _EXPLANATIONS[_kind])
+
+INTERNAL_ERROR = "M001"
+declare(
+    INTERNAL_ERROR,
+    "internal-error",
+    Severity.ERROR,
+    """A rule failed on this input: a bug in modelindex, reported instead of a crash.
+
+    The other rules still ran. Please report the message with the input that caused it.""",
+)

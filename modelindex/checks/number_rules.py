@@ -1,0 +1,415 @@
+"""Number rules: checkpoint size against parameters, resolution variants, unit slips, outliers."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.registry import Scope, rule
+from modelindex.checks.structure_rules import top_k
+from modelindex.schema import Model
+
+# Bytes per declared parameter of a saved state dict, measured over timm's 272 checkpoints:
+# fp32 weights take 4 bytes each, plus BatchNorm buffers and pickle overhead (small models
+# highest); fp16 weights take 2.
+FP32_BYTES = (3.96, 4.15)
+FP16_BYTES = (1.96, 2.10)
+# More than fp32 needs, but by a margin an extra head explains (inception_v3's auxiliary
+# classifier: 4.57 bytes per parameter).
+EXTRA_HEAD_BYTES = (4.15, 4.75)
+
+
+def bytes_per_parameter(model: Model) -> float | None:
+    file_size, parameters = model.metadata.file_size, model.metadata.parameters
+    if not file_size or not parameters or parameters <= 0 or file_size <= 0:
+        return None
+    return file_size / parameters
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def size_fits_parameters(model: Model) -> bool | None:
+    """Whether File Size is what fp32 or fp16 weights of Parameters take (None: unknown)."""
+    ratio = bytes_per_parameter(model)
+    if ratio is None:
+        return None
+    return _within(ratio, FP32_BYTES) or _within(ratio, FP16_BYTES)
+
+
+def _size_hit(model: Model, ratio: float, message: str, fix: str | None = None) -> Hit:
+    parameters = model.metadata.parameters
+    return Hit(
+        model.location("File Size"),
+        f"File Size {model.metadata.file_size} B is {ratio:.2f} bytes per parameter "
+        f"for Parameters {parameters}: {message}",
+        model=model.name,
+        field="File Size",
+        related=(Related(model.location("Parameters"), f"Parameters {parameters}"),),
+        fix=fix,
+    )
+
+
+@rule("N001", "file-size-vs-parameters", Severity.ERROR, Scope.ENTRY)
+def file_size_vs_parameters(entry: Model, context: Context) -> Iterator[Hit]:
+    """File Size does not hold Parameters weights in fp32 or fp16.
+
+    A saved state dict takes about 4 bytes per parameter in fp32 (3.96-4.15 with buffers and
+    pickle overhead) and 2 in fp16. Anything else far from both means that File Size or
+    Parameters belongs to another model: tresnet_xl_448's card gives 2.97 bytes per parameter
+    because its File Size is tresnet_l_448's. A moderate excess is N002, not this rule.
+    """
+    ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
+    if ratio is None or size_fits_parameters(entry) or _within(ratio, EXTRA_HEAD_BYTES):
+        return
+    implied = entry.metadata.file_size / 4.0 / 1e6  # type: ignore[operator]
+    yield _size_hit(
+        entry,
+        ratio,
+        "fp32 weights take about 4.0 and fp16 about 2.0",
+        fix=f"one of the two belongs to another model; as fp32 this file holds "
+        f"about {implied:.2f} M parameters",
+    )
+
+
+@rule("N002", "file-size-excess", Severity.WARNING, Scope.ENTRY)
+def file_size_excess(entry: Model, context: Context) -> Iterator[Hit]:
+    """File Size is moderately larger than fp32 weights of Parameters need (4.15-4.75 B each).
+
+    A checkpoint may carry weights that the declared count leaves out, such as an auxiliary
+    classifier (inception_v3: 4.57 bytes per parameter); or Parameters is a few percent low.
+    """
+    ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
+    if ratio is not None and _within(ratio, EXTRA_HEAD_BYTES):
+        yield _size_hit(
+            entry,
+            ratio,
+            "more than fp32 weights need; an extra head in the checkpoint, or Parameters low",
+        )
+
+
+# --- resolution variants --------------------------------------------------------------------
+
+# tresnet_m_448 is tresnet_m evaluated at 448 px; vit_base_patch16_384 is vit_base_patch16 at 384.
+_SIZE_SUFFIX = re.compile(r"^(?P<base>.+?)[_-](?P<size>\d{2,4})$")
+# FLOPs of one architecture grow with the input area; attention grows faster than the area,
+# and a head's fixed cost slower, so the ratio may move this far from the area ratio.
+AREA_SCALING_BOUNDS = (0.85, 1.35)
+# Parameters of resolution variants may differ by position embeddings (ViT: 0.3%).
+VARIANT_PARAMETER_TOLERANCE = 0.02
+
+
+def architecture_name(model: Model) -> str | None:
+    """The name without an image-size suffix that repeats the model's own Image Size."""
+    if model.name is None:
+        return None
+    match = _SIZE_SUFFIX.match(model.name)
+    if match and model.metadata.image_size == int(match.group("size")):
+        return match.group("base")
+    return model.name
+
+
+def resolution_variants(context: Context) -> list[list[Model]]:
+    """Groups of two or more models of one collection that differ only in input size."""
+    groups: dict[tuple[str | None, str], list[Model]] = {}
+    for model in context.index.models:
+        base = architecture_name(model)
+        if base is not None:
+            groups.setdefault((model.in_collection, base), []).append(model)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _majority(values: list[int]) -> int | None:
+    """The value most models share, if more models share it than any other value."""
+    ranked = Counter(values).most_common(2)
+    if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+        return ranked[0][0]
+    return None
+
+
+@rule("N003", "variant-parameters", Severity.ERROR, Scope.INDEX)
+def variant_parameters(context: Context) -> Iterator[Hit]:
+    """Resolution variants of one architecture declare different Parameters.
+
+    tresnet_m and tresnet_m_448 are one network evaluated at two input sizes, in one
+    collection, so their parameter counts must agree (within 2%, for position embeddings).
+    When most variants agree, the others are reported; when none agree, all are.
+    """
+    for group in resolution_variants(context):
+        counted = [m for m in group if m.metadata.parameters]
+        values = [m.metadata.parameters for m in counted]
+        if len(counted) < 2 or max(values) <= min(values) * (1 + VARIANT_PARAMETER_TOLERANCE):  # type: ignore[type-var,operator]
+            continue
+        agreed = _majority(values)  # type: ignore[arg-type]
+        for model in counted:
+            parameters = model.metadata.parameters
+            if agreed is not None and parameters == agreed:
+                continue
+            others = [m for m in counted if m is not model]
+            yield Hit(
+                model.location("Parameters"),
+                f"Parameters {parameters} differ from those of the same architecture at another "
+                "input size: " + ", ".join(f"{m.name} {m.metadata.parameters}" for m in others),
+                model=model.name,
+                field="Parameters",
+                related=tuple(
+                    Related(m.location("Parameters"), f"{m.name}: {m.metadata.parameters}")
+                    for m in others
+                ),
+                fix=f"Parameters: {agreed}" if agreed is not None else None,
+            )
+
+
+@rule("N004", "variant-flops-scaling", Severity.ERROR, Scope.INDEX)
+def variant_flops_scaling(context: Context) -> Iterator[Hit]:
+    """FLOPs of resolution variants do not scale with the input area.
+
+    One architecture at 448 px costs about (448/224)^2 = 4 times its cost at 224 px
+    (the TResNet cards: 3.9995). A ratio outside 0.85-1.35 times the area ratio means one of
+    the FLOPs was measured at another size or under another convention. The variant at the
+    larger size is reported, next to the smaller one.
+    """
+    for group in resolution_variants(context):
+        sized = sorted(
+            (m for m in group if m.metadata.flops and m.metadata.image_size),
+            key=lambda m: m.metadata.image_size,  # type: ignore[arg-type,return-value]
+        )
+        for smaller, larger in itertools.pairwise(sized):
+            small_size, large_size = smaller.metadata.image_size, larger.metadata.image_size
+            if small_size == large_size:
+                continue
+            area_ratio = (large_size / small_size) ** 2  # type: ignore[operator]
+            flops_ratio = larger.metadata.flops / smaller.metadata.flops  # type: ignore[operator]
+            if _within(flops_ratio / area_ratio, AREA_SCALING_BOUNDS):
+                continue
+            yield Hit(
+                larger.location("FLOPs"),
+                f"FLOPs {larger.metadata.flops} at {large_size} px are {flops_ratio:.2f} times "
+                f"{smaller.name}'s {smaller.metadata.flops} at {small_size} px; the input area "
+                f"grows {area_ratio:.2f} times",
+                model=larger.name,
+                field="FLOPs",
+                related=(
+                    Related(smaller.location("FLOPs"), f"{smaller.name}: {smaller.metadata.flops}"),
+                ),
+                fix=f"at {area_ratio:.2f} times, about "
+                f"{smaller.metadata.flops * area_ratio:.4g} FLOPs",  # type: ignore[operator]
+            )
+
+
+# --- cost per parameter per pixel -----------------------------------------------------------
+
+# A family shares a collection and the dataset it was evaluated on (CIFAR variants of a ResNet
+# run a stride-1 stem and cost far more per pixel than the ImageNet ones).
+FAMILY_MINIMUM = 3
+OUTLIER_FACTOR = 5.0
+# Across architectures, FLOPs per parameter per pixel spread over about 25x in timm's zoo
+# (CondConv's unused experts to dense stems); a collection 100x off the index is a slip.
+INDEX_SLIP_FACTOR = 100.0
+INDEX_MINIMUM = 10
+
+
+def cost_density(model: Model) -> float | None:
+    """FLOPs per parameter, per input pixel when Image Size is known."""
+    flops, parameters = model.metadata.flops, model.metadata.parameters
+    if not flops or not parameters or flops <= 0 or parameters <= 0:
+        return None
+    size = model.metadata.image_size
+    return flops / parameters / (size * size if size else 1)
+
+
+def _family_key(model: Model) -> tuple[str | None, str | None, bool]:
+    dataset = (model.results[0].dataset or "").lower() if model.results else ""
+    return (model.in_collection, dataset or None, bool(model.metadata.image_size))
+
+
+def _families(context: Context) -> list[tuple[list[Model], dict[int, float], float]]:
+    """Families with enough models, each model's cost density, and the family's median."""
+    grouped: dict[tuple[str | None, str | None, bool], list[Model]] = {}
+    for model in context.index.models:
+        if cost_density(model) is not None:
+            grouped.setdefault(_family_key(model), []).append(model)
+    families = []
+    for members in grouped.values():
+        if len(members) >= FAMILY_MINIMUM:
+            densities = {id(m): cost_density(m) for m in members}
+            median = statistics.median(densities.values())  # type: ignore[type-var]
+            families.append((members, densities, median))  # type: ignore[arg-type]
+    return families
+
+
+def _power_of_ten(factor: float) -> int | None:
+    """10 or 1000 (as 1 or 3) when ``factor`` is within 25% (in log terms) of a power of ten."""
+    exponent = math.log10(factor)
+    nearest = round(exponent)
+    if nearest != 0 and abs(exponent - nearest) <= 0.25:
+        return nearest
+    return None
+
+
+def _blamed_field(model: Model, members: list[Model]) -> str:
+    """Parameters or FLOPs: whichever, scaled by the slip, falls back in line with the family.
+
+    A File Size that fits the parameters clears them. Otherwise the value lying outside the
+    range of the rest of the family is the slip (resnet34's 2.18 M parameters lie below
+    resnet18's 11.69 M, while its FLOPs sit between resnet18's and resnet50's).
+    """
+    if size_fits_parameters(model):
+        return "FLOPs"
+    others = [m for m in members if m is not model]
+
+    def outside(values: list[int], value: int) -> bool:
+        return bool(values) and not min(values) / 2 <= value <= max(values) * 2
+
+    parameters = [m.metadata.parameters for m in others if m.metadata.parameters]
+    flops = [m.metadata.flops for m in others if m.metadata.flops]
+    if outside(parameters, model.metadata.parameters) and not outside(flops, model.metadata.flops):  # type: ignore[arg-type]
+        return "Parameters"
+    return "FLOPs"
+
+
+def _slip_hit(model: Model, field: str, factor: float, exponent: int) -> Hit:
+    """A value one or more powers of ten off the family: the corrected value is the fix."""
+    value = model.metadata.parameters if field == "Parameters" else model.metadata.flops
+    # Parameters divide the density, so a density too high means Parameters too small.
+    too_small = (factor > 1) == (field == "Parameters")
+    scale = 10 ** abs(exponent)
+    corrected = value * scale if too_small else value / scale  # type: ignore[operator]
+    per = "per parameter per pixel" if model.metadata.image_size else "per parameter"
+    other = "FLOPs" if field == "Parameters" else "Parameters"
+    return Hit(
+        model.location(field),
+        f"{field} {value} looks {scale}x too {'small' if too_small else 'large'}: FLOPs {per} "
+        f"are {factor:.3g} times the family's median",
+        model=model.name,
+        field=field,
+        related=(Related(model.location(other), f"{other}, the other side of the ratio"),),
+        fix=f"{field}: {round(corrected)}",
+    )
+
+
+@rule("N005", "unit-slip", Severity.ERROR, Scope.INDEX)
+def unit_slip(context: Context) -> Iterator[Hit]:
+    """Parameters or FLOPs are about 10x or 1000x off the family's trend.
+
+    Within a collection evaluated on one dataset, FLOPs per parameter per pixel stay within a
+    few times of each other. A model about a power of ten away has a slipped unit: mmpretrain's
+    resnet34 declares 2.18 M parameters, below resnet18's 11.69 M, while its FLOPs sit between
+    resnet18's and resnet50's (21.8 M is right). A whole collection 100x or more off the rest
+    of the index (FLOPs in the wrong unit everywhere) is reported too. The field blamed is the
+    one whose corrected value falls back in line; a File Size that fits the parameters clears
+    Parameters.
+    """
+    reported: set[int] = set()
+    for members, densities, median in _families(context):
+        for model in members:
+            factor = densities[id(model)] / median
+            exponent = _power_of_ten(factor)
+            if exponent is None:
+                continue
+            reported.add(id(model))
+            field = _blamed_field(model, members)
+            yield _slip_hit(model, field, factor, exponent)
+
+    densities = {
+        id(m): d for m in context.index.models if (d := cost_density(m)) and m.metadata.image_size
+    }
+    if len(densities) < INDEX_MINIMUM:
+        return
+    index_median = statistics.median(densities.values())
+    by_collection: dict[str | None, list[Model]] = {}
+    for model in context.index.models:
+        if id(model) in densities and id(model) not in reported:
+            by_collection.setdefault(model.in_collection, []).append(model)
+    for members in by_collection.values():
+        collection_median = statistics.median(densities[id(m)] for m in members)
+        if 1 / INDEX_SLIP_FACTOR < collection_median / index_median < INDEX_SLIP_FACTOR:
+            continue
+        for model in members:
+            # A File Size that fits the parameters leaves FLOPs as the suspect.
+            field = "FLOPs" if size_fits_parameters(model) is not False else "Parameters"
+            factor = densities[id(model)] / index_median
+            ratio = f"1/{1 / factor:.0f}" if factor < 1 else f"{factor:.0f}"
+            yield Hit(
+                model.location(field),
+                f"{field} {getattr(model.metadata, field.lower())} is off by orders of magnitude: "
+                f"FLOPs per parameter per pixel are {ratio} of the index's median, and so are "
+                f"those of the rest of {model.in_collection}",
+                model=model.name,
+                field=field,
+                fix=f"check the unit of {field} across {model.in_collection}",
+            )
+
+
+@rule("N006", "collection-outlier", Severity.WARNING, Scope.INDEX)
+def collection_outlier(context: Context) -> Iterator[Hit]:
+    """FLOPs per parameter per pixel stand out within the collection (5x off its median).
+
+    Architectures of one collection spend their parameters alike: timm's EfficientNets differ
+    by at most 4.8x (EdgeTPU variants use dense convolutions). A model further out has
+    FLOPs measured at another size, under another convention, or for another model.
+    Clean powers of ten are reported as unit slips (N005) instead.
+    """
+    for members, densities, median in _families(context):
+        if len(members) < FAMILY_MINIMUM + 1:
+            continue
+        for model in members:
+            factor = densities[id(model)] / median
+            if max(factor, 1 / factor) < OUTLIER_FACTOR or _power_of_ten(factor) is not None:
+                continue
+            yield Hit(
+                model.location("FLOPs"),
+                f"FLOPs {model.metadata.flops} for Parameters {model.metadata.parameters} at "
+                f"{model.metadata.image_size or '?'} px are {factor:.2f} times the collection's "
+                "median cost per parameter per pixel",
+                model=model.name,
+                field="FLOPs",
+                related=(Related(model.location("Parameters"), "Parameters"),),
+            )
+
+
+# --- accuracy --------------------------------------------------------------------------------
+
+ACCURACY_FLOOR_FACTOR = 5.0
+ACCURACY_MINIMUM = 5
+
+
+@rule("N007", "implausible-accuracy", Severity.ERROR, Scope.INDEX)
+def implausible_accuracy(context: Context) -> Iterator[Hit]:
+    """A Top-1 or Top-5 accuracy is less than a fifth of the index's median on that dataset.
+
+    A published ImageNet model with 1.0% Top-1 accuracy does not exist: the value is an error
+    rate, a fraction of one, or another metric. timm's inception_v4 card gives Top 1 Accuracy
+    1.01% next to Top 5 Accuracy 16.85%.
+    """
+    values: dict[tuple[int, str], list[tuple[Model, int, str, float]]] = {}
+    for model in context.index.models:
+        for position, result in enumerate(model.results):
+            for k in (1, 5):
+                found = top_k(result.metrics, k)
+                if found is not None:
+                    key = (k, (result.dataset or "").lower())
+                    values.setdefault(key, []).append((model, position, found[0], found[1]))
+    for (_, dataset), entries in values.items():
+        if len(entries) < ACCURACY_MINIMUM:
+            continue
+        median = statistics.median(value for *_, value in entries)
+        for model, position, metric, value in entries:
+            if value * ACCURACY_FLOOR_FACTOR >= median:
+                continue
+            field = f"Results[{position}].{metric}"
+            yield Hit(
+                model.location(field),
+                f"{metric} {value:g} on {dataset or 'its dataset'} is implausibly low: the "
+                f"median of {len(entries)} models is {median:.2f}",
+                model=model.name,
+                field=field,
+                fix="an error rate, a fraction or another metric was written as the accuracy",
+            )

@@ -1,0 +1,257 @@
+"""Structure rules: required fields, names, collections and values outside their range."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.registry import Scope, rule
+from modelindex.schema import Collection, Model
+
+_Entry = Model | Collection
+
+# The interpolation names timm and torchvision accept for resizing.
+KNOWN_INTERPOLATIONS = frozenset(
+    {"bilinear", "bicubic", "nearest", "nearest-exact", "lanczos", "box", "hamming", "area"}
+)
+# Metrics on a 0-100 scale: accuracies, precision/recall, mAP, mIoU and the like.
+_PERCENT_METRIC = re.compile(r"acc|top[\s_-]*\d|\bap\b|map|miou|\biou\b|recall|precision|\bf1\b")
+# Invalid values that a more specific rule reports.
+_FIELDS_WITH_OWN_RULE = frozenset({"Crop Pct", "Image Size"})
+
+
+def _kind(entry: _Entry) -> str:
+    return "model" if isinstance(entry, Model) else "collection"
+
+
+def _own(entry: _Entry, field: str) -> bool:
+    """A model's inherited value is checked once, on its collection, not on every model."""
+    return not (isinstance(entry, Model) and entry.is_inherited(field))
+
+
+def _hit(entry: _Entry, field: str, message: str, **extra: object) -> Hit:
+    return Hit(entry.location(field), message, model=entry.name, field=field, **extra)  # type: ignore[arg-type]
+
+
+def _invalid(entry: _Entry, field: str) -> Iterator[Hit]:
+    for bad in entry.invalid:
+        if bad.field == field:
+            yield Hit(
+                bad.location, f"{field} {bad.value!r}: {bad.reason}", model=entry.name, field=field
+            )
+
+
+@rule("S001", "missing-name", Severity.ERROR, Scope.ENTRY)
+def missing_name(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A model or collection has no Name.
+
+    Without a name an entry cannot be looked up, linked to its collection or compared with
+    other sources. Example: a `- In Collection: ResNet` item in `Models:` with no `Name:`.
+    """
+    if not entry.name:
+        yield Hit(entry.source, f"this {_kind(entry)} has no Name", field="Name")
+
+
+@rule("S002", "missing-field", Severity.WARNING, Scope.ENTRY)
+def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A model has no Weights or no Results.
+
+    A model without weights cannot be used and one without results cannot be compared.
+    Collections need neither. A missing Parameters, FLOPs or File Size is not reported:
+    leaving out a number nobody measured is better than guessing it.
+    """
+    if not isinstance(entry, Model):
+        return
+    missing = [
+        field
+        for field, value in (
+            ("Weights", entry.weights),
+            ("Results", entry.results),
+        )
+        if not value and not any(bad.field == field for bad in entry.invalid)
+    ]
+    if missing:
+        yield Hit(
+            entry.source,
+            f"model has no {' and no '.join(missing)}",
+            model=entry.name,
+            field=missing[0],
+        )
+
+
+@rule("S003", "unknown-collection", Severity.ERROR, Scope.ENTRY)
+def unknown_collection(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """`In Collection` names a collection that no loaded file declares.
+
+    The model then inherits nothing, and it is listed apart from its siblings. Usually a typo
+    or a collection renamed in one place only. Example: `In Collection: Resnet` when the card
+    declares `ResNet`.
+    """
+    name = entry.in_collection
+    if not isinstance(entry, Model) or not name or name in context.collection_names:
+        return
+    close = difflib.get_close_matches(name, sorted(context.collection_names), n=1, cutoff=0.6)
+    lowered = [c for c in context.collection_names if c.lower() == name.lower()]
+    suggestion = (lowered or close or [None])[0]
+    yield _hit(
+        entry,
+        "In Collection",
+        f"In Collection {name!r} names no collection",
+        fix=f"did you mean {suggestion!r}?" if suggestion else "declare the collection",
+    )
+
+
+@rule("S004", "duplicate-name", Severity.ERROR, Scope.INDEX)
+def duplicate_name(context: Context) -> Iterator[Hit]:
+    """Two models (or two collections) have the same Name.
+
+    A lookup by name returns only the first one, so the other's numbers are silently lost.
+    A README table row that repeats a model declared in a metafile is not a duplicate: that is
+    a second source of the same model (see X001).
+    """
+    for entries, kind in ((context.index.models, "model"), (context.index.collections, "")):
+        first: dict[str, _Entry] = {}
+        for entry in entries:
+            if not entry.name:
+                continue
+            if kind == "" and entry.dialect == "readme-table":
+                continue
+            if entry.name not in first:
+                first[entry.name] = entry
+                continue
+            original = first[entry.name]
+            what = kind or "collection"
+            yield _hit(
+                entry,
+                "Name",
+                f"{what} {entry.name!r} is declared twice; first at {original.location('Name')}",
+                related=(Related(original.location("Name"), "first declaration"),),
+                fix="rename one of them or remove the repeated entry",
+            )
+
+
+@rule("S005", "id-differs-from-name", Severity.ERROR, Scope.ENTRY)
+def id_differs_from_name(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """The metadata `ID` is not the model's `Name`.
+
+    timm's cards repeat the name as `ID`; tools that look models up by ID then find another
+    model, or none.
+    """
+    model_id = entry.metadata.id
+    if model_id is None or entry.name is None or model_id == entry.name or not _own(entry, "ID"):
+        return
+    yield _hit(
+        entry, "ID", f"ID {model_id!r} differs from Name {entry.name!r}", fix=f"ID: {entry.name}"
+    )
+
+
+@rule("S006", "crop-pct-range", Severity.ERROR, Scope.ENTRY)
+def crop_pct_range(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Crop Pct is not a fraction in (0, 1], or not a number.
+
+    The crop is the share of the resized image kept at evaluation: 0.875 resizes 224 px
+    models to 256 px and crops the centre 224 px. A value such as 87.5 or 0 is a unit slip.
+    """
+    yield from _invalid(entry, "Crop Pct")
+    crop_pct = entry.metadata.crop_pct
+    if crop_pct is None or 0 < crop_pct <= 1 or not _own(entry, "Crop Pct"):
+        return
+    fix = f"Crop Pct: {crop_pct / 100:g}" if 1 < crop_pct <= 100 else None
+    yield _hit(entry, "Crop Pct", f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
+
+
+@rule("S007", "image-size", Severity.ERROR, Scope.ENTRY)
+def image_size(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Image Size is not a positive whole number of pixels.
+
+    Write one side of a square input (`224`); `224x224` and `[3, 224, 224]` are accepted,
+    a non-square or fractional size is not.
+    """
+    yield from _invalid(entry, "Image Size")
+    size = entry.metadata.image_size
+    if size is not None and size <= 0 and _own(entry, "Image Size"):
+        yield _hit(entry, "Image Size", f"Image Size {size} is not a positive number of pixels")
+
+
+@rule("S008", "unknown-interpolation", Severity.ERROR, Scope.ENTRY)
+def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Interpolation is not a resampling method that image libraries know.
+
+    Known: bilinear, bicubic, nearest, nearest-exact, lanczos, box, hamming, area.
+    """
+    method = entry.metadata.interpolation
+    if not method or method in KNOWN_INTERPOLATIONS or not _own(entry, "Interpolation"):
+        return
+    close = difflib.get_close_matches(method, sorted(KNOWN_INTERPOLATIONS), n=1, cutoff=0.6)
+    yield _hit(
+        entry,
+        "Interpolation",
+        f"unknown interpolation {method!r}",
+        fix=f"Interpolation: {close[0]}" if close else None,
+    )
+
+
+def _metric_field(index: int, metric: str) -> str:
+    return f"Results[{index}].{metric}"
+
+
+@rule("S009", "metric-range", Severity.ERROR, Scope.ENTRY)
+def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A percentage metric (an accuracy, mAP, mIoU, precision, recall) is outside [0, 100]."""
+    for position, result in enumerate(entry.results):
+        for metric, value in result.metrics.items():
+            field = _metric_field(position, metric)
+            if value is None or 0 <= value <= 100 or not _own(entry, field):
+                continue
+            if _PERCENT_METRIC.search(metric.lower()):
+                yield _hit(entry, field, f"{metric} {value:g} is outside [0, 100]")
+
+
+def top_k(metrics: dict[str, float | None], k: int) -> tuple[str, float] | None:
+    """The Top-k accuracy among a result's metrics, whatever its spelling."""
+    for name, value in metrics.items():
+        key = re.sub(r"[^a-z0-9]", "", name.lower())
+        if value is not None and key in {f"top{k}", f"top{k}accuracy", f"top{k}acc"}:
+            return name, value
+    return None
+
+
+@rule("S010", "top1-above-top5", Severity.ERROR, Scope.ENTRY)
+def top1_above_top5(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Top-1 accuracy is higher than Top-5 accuracy on the same result.
+
+    A true class ranked first is also in the top five, so Top-1 can never exceed Top-5;
+    the two values are swapped or one is mistyped.
+    """
+    for position, result in enumerate(entry.results):
+        top1, top5 = top_k(result.metrics, 1), top_k(result.metrics, 5)
+        if top1 is None or top5 is None or top1[1] <= top5[1]:
+            continue
+        field = _metric_field(position, top1[0])
+        if _own(entry, field):
+            yield _hit(
+                entry,
+                field,
+                f"{top1[0]} {top1[1]:g} is higher than {top5[0]} {top5[1]:g}",
+                related=(Related(entry.location(_metric_field(position, top5[0])), "Top-5 value"),),
+            )
+
+
+@rule("S011", "invalid-value", Severity.ERROR, Scope.ENTRY)
+def invalid_value(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A value does not parse: a number that is not a number, a list where text belongs.
+
+    Example: `Parameters: 25.6 million` or `FLOPs: [1, 2]`. The value is left out of the
+    typed record, so every other rule and every lookup sees the field as missing.
+    """
+    for bad in entry.invalid:
+        if bad.field not in _FIELDS_WITH_OWN_RULE:
+            yield Hit(
+                bad.location,
+                f"{bad.field} {bad.value!r} does not parse: {bad.reason}",
+                model=entry.name,
+                field=bad.field,
+            )

@@ -1,0 +1,70 @@
+"""Text rules: damaged encoding in the cards' prose and fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Hit, Severity
+from modelindex.checks.registry import Scope, rule
+from modelindex.schema import Location
+
+# UTF-8 bytes read as Windows-1252 (or Latin-1): a lead byte shown as Â-ô followed by
+# continuation bytes shown as the characters those code pages put at 0x80-0xBF.
+_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]{{1,3}}")
+FINDINGS_PER_FILE = 20
+
+
+def repaired(text: str) -> str | None:
+    """What ``text`` read before a UTF-8 -> Windows-1252 mix-up, or None if it is not one."""
+    for codec in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if fixed != text:
+            return fixed
+    return None
+
+
+@rule("T001", "mojibake", Severity.WARNING, Scope.INDEX)
+def mojibake(context: Context) -> Iterator[Hit]:
+    """The text has damaged encoding (mojibake): UTF-8 that was read as Windows-1252.
+
+    `\u00c3\u2014` where `\u00d7` belongs, `\u00e2\u20ac\u2122` for `\u2019`. The damage
+    spreads every time the file is converted again; fix the bytes once, and read and write
+    the file as UTF-8.
+    """
+    for path in context.index.files:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        reported, line, offset, position = 0, 1, 0, 0
+        while reported < FINDINGS_PER_FILE:
+            match = _MOJIBAKE.search(text, position)
+            if match is None:
+                break
+            fixed = repaired(match.group())
+            if fixed is None:
+                position = match.end()
+                continue
+            line += text.count("\n", offset, match.start())
+            offset = match.start()
+            reported += 1
+            yield Hit(
+                Location(path, line),
+                f"damaged encoding: {match.group()!r} is {fixed!r} read as Windows-1252",
+                fix=f"replace {match.group()!r} with {fixed!r} and save the file as UTF-8",
+            )
+            # One finding per line: go on from the next line.
+            end_of_line = text.find("\n", match.end())
+            if end_of_line < 0:
+                break
+            position = end_of_line
