@@ -6,7 +6,9 @@
 0.875
 """
 
+from modelindex._version import __version__
 from modelindex.bundled import bundled_index, get
+from modelindex.checks import Report, validate
 from modelindex.index import Index, UnknownModelError
 from modelindex.loading import load
 from modelindex.preprocessing import Preprocessing
@@ -21,8 +23,6 @@ from modelindex.schema import (
     Result,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Collection",
     "Index",
@@ -34,10 +34,12 @@ __all__ = [
     "Paper",
     "Preprocessing",
     "ProblemKind",
+    "Report",
     "Result",
     "UnknownModelError",
     "__version__",
     "bundled_index",
     "get",
     "load",
+    "validate",
 ]

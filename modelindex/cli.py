@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from modelindex import __version__
+from modelindex._version import __version__
 from modelindex.bundled import bundled_docs_path, bundled_index
 from modelindex.checks import (
     RULES,

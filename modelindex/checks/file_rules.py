@@ -302,6 +302,8 @@ def code_commit_mismatch(context: Context) -> Iterator[Hit]:
     """
     by_collection: dict[tuple[str | None, str], list[tuple[_Entry, str]]] = {}
     for entry, match in _code_links(context):
+        if not _COMMIT.match(match.group("ref")):
+            continue  # a branch or tag is U006's finding
         collection = entry.name if isinstance(entry, Collection) else entry.in_collection
         by_collection.setdefault((collection, match.group("repo")), []).append(
             (entry, match.group("ref"))

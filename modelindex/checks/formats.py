@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from pathlib import PurePath
 
-from modelindex import __version__
+from modelindex._version import __version__
 from modelindex.checks.findings import Finding, Severity
 from modelindex.checks.registry import RULES, Rule
 from modelindex.checks.report import Report
@@ -185,7 +185,7 @@ def statistics(report: Report) -> str:
 def explain(rule: Rule) -> str:
     return (
         f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.explanation}\n\n"
-        f"Switch it off with `ignore = [\"{rule.code}\"]` in [tool.modelindex] or "
+        f'Switch it off with `ignore = ["{rule.code}"]` in [tool.modelindex] or '
         f"`--ignore {rule.code}`."
     )
 

@@ -246,10 +246,10 @@ def _families(context: Context) -> list[tuple[list[Model], dict[int, float], flo
 
 
 def _power_of_ten(factor: float) -> int | None:
-    """10 or 1000 (as 1 or 3) when ``factor`` is within 25% (in log terms) of a power of ten."""
+    """1 for 10, 3 for 1000 (negative below 1): ``factor`` within 7.1-14x of a power of ten."""
     exponent = math.log10(factor)
     nearest = round(exponent)
-    if nearest != 0 and abs(exponent - nearest) <= 0.25:
+    if nearest != 0 and abs(exponent - nearest) <= 0.15:
         return nearest
     return None
 

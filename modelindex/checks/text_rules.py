@@ -32,13 +32,19 @@ def repaired(text: str) -> str | None:
     return None
 
 
+def _in_code_span(text: str, offset: int) -> bool:
+    """Whether ``offset`` sits between backticks on its line: a quoted example, not damage."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("`", line_start, offset) % 2 == 1
+
+
 @rule("T001", "mojibake", Severity.WARNING, Scope.INDEX)
 def mojibake(context: Context) -> Iterator[Hit]:
     """The text has damaged encoding (mojibake): UTF-8 that was read as Windows-1252.
 
     `\u00c3\u2014` where `\u00d7` belongs, `\u00e2\u20ac\u2122` for `\u2019`. The damage
     spreads every time the file is converted again; fix the bytes once, and read and write
-    the file as UTF-8.
+    the file as UTF-8. Text between backticks is taken as a deliberate example.
     """
     for path in context.index.files:
         try:
@@ -52,7 +58,7 @@ def mojibake(context: Context) -> Iterator[Hit]:
             if match is None:
                 break
             fixed = repaired(match.group())
-            if fixed is None:
+            if fixed is None or _in_code_span(text, match.start()):
                 position = match.end()
                 continue
             line += text.count("\n", offset, match.start())
