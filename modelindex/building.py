@@ -80,6 +80,11 @@ class _Flat:
     locations: dict[str, Location] = field(default_factory=dict)
     inherited: set[str] = field(default_factory=set)
     """Keys (as cards write them) whose value came from the collection."""
+    invalid: list[InvalidValue] = field(default_factory=list)
+    """Values of the wrong shape (Metadata that is a list), kept for the validator."""
+
+    def reject(self, display: str, value: Any, reason: str, where: Location) -> None:
+        self.invalid.append(InvalidValue(field=display, value=value, reason=reason, location=where))
 
 
 def _name_of(value: Any) -> Any:
@@ -103,7 +108,12 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
                 metadata[attr] = value
             flat.locations[display] = Location(path, raw.key_lines.get(key, raw.line))
     elif raw is not None:
-        extra["Metadata"] = raw
+        flat.reject(
+            "Metadata",
+            raw,
+            "expected a mapping such as Parameters: ...",
+            flat.locations["Metadata"],
+        )
     metadata["extra"] = extra
     flat.data["metadata"] = metadata
 
@@ -119,6 +129,8 @@ def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) ->
         # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...]
         for item in raw:
             if not isinstance(item, LocatedDict):
+                where = Location(path, line)
+                flat.reject(f"Results[{index}].Metrics", item, "expected {Name, Value}", where)
                 continue
             keys = {normalize_key(key): key for key in item}
             name = item.get(keys.get("name", ""), item.get(keys.get("type", "")))
@@ -126,8 +138,8 @@ def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) ->
                 metrics[str(name)] = item.get(keys.get("value", ""))
                 flat.locations[f"Results[{index}].{name}"] = Location(path, item.line)
     elif raw is not None:
-        metrics["Metrics"] = raw
-        flat.locations[f"Results[{index}].Metrics"] = Location(path, line)
+        where = Location(path, line)
+        flat.reject(f"Results[{index}].Metrics", raw, "expected a mapping of metric values", where)
     return metrics
 
 
@@ -135,7 +147,9 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
     results: list[dict[str, Any]] = []
     for index, item in enumerate(raw if isinstance(raw, list) else [raw]):
         if not isinstance(item, LocatedDict):
-            results.append({"extra": {"Result": item}})
+            if item is not None:
+                reason = "expected a mapping with Task, Dataset and Metrics"
+                flat.reject(f"Results[{index}]", item, reason, Location(path, line))
             continue
         flat.locations[f"Results[{index}]"] = Location(path, item.line)
         result: dict[str, Any] = {"extra": {}}
@@ -249,8 +263,8 @@ def _build(
     record, invalid = validate_leniently(
         record_type, flat.data, _field_name, flat.locations, source
     )
-    if invalid:
-        record.invalid = [*record.invalid, *invalid]
+    if invalid or flat.invalid:
+        record.invalid = [*record.invalid, *flat.invalid, *invalid]
     record._locations = flat.locations
     record._inherited = frozenset(flat.inherited)
     return record

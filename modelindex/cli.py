@@ -124,7 +124,7 @@ def _selectors(values: list[str] | None) -> list[str]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    if args.explain:
+    if args.explain is not None:
         try:
             codes = sorted(matching_codes([args.explain]))
         except UnknownRuleError:
@@ -132,9 +132,12 @@ def _validate(args: argparse.Namespace) -> int:
         print("\n\n".join(explain(RULES[code]) for code in codes))
         return EXIT_OK
     try:
-        pyproject = Path(args.config) if args.config else find_pyproject(Path.cwd())
+        # Like ruff: the settings of the project the checked files belong to, wherever the
+        # command runs from.
+        start = Path(args.paths[0]) if args.paths and Path(args.paths[0]).exists() else Path()
+        pyproject = Path(args.config) if args.config else find_pyproject(start)
         settings = load_settings(pyproject)
-        if args.select:
+        if args.select is not None:
             settings = replace(settings, select=tuple(_selectors(args.select)))
         if args.ignore:
             settings = replace(settings, ignore=(*settings.ignore, *_selectors(args.ignore)))

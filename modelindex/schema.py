@@ -139,7 +139,7 @@ def coerce_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        raise ValueError(f"expected text, got a {type(value).__name__}")
+        raise ValueError(f"expected text, got a {'mapping' if isinstance(value, dict) else 'list'}")
     return str(value)
 
 

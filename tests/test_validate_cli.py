@@ -205,3 +205,32 @@ def test_module_entry_point_validates(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "Found 0 errors, 0 warnings in 43 models" in completed.stderr
+
+
+def test_settings_are_those_of_the_checked_project_wherever_it_runs(capsys, write) -> None:
+    write("proj/pyproject.toml", '[tool]\nmodelindex = {ignore = ["T001"]}\n')
+    card = write("proj/docs/card.md", "A 3\u00c3\u2014 3 conv\n")
+    assert run(capsys, "validate", str(card))[1] == ""
+    assert "T001" in run(capsys, "validate", str(card), "--config", "/dev/null")[1]
+
+
+def test_a_selection_that_leaves_no_rule_is_bad_usage(capsys) -> None:
+    for argv in (["--select", ""], ["--select", "S001", "--ignore", "S"]):
+        code, _, err = run(capsys, "validate", ".", *argv)
+        assert code == 2 and "leaves no rule" in err
+
+
+def test_per_file_ignores_take_folders_and_dot_slash(capsys, write) -> None:
+    write("legacy/old/card.md", "A 3\u00c3\u2014 3 conv\n")
+    for pattern in ("legacy/", "./legacy/*", "legacy/*.md"):
+        write("pyproject.toml", f'[tool.modelindex.per-file-ignores]\n"{pattern}" = ["T"]\n')
+        assert run(capsys, "validate", ".")[1] == "", pattern
+
+
+def test_sarif_uris_are_percent_encoded(capsys, write) -> None:
+    write("odd name#1/card.md", "A 3\u00c3\u2014 3 conv\n")
+    _, out, _ = run(capsys, "validate", ".", "--format", "sarif")
+    [result] = json.loads(out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "odd%20name%231/card.md"
+    )

@@ -281,7 +281,8 @@ def test_repeated_file_size_with_different_parameters(write) -> None:
     )
     report = _check(path, select=("U005",))
     assert _codes(report) == [("U005", "xl", "File Size")]
-    assert len(report.findings[0].related) == 2
+    assert "l (56000000 parameters)" in report.findings[0].message
+    assert len(report.findings[0].related) == 1
 
 
 CODE = "https://github.com/org/repo/blob/{ref}/models/net.py{anchor}"
@@ -337,7 +338,7 @@ def test_readme_table_disagreeing_with_the_metafile(write) -> None:
     findings = [f for f in report.findings if f.code == "X001"]
     assert [(f.line, f.field) for f in findings] == [
         (8, "Parameters"),
-        (8, "Top 1 Accuracy"),
+        (8, "Results[0].Top 1 Accuracy"),
         (8, "Weights"),
     ]
     assert findings[0].related[0].location.line == 7
@@ -434,3 +435,65 @@ def test_findings_are_sorted_by_path_and_line(write) -> None:
     lines = [f.line for f in _check(path).findings]
     assert lines == sorted(lines) and len(lines) == 3
     assert all(isinstance(f, Finding) for f in _check(path).findings)
+
+
+def test_a_url_that_does_not_parse_is_u001_and_other_rules_still_run(write) -> None:
+    path = write(
+        "model-index.yml",
+        "Models:\n"
+        "- {Name: x1, Weights: 'https://[oops/x1.pth', Results: [{Metrics: {Top 1: 1}}]}\n"
+        "- {Name: resnet50, Metadata: {Parameters: 25000000},"
+        " Weights: https://a.b/resnet50-abcdef12.pth, Results: [{Metrics: {Top 1: 1}}]}\n"
+        "- {Name: resnet101, Metadata: {Parameters: 44000000},"
+        " Weights: https://a.b/resnet50-abcdef12.pth, Results: [{Metrics: {Top 1: 1}}]}\n",
+    )
+    assert sorted(_codes(_check(path))) == [
+        ("U001", "x1", "Weights"),
+        ("U003", "resnet101", "Weights"),
+        ("U004", "resnet101", "Weights"),
+    ]
+
+
+def test_models_outside_collections_are_not_a_family(write) -> None:
+    rows = [
+        _model(f"m{i}", collection="", parameters=10_000_000, flops=flops, image_size=224)
+        for i, flops in enumerate([2e9, 2e9, 2e9, 2e10])
+    ]
+    text = "Models:\n" + "\n".join(rows).replace("    In Collection: \n", "") + "\n"
+    assert _check(write("model-index.yml", text), ignore=("S003",)).findings == []
+
+
+def test_weights_inherited_from_the_collection_are_not_shared_weights(write) -> None:
+    collections = "  - Name: Net\n    Weights: https://example.org/net-0123abcd.pth"
+    text = _zoo(write, collections=collections).read_text()
+    text += "  - {Name: a, In Collection: Net, Results: [{Metrics: {Top 1: 1}}]}\n"
+    text += "  - {Name: b, In Collection: Net, Results: [{Metrics: {Top 1: 1}}]}\n"
+    assert _check(write("model-index.yml", text)).findings == []
+
+
+def test_values_of_the_wrong_shape_are_reported_not_dropped(write) -> None:
+    path = write(
+        "model-index.yml",
+        "Models:\n- Name: a\n  Metadata: [1, 2]\n  Weights: https://a.b/a.pth\n"
+        "  Results: 'top1 80'\n- Name: b\n  Weights: https://a.b/b.pth\n  Results:\n"
+        "  - Task: T\n    Dataset: D\n    Metrics: '80%'\n",
+    )
+    assert _codes(_check(path)) == [
+        ("S002", "a", "Results"),
+        ("S011", "a", "Metadata"),
+        ("S011", "a", "Results[0]"),
+        ("S011", "b", "Results[0].Metrics"),
+    ]
+
+
+def test_hostile_repeated_file_sizes_stay_linear_in_output(write) -> None:
+    rows = [
+        f"- {{Name: m{i}, Metadata: {{Parameters: {1_000_000 + i}, File Size: 4000000}}}}"
+        for i in range(400)
+    ]
+    report = _check(
+        write("model-index.yml", "Models:\n" + "\n".join(rows) + "\n"), select=("U005",)
+    )
+    assert len(report.findings) == 400
+    assert max(len(f.related) for f in report.findings) <= 3
+    assert max(len(f.message) for f in report.findings) < 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
-from modelindex.checks.number_rules import size_fits_parameters
+from modelindex.checks.number_rules import LISTED_OTHERS, size_fits_parameters
 from modelindex.checks.registry import Scope, rule
 from modelindex.schema import Collection, Model
 
@@ -116,7 +117,11 @@ def malformed_url(entry: _Entry, context: Context) -> Iterator[Hit]:
 
 def weights_stem(url: str) -> str | None:
     """The name a weights file is called after: '.../resnet50-19c8e357.pth' -> 'resnet50'."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None  # U001 reports the URL itself
+    name = path.rsplit("/", 1)[-1].lower()
     for suffix in _WEIGHT_SUFFIXES:
         if name.endswith(suffix):
             return _HASH_SUFFIX.sub("", name[: -len(suffix)]) or None
@@ -156,7 +161,8 @@ def shared_weights(context: Context) -> Iterator[Hit]:
     """
     by_url: dict[str, list[Model]] = {}
     for model in context.index.models:
-        if model.weights:
+        # Weights inherited from a collection are the collection's, not a copy.
+        if model.weights and not model.is_inherited("Weights"):
             by_url.setdefault(model.weights, []).append(model)
     for url, models in by_url.items():
         if len(models) < 2 or url in context.settings.shared_weights:
@@ -238,19 +244,23 @@ def repeated_file_size(context: Context) -> Iterator[Hit]:
         if owner_count is None:
             fitting = {m.metadata.parameters for m in models if size_fits_parameters(m)}
             owner_count = fitting.pop() if len(fitting) == 1 else None
+        # One example model per other parameter count: enough evidence, bounded in size.
+        example_by_count = {m.metadata.parameters: m for m in reversed(models)}
+        examples = list(itertools.islice(example_by_count.items(), LISTED_OTHERS + 1))
         for model in models:
             if model.metadata.parameters == owner_count:
                 continue
-            others = [m for m in models if m.metadata.parameters != model.metadata.parameters]
+            others = [m for count, m in examples if count != model.metadata.parameters]
+            others = others[:LISTED_OTHERS]
             yield Hit(
                 model.location("File Size"),
                 f"File Size {size} is also declared by "
-                + ", ".join(f"{m.name} ({m.metadata.parameters} parameters)" for m in others[:3])
+                + ", ".join(f"{m.name} ({m.metadata.parameters} parameters)" for m in others)
                 + f", but this model has {model.metadata.parameters} parameters",
                 model=model.name,
                 field="File Size",
                 related=tuple(
-                    Related(m.location("File Size"), f"{m.name}'s File Size") for m in others[:3]
+                    Related(m.location("File Size"), f"{m.name}'s File Size") for m in others
                 ),
             )
 
@@ -321,14 +331,15 @@ def code_commit_mismatch(context: Context) -> Iterator[Hit]:
         )
     for (collection, _), links in by_collection.items():
         ranked = Counter(ref for _, ref in links).most_common()
-        if len(ranked) < 2:
+        if collection is None or len(ranked) < 2:
             continue
         # With no majority, every link is reported: nothing says which revision is meant.
         usual = ranked[0][0] if ranked[0][1] > ranked[1][1] else None
         for entry, ref in links:
             if ref == usual:
                 continue
-            others = usual[:12] if usual else ", ".join(r[:12] for r, _ in ranked if r != ref)
+            listed = [r[:12] for r, _ in ranked if r != ref][:LISTED_OTHERS]
+            others = usual[:12] if usual else ", ".join(listed)
             yield Hit(
                 entry.location("Code"),
                 f"Code is pinned to {ref[:12]}, the rest of {collection} to {others}",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from urllib.parse import quote
 
 from modelindex._version import __version__
 from modelindex.checks.findings import Finding, Severity
@@ -32,13 +33,18 @@ def as_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def summary_line(report: Report) -> str:
     counts = [
-        f"{report.count(severity)} {severity.value}{'s' if report.count(severity) != 1 else ''}"
+        _plural(report.count(severity), severity.value)
         for severity in Severity
         if report.count(severity) or severity is not Severity.INFO
     ]
-    what = f"{len(report.index.models)} models in {len(report.index.files)} files"
+    models, files = len(report.index.models), len(report.index.files)
+    what = f"{_plural(models, 'model')} in {_plural(files, 'file')}"
     return f"Found {', '.join(counts)} in {what}."
 
 
@@ -96,8 +102,16 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def _sarif_uri(path: str) -> str:
+    """A URI reference: relative paths stay relative (to the run's folder), others are file URIs."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return Path(path).as_uri()
+    return quote(pure.as_posix())
+
+
 def _sarif_location(path: str, line: int | None, message: str | None = None) -> dict[str, object]:
-    physical: dict[str, object] = {"artifactLocation": {"uri": PurePath(path).as_posix()}}
+    physical: dict[str, object] = {"artifactLocation": {"uri": _sarif_uri(path)}}
     if line is not None:
         physical["region"] = {"startLine": line}
     location: dict[str, object] = {"physicalLocation": physical}

@@ -102,6 +102,8 @@ _SIZE_SUFFIX = re.compile(r"^(?P<base>.+?)[_-](?P<size>\d{2,4})$")
 # FLOPs of one architecture grow with the input area; attention grows faster than the area,
 # and a head's fixed cost slower, so the ratio may move this far from the area ratio.
 AREA_SCALING_BOUNDS = (0.85, 1.35)
+# A finding names this many of the other models involved, so that its size stays bounded.
+LISTED_OTHERS = 3
 # Parameters of resolution variants may differ by position embeddings (ViT: 0.3%).
 VARIANT_PARAMETER_TOLERANCE = 0.02
 
@@ -152,7 +154,7 @@ def variant_parameters(context: Context) -> Iterator[Hit]:
             parameters = model.metadata.parameters
             if agreed is not None and parameters == agreed:
                 continue
-            others = [m for m in counted if m is not model]
+            others = [m for m in counted if m is not model][:LISTED_OTHERS]
             yield Hit(
                 model.location("Parameters"),
                 f"Parameters {parameters} differ from those of the same architecture at another "
@@ -237,8 +239,9 @@ def _families(context: Context) -> list[tuple[list[Model], dict[int, float], flo
         if cost_density(model) is not None:
             grouped.setdefault(_family_key(model), []).append(model)
     families = []
-    for members in grouped.values():
-        if len(members) >= FAMILY_MINIMUM:
+    for (collection, _, _), members in grouped.items():
+        # Models outside any collection have nothing in common to compare.
+        if collection is not None and len(members) >= FAMILY_MINIMUM:
             densities = {id(m): cost_density(m) for m in members}
             median = statistics.median(densities.values())  # type: ignore[type-var]
             families.append((members, densities, median))  # type: ignore[arg-type]
@@ -254,7 +257,26 @@ def _power_of_ten(factor: float) -> int | None:
     return None
 
 
-def _blamed_field(model: Model, members: list[Model]) -> str:
+class _Range:
+    """The range of a family's values without any one member, from its two extremes each side."""
+
+    def __init__(self, values: list[int]) -> None:
+        ordered = sorted(values)
+        self.low, self.high = ordered[:2], ordered[-2:]
+
+    def of_others(self, value: int) -> tuple[int, int] | None:
+        if len(self.low) < 2:
+            return None
+        low = self.low[1] if value == self.low[0] else self.low[0]
+        high = self.high[0] if value == self.high[1] else self.high[1]
+        return low, high
+
+    def excludes(self, value: int) -> bool:
+        bounds = self.of_others(value)
+        return bounds is not None and not bounds[0] / 2 <= value <= bounds[1] * 2
+
+
+def _blamed_field(model: Model, parameters: _Range, flops: _Range) -> str:
     """Parameters or FLOPs: whichever, scaled by the slip, falls back in line with the family.
 
     A File Size that fits the parameters clears them. Otherwise the value lying outside the
@@ -263,14 +285,8 @@ def _blamed_field(model: Model, members: list[Model]) -> str:
     """
     if size_fits_parameters(model):
         return "FLOPs"
-    others = [m for m in members if m is not model]
-
-    def outside(values: list[int], value: int) -> bool:
-        return bool(values) and not min(values) / 2 <= value <= max(values) * 2
-
-    parameters = [m.metadata.parameters for m in others if m.metadata.parameters]
-    flops = [m.metadata.flops for m in others if m.metadata.flops]
-    if outside(parameters, model.metadata.parameters) and not outside(flops, model.metadata.flops):  # type: ignore[arg-type]
+    declared_parameters, declared_flops = model.metadata.parameters, model.metadata.flops
+    if parameters.excludes(declared_parameters) and not flops.excludes(declared_flops):  # type: ignore[arg-type]
         return "Parameters"
     return "FLOPs"
 
@@ -309,13 +325,15 @@ def unit_slip(context: Context) -> Iterator[Hit]:
     """
     reported: set[int] = set()
     for members, densities, median in _families(context):
+        parameters = _Range([m.metadata.parameters for m in members])  # type: ignore[misc]
+        flops = _Range([m.metadata.flops for m in members])  # type: ignore[misc]
         for model in members:
             factor = densities[id(model)] / median
             exponent = _power_of_ten(factor)
             if exponent is None:
                 continue
             reported.add(id(model))
-            field = _blamed_field(model, members)
+            field = _blamed_field(model, parameters, flops)
             yield _slip_hit(model, field, factor, exponent)
 
     densities = {
@@ -328,7 +346,9 @@ def unit_slip(context: Context) -> Iterator[Hit]:
     for model in context.index.models:
         if id(model) in densities and id(model) not in reported:
             by_collection.setdefault(model.in_collection, []).append(model)
-    for members in by_collection.values():
+    for collection, members in by_collection.items():
+        if collection is None:
+            continue
         collection_median = statistics.median(densities[id(m)] for m in members)
         if 1 / INDEX_SLIP_FACTOR < collection_median / index_median < INDEX_SLIP_FACTOR:
             continue
@@ -367,7 +387,7 @@ def collection_outlier(context: Context) -> Iterator[Hit]:
             yield Hit(
                 model.location("FLOPs"),
                 f"FLOPs {model.metadata.flops} for Parameters {model.metadata.parameters} at "
-                f"{model.metadata.image_size or '?'} px are {factor:.2f} times the collection's "
+                f"{model.metadata.image_size or '?'} px are {factor:.3g} times the collection's "
                 "median cost per parameter per pixel",
                 model=model.name,
                 field="FLOPs",

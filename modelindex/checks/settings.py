@@ -41,7 +41,13 @@ class Settings:
     """The pyproject.toml these settings came from, if any."""
 
     def enabled_codes(self) -> set[str]:
-        return matching_codes(self.select) - matching_codes(self.ignore)
+        """The codes to report; a selection that enables nothing is a mistake, not a pass."""
+        enabled = matching_codes(self.select) - matching_codes(self.ignore)
+        if not enabled:
+            raise UnknownRuleError(
+                f"select {list(self.select)} minus ignore {list(self.ignore)} leaves no rule"
+            )
+        return enabled
 
     def ignored_in(self, path: str) -> set[str]:
         """Codes that per-file-ignores switch off for ``path``."""
@@ -50,11 +56,19 @@ class Settings:
         relative = _relative_posix(path, self.root)
         ignored: set[str] = set()
         for pattern, selectors in self.per_file_ignores.items():
-            if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(
-                os.path.basename(relative), pattern
-            ):
+            if _matches(relative, pattern):
                 ignored |= matching_codes(selectors)
         return ignored
+
+
+def _matches(relative: str, pattern: str) -> bool:
+    """A glob as ruff's per-file-ignores take it: '*' crosses '/', a folder covers its files."""
+    pattern = pattern.removeprefix("./")
+    if pattern.endswith("/"):
+        pattern += "*"
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(
+        os.path.basename(relative), pattern
+    )
 
 
 def _relative_posix(path: str, root: Path) -> str:
@@ -67,11 +81,24 @@ def _relative_posix(path: str, root: Path) -> str:
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.modelindex] table, in ``start`` or above it."""
-    for folder in [start, *start.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "[tool.modelindex" in _read(candidate):
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate_folder in [folder, *folder.parents]:
+        candidate = candidate_folder / "pyproject.toml"
+        if candidate.is_file() and _has_table(candidate):
             return candidate
     return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    text = _read(pyproject)
+    if "modelindex" not in text:
+        return False  # most pyproject.toml files: no need to parse them
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True  # ours, perhaps: load_settings reports the error with the file
+    return "modelindex" in document.get("tool", {})
 
 
 def _read(path: Path) -> str:

@@ -45,7 +45,7 @@ def _disagreement(
         row.location(field),
         f"{declared_field} {shown} here, but {other} in {declared.location(declared_field)}",
         model=row.name,
-        field=declared_field.split(".", 1)[-1] if declared_field.startswith("Results[") else field,
+        field=field,
         related=(Related(declared.location(declared_field), f"declared {declared_field}"),),
     )
 

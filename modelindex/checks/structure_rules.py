@@ -68,7 +68,8 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
     missing = [
         field
         for field, value in (
-            ("Weights", entry.weights),
+            # Hugging Face cards live next to their weights; they never name a Weights URL.
+            ("Weights", entry.weights or entry.dialect == "hf-card"),
             ("Results", entry.results),
         )
         if not value and not any(bad.field == field for bad in entry.invalid)
@@ -159,7 +160,8 @@ def crop_pct_range(entry: _Entry, context: Context) -> Iterator[Hit]:
     crop_pct = entry.metadata.crop_pct
     if crop_pct is None or 0 < crop_pct <= 1 or not _own(entry, "Crop Pct"):
         return
-    fix = f"Crop Pct: {crop_pct / 100:g}" if 1 < crop_pct <= 100 else None
+    # 87.5 is a percentage; 5 is no crop anyone uses, so no guess is offered for it.
+    fix = f"Crop Pct: {crop_pct / 100:g}" if 10 < crop_pct <= 100 else None
     yield _hit(entry, "Crop Pct", f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
 
 

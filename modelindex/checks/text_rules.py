@@ -18,6 +18,8 @@ _CONTINUATION = (
 )
 _MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]{{1,3}}")
 FINDINGS_PER_FILE = 20
+# Bounds the scan of a hostile file full of look-alike sequences.
+CANDIDATES_PER_FILE = 100_000
 
 
 def repaired(text: str) -> str | None:
@@ -32,10 +34,25 @@ def repaired(text: str) -> str | None:
     return None
 
 
-def _in_code_span(text: str, offset: int) -> bool:
-    """Whether ``offset`` sits between backticks on its line: a quoted example, not damage."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("`", line_start, offset) % 2 == 1
+class _CodeSpans:
+    """Whether an offset sits between backticks on its line: a quoted example, not damage.
+
+    Offsets are asked for in increasing order, so backticks are counted once per file.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_start = 0
+        self.counted_to = 0
+        self.ticks = 0
+
+    def contains(self, offset: int) -> bool:
+        line_start = self.text.rfind("\n", self.counted_to, offset) + 1
+        if line_start > self.line_start:
+            self.line_start, self.counted_to, self.ticks = line_start, line_start, 0
+        self.ticks += self.text.count("`", self.counted_to, offset)
+        self.counted_to = offset
+        return self.ticks % 2 == 1
 
 
 @rule("T001", "mojibake", Severity.WARNING, Scope.INDEX)
@@ -53,12 +70,13 @@ def mojibake(context: Context) -> Iterator[Hit]:
         except OSError:
             continue
         reported, line, offset, position = 0, 1, 0, 0
-        while reported < FINDINGS_PER_FILE:
+        code_spans = _CodeSpans(text)
+        for _ in range(CANDIDATES_PER_FILE):
             match = _MOJIBAKE.search(text, position)
-            if match is None:
+            if match is None or reported == FINDINGS_PER_FILE:
                 break
             fixed = repaired(match.group())
-            if fixed is None or _in_code_span(text, match.start()):
+            if fixed is None or code_spans.contains(match.start()):
                 position = match.end()
                 continue
             line += text.count("\n", offset, match.start())
