@@ -66,6 +66,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     if head == "results" and len(loc) > 1:
         if len(loc) > 3 and loc[2] == "metrics":
             return f"Results[{loc[1]}].{loc[3]}"
+        if len(loc) > 2 and loc[2] in {"task", "dataset"}:
+            return f"Results[{loc[1]}].{str(loc[2]).title()}"
         return f"Results[{loc[1]}]"
     if head == "paper":
         return "Paper"
@@ -157,6 +159,8 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
             normalized = normalize_key(key)
             if normalized in {"task", "dataset"}:
                 result[normalized] = _name_of(value)
+                where = Location(path, item.key_lines.get(key, item.line))
+                flat.locations[f"Results[{index}].{normalized.title()}"] = where
             elif normalized == "metrics":
                 key_line = item.key_lines.get(key, item.line)
                 result["metrics"] = _flatten_metrics(value, index, path, key_line, flat)

@@ -128,7 +128,9 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             codes = sorted(matching_codes([args.explain]))
         except UnknownRuleError:
-            raise _Failure(f"--explain: no rule {args.explain!r}; see 'modelindex rules'") from None
+            codes = []
+        if not codes:
+            raise _Failure(f"--explain: no rule {args.explain!r}; see 'modelindex rules'")
         print("\n\n".join(explain(RULES[code]) for code in codes))
         return EXIT_OK
     try:
@@ -151,8 +153,9 @@ def _validate(args: argparse.Namespace) -> int:
         raise _Failure(f"{error.filename}: {error.strerror}") from None
     report = validate(index, settings)
     if args.statistics:
-        if report.findings:
-            print(statistics(report))
+        output = statistics(report, as_json=args.format == "json")
+        if output:
+            print(output)
     else:
         output = RENDERERS[args.format](report)
         if output:

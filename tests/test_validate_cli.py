@@ -104,6 +104,18 @@ def test_statistics_count_findings_per_rule(capsys) -> None:
     assert sum(int(row[0]) for row in rows) == 42
 
 
+def test_statistics_as_json(capsys) -> None:
+    _, out, _ = run(capsys, "validate", str(SEEDS), "--statistics", "--format", "json")
+    document = json.loads(out)
+    assert document["statistics"][0] == {
+        "code": "N002",
+        "name": "file-size-excess",
+        "severity": "warning",
+        "count": 4,
+    }
+    assert document["summary"]["errors"] == 13
+
+
 def test_explain_prints_the_rule(capsys) -> None:
     code, out, _ = run(capsys, "validate", "--explain", "U003")
     assert code == 0
@@ -115,6 +127,7 @@ def test_explain_prints_the_rule(capsys) -> None:
     "argv",
     [
         ["validate", "--explain", "Q123"],
+        ["validate", "--explain", ""],
         ["validate", ".", "--select", "Q"],
         ["validate", "no/such/folder"],
     ],

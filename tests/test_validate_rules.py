@@ -497,3 +497,14 @@ def test_hostile_repeated_file_sizes_stay_linear_in_output(write) -> None:
     assert len(report.findings) == 400
     assert max(len(f.related) for f in report.findings) <= 3
     assert max(len(f.message) for f in report.findings) < 200
+
+
+def test_a_bad_dataset_names_its_own_field_and_line(write) -> None:
+    path = write(
+        "model-index.yml",
+        "Models:\n- Name: a\n  Weights: https://a.b/a.pth\n  Results:\n  - Task: T\n"
+        "    Dataset: [ImageNet, CIFAR]\n    Metrics: {Top 1: 80}\n",
+    )
+    [finding] = _check(path).findings
+    assert (finding.code, finding.field, finding.line) == ("S011", "Results[0].Dataset", 6)
+    assert "expected text, got a list" in finding.message

@@ -20,7 +20,9 @@ FORMATS = ("text", "json", "github", "sarif")
 
 
 def finding_as_text(finding: Finding) -> str:
-    return f"{finding.location}: {finding.code} {finding.message}"
+    # One line per finding, whatever a card's names contain.
+    message = finding.message.replace("\r", "\\r").replace("\n", "\\n")
+    return f"{finding.location}: {finding.code} {message}"
 
 
 def as_text(report: Report) -> str:
@@ -187,9 +189,20 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 }
 
 
-def statistics(report: Report) -> str:
+def statistics(report: Report, as_json: bool = False) -> str:
     """Counts per rule, most frequent first, as ruff's ``--statistics`` prints them."""
-    rows = report.by_code().most_common()
+    rows = sorted(report.by_code().items(), key=lambda row: (-row[1], row[0]))
+    if as_json:
+        counts = [
+            {
+                "code": code,
+                "name": RULES[code].name,
+                "severity": RULES[code].severity.value,
+                "count": count,
+            }
+            for code, count in rows
+        ]
+        return json.dumps({"statistics": counts, "summary": report.summary()}, indent=2)
     return "\n".join(
         f"{count:5d}  {code:5s}  {RULES[code].severity.value:8s} {RULES[code].name}"
         for code, count in rows
