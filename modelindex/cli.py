@@ -146,6 +146,8 @@ def _validate(args: argparse.Namespace) -> int:
         settings.enabled_codes()
     except (SettingsError, UnknownRuleError) as error:
         raise _Failure(str(error)) from None
+    if args.statistics and args.format not in {"text", "json"}:
+        raise _Failure(f"--statistics prints text or json, not {args.format}")
     paths = args.paths or ["."]
     try:
         index = load(*paths, repo_root=args.repo_root)
@@ -222,10 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     checking = commands.add_parser(
         "validate",
         help="check the metadata with consistency rules (for CI and pre-commit)",
-        description="Check model metadata with consistency rules and report each finding as "
-        "'path:line: CODE message'. Exit code: 0 no errors (warnings allowed), 1 errors found "
-        "(or warnings with --strict), 2 bad usage. Settings come from [tool.modelindex] in "
-        "the nearest pyproject.toml.",
+        description="Check model metadata with consistency rules and report each finding as\n"
+        "'path:line: CODE message'.\n\n"
+        "exit code: 0 no errors (warnings allowed), 1 errors found (or warnings with\n"
+        "--strict), 2 bad usage. Settings come from [tool.modelindex] in the pyproject.toml\n"
+        "nearest to the first PATH.",
         epilog="examples:\n  modelindex validate docs/\n"
         "  modelindex validate docs/ --format github --ignore U006,U007\n"
         "  modelindex validate --explain N001\n\nlist the rules with 'modelindex rules'.",

@@ -128,6 +128,7 @@ def test_explain_prints_the_rule(capsys) -> None:
     [
         ["validate", "--explain", "Q123"],
         ["validate", "--explain", ""],
+        ["validate", ".", "--statistics", "--format", "sarif"],
         ["validate", ".", "--select", "Q"],
         ["validate", "no/such/folder"],
     ],

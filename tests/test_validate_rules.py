@@ -508,3 +508,16 @@ def test_a_bad_dataset_names_its_own_field_and_line(write) -> None:
     [finding] = _check(path).findings
     assert (finding.code, finding.field, finding.line) == ("S011", "Results[0].Dataset", 6)
     assert "expected text, got a list" in finding.message
+
+
+@pytest.mark.parametrize("field", ["parameters", "flops", "file_size", "epochs"])
+def test_counts_must_be_positive(write, field: str) -> None:
+    path = _zoo(write, _model("a", **{field: -5}))
+    [finding] = _check(path).findings
+    assert (finding.code, finding.line) == ("S012", 7)
+
+
+def test_a_port_out_of_range_is_an_invalid_url(write) -> None:
+    path = _zoo(write, _model("a", weights="https://example.org:99999/a.pth"))
+    [finding] = _check(path).findings
+    assert finding.code == "U001" and "out of range" in finding.message

@@ -45,10 +45,11 @@ def _urls(entry: _Entry) -> Iterator[tuple[str, str, bool]]:
             yield field, value, required
 
 
-# Nearly every URL in a zoo looks like this; those skip the slower full parse.
+# Nearly every URL in a zoo looks like this; those skip the slower full parse (which also
+# checks a port, if there is one).
 _PLAIN_URL = re.compile(
     r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
-    r"(?::\d{1,5})?(?:[/?#][^\s\\]*)?",
+    r"(?:[/?#][^\s\\]*)?",
     re.IGNORECASE,
 )
 
@@ -335,10 +336,11 @@ def code_commit_mismatch(context: Context) -> Iterator[Hit]:
             continue
         # With no majority, every link is reported: nothing says which revision is meant.
         usual = ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+        leading = [r for r, _ in ranked[: LISTED_OTHERS + 1]]
         for entry, ref in links:
             if ref == usual:
                 continue
-            listed = [r[:12] for r, _ in ranked if r != ref][:LISTED_OTHERS]
+            listed = [r[:12] for r in leading if r != ref][:LISTED_OTHERS]
             others = usual[:12] if usual else ", ".join(listed)
             yield Hit(
                 entry.location("Code"),

@@ -257,3 +257,25 @@ def invalid_value(entry: _Entry, context: Context) -> Iterator[Hit]:
                 model=entry.name,
                 field=bad.field,
             )
+
+
+_COUNTS = (
+    ("Parameters", "parameters"),
+    ("FLOPs", "flops"),
+    ("File Size", "file_size"),
+    ("Epochs", "epochs"),
+    ("Batch Size", "batch_size"),
+)
+
+
+@rule("S012", "non-positive-count", Severity.ERROR, Scope.ENTRY)
+def non_positive_count(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """Parameters, FLOPs, File Size, Epochs or Batch Size is zero or negative.
+
+    Every model has some parameters and costs some FLOPs; a zero usually stands for "unknown",
+    which is better written by leaving the field out.
+    """
+    for field, attr in _COUNTS:
+        value = getattr(entry.metadata, attr)
+        if value is not None and value <= 0 and _own(entry, field):
+            yield _hit(entry, field, f"{field} {value} is not a positive number")
