@@ -20,17 +20,16 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from bench_load import time_median  # noqa: E402
 
 import modelindex  # noqa: E402
 from modelindex.checks import validate  # noqa: E402
@@ -38,21 +37,10 @@ from modelindex.checks import validate  # noqa: E402
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "timm-docs"
 TARGET_LOAD_PLUS_VALIDATE_OVER_LOAD = 1.3
 TARGET_PROCESS_SECONDS = 0.6
-T = TypeVar("T")
 
 _NAME = re.compile(r"^(\s*-?\s*(?:Name|ID):\s*)(\S.*?)\s*$", re.MULTILINE)
 _IN_COLLECTION = re.compile(r"^(\s*In Collection:\s*)(\S.*?)\s*$", re.MULTILINE)
 _WEIGHTS = re.compile(r"^(\s*Weights:\s*)(\S+)\s*$", re.MULTILINE)
-
-
-def time_median(action: Callable[[], T], repeat: int) -> tuple[T, float]:
-    result = action()
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return result, statistics.median(timings)
 
 
 def renamed_copy(text: str, copy: int) -> str:

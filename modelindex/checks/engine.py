@@ -19,9 +19,8 @@ from modelindex.schema import Location
 def _problem_findings(index: Index) -> Iterable[Finding]:
     for problem in index.problems:
         code = CODE_BY_PROBLEM[problem.kind]
-        yield Finding(
-            code, RULES[code].severity, Location(problem.path, problem.line), problem.message
-        )
+        hit = Hit(Location(problem.path, problem.line), problem.message)
+        yield _as_finding(code, hit)
 
 
 def _run(found: Rule, context: Context) -> Iterable[Hit]:
@@ -34,16 +33,8 @@ def _run(found: Rule, context: Context) -> Iterable[Hit]:
 
 
 def _as_finding(code: str, hit: Hit) -> Finding:
-    return Finding(
-        code,
-        RULES[code].severity,
-        hit.location,
-        hit.message,
-        model=hit.model,
-        field=hit.field,
-        related=hit.related,
-        fix=hit.fix,
-    )
+    fields = {name: getattr(hit, name) for name in Hit.__dataclass_fields__}
+    return Finding(**fields, code=code, severity=RULES[code].severity)
 
 
 def _findings_of(found: Rule, context: Context) -> Iterable[Finding]:
@@ -54,7 +45,7 @@ def _findings_of(found: Rule, context: Context) -> Iterable[Finding]:
     except Exception as error:
         where = Location(context.index.files[0] if context.index.files else "<input>", None)
         message = f"rule {found.code} ({found.name}) failed: {error!r}"
-        yield Finding(INTERNAL_ERROR, RULES[INTERNAL_ERROR].severity, where, message)
+        yield _as_finding(INTERNAL_ERROR, Hit(where, message))
 
 
 def validate(index: Index, settings: Settings | None = None) -> Report:

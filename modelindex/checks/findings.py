@@ -36,16 +36,12 @@ class Hit:
     fix: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding(Hit):
+    """A hit with the code and severity of the rule that found it."""
+
     code: str
     severity: Severity
-    location: Location
-    message: str
-    model: str | None = None
-    field: str | None = None
-    related: tuple[Related, ...] = ()
-    fix: str | None = None
 
     @property
     def path(self) -> str:
