@@ -1,4 +1,4 @@
-"""The model zoo that ships inside the package: the project's own docs/ folder."""
+"""What ships inside the package: the project's own docs/ zoo, templates and data files."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ from modelindex.schema import Model
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def bundled_path(folder: str) -> Path:
+    """A top-level folder (docs, templates, data) as installed in the wheel, or the checkout's."""
+    installed = _PACKAGE / "_bundled" / folder
+    return installed if installed.is_dir() else _PACKAGE.parent / folder
+
+
 def bundled_docs_path() -> Path:
-    """docs/ as installed in the wheel, or the checkout's docs/ for a source install."""
-    installed = _PACKAGE / "_bundled" / "docs"
-    return installed if installed.is_dir() else _PACKAGE.parent / "docs"
+    return bundled_path("docs")
 
 
 @lru_cache(maxsize=1)

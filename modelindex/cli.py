@@ -167,6 +167,42 @@ def _validate(args: argparse.Namespace) -> int:
     return report.exit_code(strict=args.strict)
 
 
+def _verify(args: argparse.Namespace) -> int:
+    # Imported here: the harness needs torch, which only this command may import.
+    from modelindex.verify.cache import MeasurementCache, default_cache_path
+    from modelindex.verify.report import print_outcomes, progress_reporter
+    from modelindex.verify.run import verify
+    from modelindex.verify.torch_env import VerifyUnavailable
+
+    if args.jobs < 1:
+        raise _Failure("--jobs must be at least 1")
+    index = _load(args) if args.paths else _load_paths(["."], args)
+    cache = MeasurementCache(Path(args.cache) if args.cache else default_cache_path())
+    try:
+        with progress_reporter(len(index.models)) as progress:
+            outcomes = verify(
+                index,
+                cache,
+                jobs=args.jobs,
+                only=args.only,
+                refresh=args.refresh,
+                timeout_s=args.timeout,
+                progress=progress,
+            )
+    except VerifyUnavailable as error:
+        raise _Failure(str(error)) from None
+    if cache.changed:
+        cache.save()
+    return print_outcomes(index, outcomes, as_json=args.format == "json")
+
+
+def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
+    try:
+        return load(*paths, repo_root=args.repo_root)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise _Failure(f"{error.filename}: {error.strerror}") from None
+
+
 def _rules(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         print(rules_as_markdown(), end="")
@@ -273,6 +309,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="resolve Config and README paths of model-index files against DIR",
     )
     checking.set_defaults(run=_validate)
+
+    measuring = commands.add_parser(
+        "verify",
+        help="re-measure parameters and FLOPs with the reference implementations (torch)",
+        description="Build each model's reference implementation (timm) on PyTorch's meta "
+        "device and measure its parameters, buffers, state-dict bytes and FLOPs. Results go "
+        "to the measurement cache that 'modelindex validate' reads. Needs the [verify] extra.",
+        epilog="example: modelindex verify docs/ --jobs 2",
+    )
+    measuring.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to verify")
+    measuring.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes")
+    measuring.add_argument("--only", metavar="PATTERN", help="only models matching this glob")
+    measuring.add_argument(
+        "--refresh", action="store_true", help="measure again even when the cache has a result"
+    )
+    measuring.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format"
+    )
+    measuring.add_argument(
+        "--cache", metavar="FILE", help="measurement cache (default: data/measurements.json)"
+    )
+    measuring.add_argument(
+        "--timeout", type=float, default=120.0, metavar="S", help="seconds allowed per model"
+    )
+    measuring.add_argument("--repo-root", metavar="DIR", help=argparse.SUPPRESS)
+    measuring.set_defaults(run=_verify)
 
     rules = commands.add_parser(
         "rules",

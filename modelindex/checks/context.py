@@ -7,6 +7,7 @@ from functools import cached_property
 from modelindex.checks.settings import Settings
 from modelindex.index import Index
 from modelindex.schema import Collection, Model
+from modelindex.verify.cache import MeasurementCache, default_cache_path
 
 
 class Context:
@@ -33,3 +34,9 @@ class Context:
     @cached_property
     def model_names(self) -> set[str]:
         return {m.name for m in self.index.models if m.name is not None}
+
+    @cached_property
+    def measurements(self) -> MeasurementCache | None:
+        """The cache of ``modelindex verify``; None when there is none."""
+        path = self.settings.measurements or default_cache_path()
+        return MeasurementCache(path) if path.is_file() else None

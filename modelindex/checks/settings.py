@@ -5,6 +5,7 @@
 ignore = ["U005"]                                   # codes or prefixes never reported
 select = ["ALL"]                                     # codes or prefixes reported (default ALL)
 shared-weights = ["https://example.org/blip2.pth"]   # URLs several models share on purpose
+measurements = "data/measurements.json"              # the cache `modelindex verify` writes
 
 [tool.modelindex.per-file-ignores]
 "docs/legacy/*.md" = ["N", "U004"]                  # globs relative to pyproject.toml
@@ -22,7 +23,7 @@ from typing import Any
 
 from modelindex.checks.registry import UnknownRuleError, matching_codes
 
-_KNOWN_KEYS = {"select", "ignore", "per-file-ignores", "shared-weights"}
+_KNOWN_KEYS = {"select", "ignore", "per-file-ignores", "shared-weights", "measurements"}
 
 
 class SettingsError(ValueError):
@@ -39,6 +40,8 @@ class Settings:
     """The folder that per-file-ignores globs are relative to: where pyproject.toml is."""
     source: str | None = None
     """The pyproject.toml these settings came from, if any."""
+    measurements: Path | None = None
+    """The cache of ``modelindex verify`` (default: the one in data/)."""
 
     def enabled_codes(self) -> set[str]:
         """The codes to report; a selection that enables nothing is a mistake, not a pass."""
@@ -116,6 +119,14 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     raise SettingsError(f"{where} must be a list of strings")
 
 
+def _measurements_path(value: Any, pyproject: Path, where: str) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{where} measurements must be a path")
+    return pyproject.parent / value
+
+
 def load_settings(pyproject: Path | None) -> Settings:
     """Settings from ``pyproject`` (defaults when None). Raises SettingsError for a bad table."""
     if pyproject is None:
@@ -148,6 +159,7 @@ def load_settings(pyproject: Path | None) -> Settings:
         ),
         root=pyproject.parent,
         source=str(pyproject),
+        measurements=_measurements_path(table.get("measurements"), pyproject, where),
     )
     try:
         settings.enabled_codes()

@@ -1,0 +1,34 @@
+"""Declared numbers against measured ones; no torch needed (validate uses this too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelindex.schema import Model
+
+# A declared count with no stated rounding may be rounded to about three significant digits.
+UNROUNDED_TOLERANCE = 0.005
+
+
+def parameter_tolerance(model: Model, measured: int) -> float:
+    """How far declared Parameters may sit from the measured count: the declared rounding,
+    or 0.5% of the measured count when the source states none."""
+    half_step = model.rounding.get("Parameters")
+    return half_step * (1 + 1e-6) if half_step else measured * UNROUNDED_TOLERANCE
+
+
+def parameters_agree(model: Model, measurement: dict[str, Any]) -> bool | None:
+    declared, measured = model.metadata.parameters, measurement.get("parameters")
+    if declared is None or not isinstance(measured, int) or measured <= 0:
+        return None
+    return abs(declared - measured) <= parameter_tolerance(model, measured)
+
+
+def verdict(model: Model, measurement: dict[str, Any] | None) -> str:
+    """One word for the final table: verified, mismatch or not verified."""
+    if measurement is None:
+        return "not verified"
+    agree = parameters_agree(model, measurement)
+    if agree is None:
+        return "measured"
+    return "verified" if agree else "mismatch"
