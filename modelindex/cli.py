@@ -71,10 +71,13 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Index:
-    if not args.paths:
-        return bundled_index()
+    """The PATHs given, or the bundled zoo when there are none."""
+    return _load_paths(args.paths, args) if args.paths else bundled_index()
+
+
+def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
     try:
-        return load(*args.paths, repo_root=args.repo_root)
+        return load(*paths, repo_root=args.repo_root)
     except (FileNotFoundError, NotADirectoryError) as error:
         raise _Failure(f"{error.filename}: {error.strerror}") from None
 
@@ -148,11 +151,7 @@ def _validate(args: argparse.Namespace) -> int:
         raise _Failure(str(error)) from None
     if args.statistics and args.format not in {"text", "json"}:
         raise _Failure(f"--statistics prints text or json, not {args.format}")
-    paths = args.paths or ["."]
-    try:
-        index = load(*paths, repo_root=args.repo_root)
-    except (FileNotFoundError, NotADirectoryError) as error:
-        raise _Failure(f"{error.filename}: {error.strerror}") from None
+    index = _load_paths(args.paths or ["."], args)
     report = validate(index, settings)
     if args.statistics:
         output = statistics(report, as_json=args.format == "json")
@@ -176,7 +175,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise _Failure("--jobs must be at least 1")
-    index = _load(args) if args.paths else _load_paths(["."], args)
+    index = _load_paths(args.paths or ["."], args)
     cache = MeasurementCache(Path(args.cache) if args.cache else default_cache_path())
     try:
         with progress_reporter(len(index.models)) as progress:
@@ -194,13 +193,6 @@ def _verify(args: argparse.Namespace) -> int:
     if cache.changed:
         cache.save()
     return print_outcomes(index, outcomes, as_json=args.format == "json")
-
-
-def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
-    try:
-        return load(*paths, repo_root=args.repo_root)
-    except (FileNotFoundError, NotADirectoryError) as error:
-        raise _Failure(f"{error.filename}: {error.strerror}") from None
 
 
 def _rules(args: argparse.Namespace) -> int:

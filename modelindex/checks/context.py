@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any, TypeVar
 
 from modelindex.checks.settings import Settings
 from modelindex.index import Index
-from modelindex.schema import Collection, Model
 from modelindex.verify.cache import MeasurementCache, default_cache_path
+
+T = TypeVar("T")
 
 
 class Context:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        self._shared: dict[Callable[[Context], Any], Any] = {}
 
     @cached_property
     def collection_names(self) -> set[str]:
         return {c.name for c in self.index.collections if c.name is not None}
 
-    @cached_property
-    def collections_by_name(self) -> dict[str, Collection]:
-        found: dict[str, Collection] = {}
-        for collection in self.index.collections:
-            if collection.name is not None:
-                found.setdefault(collection.name, collection)
-        return found
-
-    @cached_property
-    def by_collection(self) -> dict[str | None, list[Model]]:
-        return self.index.by_collection()
+    def shared(self, compute: Callable[[Context], T]) -> T:
+        """``compute(self)``, once per run: a grouping that several rules look at."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(self)
+        return self._shared[compute]  # type: ignore[no-any-return]
 
     @cached_property
     def model_names(self) -> set[str]:

@@ -266,16 +266,12 @@ def repeated_file_size(context: Context) -> Iterator[Hit]:
             )
 
 
-def github_code(url: str) -> re.Match[str] | None:
-    return _GITHUB_CODE.match(url)
-
-
 def _code_links(context: Context) -> Iterator[tuple[_Entry, re.Match[str]]]:
     """Each entry's own GitHub Code link; inherited links are checked on the collection."""
     for entry in [*context.index.collections, *context.index.models]:
         if not entry.code or (isinstance(entry, Model) and entry.is_inherited("Code")):
             continue
-        match = github_code(entry.code)
+        match = _GITHUB_CODE.match(entry.code)
         if match:
             yield entry, match
 

@@ -18,15 +18,18 @@ from modelindex.verify.compare import parameters_agree
 from modelindex.verify.references import reference_for
 
 
-def _measured(context: Context) -> Iterator[tuple[Model, dict[str, Any]]]:
+def _measured(context: Context) -> list[tuple[Model, dict[str, Any]]]:
+    """Each model with a cached measurement of its reference."""
     cache = context.measurements
     if cache is None or not cache.entries:
-        return
+        return []
+    found = []
     for model in context.index.models:
         reference = reference_for(model) if model.name else None
         entry = cache.latest_for(model.name, reference) if reference and model.name else None
         if entry is not None:
-            yield model, entry
+            found.append((model, entry))
+    return found
 
 
 def _reference_name(entry: dict[str, Any]) -> str:
@@ -43,7 +46,7 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
     declares 41,282,200; timm builds 31,389,032. When the File Size agrees with the declared
     count instead, the reference has probably changed since: that is V004, a warning.
     """
-    for model, entry in _measured(context):
+    for model, entry in context.shared(_measured):
         if parameters_agree(model, entry) is not False or size_fits_parameters(model):
             continue
         measured = entry["parameters"]
@@ -66,7 +69,7 @@ def reference_drift(context: Context) -> Iterator[Hit]:
     vit_small_patch16_224 had 48.75 M parameters before mid-2021 and has 22 M now. The
     finding names the library version measured.
     """
-    for model, entry in _measured(context):
+    for model, entry in context.shared(_measured):
         if parameters_agree(model, entry) is not False or not size_fits_parameters(model):
             continue
         yield Hit(

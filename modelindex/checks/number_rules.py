@@ -144,7 +144,7 @@ def variant_parameters(context: Context) -> Iterator[Hit]:
     collection, so their parameter counts must agree (within 2%, for position embeddings).
     When most variants agree, the others are reported; when none agree, all are.
     """
-    for group in resolution_variants(context):
+    for group in context.shared(resolution_variants):
         counted = [m for m in group if m.metadata.parameters]
         values = [m.metadata.parameters for m in counted]
         if len(counted) < 2 or max(values) <= min(values) * (1 + VARIANT_PARAMETER_TOLERANCE):  # type: ignore[type-var,operator]
@@ -178,7 +178,7 @@ def variant_flops_scaling(context: Context) -> Iterator[Hit]:
     the FLOPs was measured at another size or under another convention. The variant at the
     larger size is reported, next to the smaller one.
     """
-    for group in resolution_variants(context):
+    for group in context.shared(resolution_variants):
         sized = sorted(
             (m for m in group if m.metadata.flops and m.metadata.image_size),
             key=lambda m: m.metadata.image_size,  # type: ignore[arg-type,return-value]
@@ -324,7 +324,7 @@ def unit_slip(context: Context) -> Iterator[Hit]:
     Parameters.
     """
     reported: set[int] = set()
-    for members, densities, median in _families(context):
+    for members, densities, median in context.shared(_families):
         parameters = _Range([m.metadata.parameters for m in members])  # type: ignore[misc]
         flops = _Range([m.metadata.flops for m in members])  # type: ignore[misc]
         for model in members:
@@ -377,7 +377,7 @@ def collection_outlier(context: Context) -> Iterator[Hit]:
     FLOPs measured at another size, under another convention, or for another model.
     Clean powers of ten are reported as unit slips (N005) instead.
     """
-    for members, densities, median in _families(context):
+    for members, densities, median in context.shared(_families):
         if len(members) < FAMILY_MINIMUM + 1:
             continue
         for model in members:
