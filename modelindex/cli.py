@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from modelindex._version import __version__
 from modelindex.bundled import bundled_docs_path, bundled_index
 from modelindex.checks import (
     RULES,
+    Settings,
     SettingsError,
     UnknownRuleError,
     find_pyproject,
@@ -126,6 +128,13 @@ def _selectors(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
+def _project_settings(args: argparse.Namespace) -> Settings:
+    """[tool.modelindex] from --config, or like ruff from the pyproject.toml nearest to the
+    first PATH, wherever the command runs from. Raises SettingsError."""
+    start = Path(args.paths[0]) if args.paths and Path(args.paths[0]).exists() else Path()
+    return load_settings(Path(args.config) if args.config else find_pyproject(start))
+
+
 def _validate(args: argparse.Namespace) -> int:
     if args.explain is not None:
         try:
@@ -137,11 +146,7 @@ def _validate(args: argparse.Namespace) -> int:
         print("\n\n".join(explain(RULES[code]) for code in codes))
         return EXIT_OK
     try:
-        # Like ruff: the settings of the project the checked files belong to, wherever the
-        # command runs from.
-        start = Path(args.paths[0]) if args.paths and Path(args.paths[0]).exists() else Path()
-        pyproject = Path(args.config) if args.config else find_pyproject(start)
-        settings = load_settings(pyproject)
+        settings = _project_settings(args)
         if args.select is not None:
             settings = replace(settings, select=tuple(_selectors(args.select)))
         if args.ignore:
@@ -170,15 +175,22 @@ def _verify(args: argparse.Namespace) -> int:
     # Imported here: the harness needs torch, which only this command may import.
     from modelindex.verify.cache import MeasurementCache, default_cache_path
     from modelindex.verify.report import print_outcomes, progress_reporter
-    from modelindex.verify.run import verify
+    from modelindex.verify.run import selected, verify
     from modelindex.verify.torch_env import VerifyUnavailable
 
     if args.jobs < 1:
         raise _Failure("--jobs must be at least 1")
-    index = _load_paths(args.paths or ["."], args)
-    cache = MeasurementCache(Path(args.cache) if args.cache else default_cache_path())
     try:
-        with progress_reporter(len(index.models)) as progress:
+        measurements = _project_settings(args).measurements
+    except SettingsError as error:
+        raise _Failure(str(error)) from None
+    index = _load_paths(args.paths or ["."], args)
+    # Where validate reads: --cache, else [tool.modelindex] measurements, else the bundled one.
+    cache = MeasurementCache(
+        Path(args.cache) if args.cache else measurements or default_cache_path()
+    )
+    try:
+        with progress_reporter(len(selected(index, args.only))) as progress:
             outcomes = verify(
                 index,
                 cache,
@@ -191,7 +203,13 @@ def _verify(args: argparse.Namespace) -> int:
     except VerifyUnavailable as error:
         raise _Failure(str(error)) from None
     if cache.changed:
-        cache.save()
+        try:
+            cache.save()
+        except OSError as error:
+            print(
+                f"warning: measurements not saved to {cache.path}: {error}; pass --cache FILE",
+                file=sys.stderr,
+            )
     return print_outcomes(index, outcomes, as_json=args.format == "json")
 
 
@@ -320,7 +338,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="output format"
     )
     measuring.add_argument(
-        "--cache", metavar="FILE", help="measurement cache (default: data/measurements.json)"
+        "--cache",
+        metavar="FILE",
+        help="measurement cache to read and update (default: 'measurements' in "
+        "[tool.modelindex], else the data/measurements.json that validate reads)",
+    )
+    measuring.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
     )
     measuring.add_argument(
         "--timeout", type=float, default=120.0, metavar="S", help="seconds allowed per model"
@@ -343,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A warning (an unreadable cache, say) is one line for the user, not Python's source echo.
+    warnings.formatwarning = lambda message, *_rest, **_kw: f"warning: {message}\n"
     try:
         return int(args.run(args))
     except _Failure as failure:

@@ -24,6 +24,11 @@ TABLE_COLUMNS = (
 )
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 model', '2 models'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def human_count(value: int | None) -> str:
     if value is None:
         return "-"

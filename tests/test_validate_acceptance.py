@@ -135,6 +135,25 @@ def test_timm_corpus_findings_are_the_reviewed_ones() -> None:
     assert {f.field for f in report.findings if f.code == "N005"} == {"FLOPs"}
 
 
+def test_timm_corpus_measured_findings_are_the_reviewed_ones() -> None:
+    # From data/measurements.json: timm 1.0.31 on the whole corpus (modelindex verify).
+    report = validate(modelindex.load(TIMM_DOCS), Settings(select=("V",)))
+    tresnets = ("tresnet_l", "tresnet_l_448", "tresnet_m", "tresnet_m_448", "tresnet_xl")
+    assert sorted((f.code, f.model) for f in report.findings) == [
+        *[("V001", name) for name in (*tresnets, "tresnet_xl_448")],
+        ("V002", "resnest200e"),  # resnest101e's file size: 0.69 x the fp32 state dict
+        ("V002", "tresnet_xl_448"),  # tresnet_l_448's
+        ("V003", "vit_base_patch16_224"),  # 4.07 x where the other ViTs declare 0.94 x MACs
+        ("V003", "vit_base_resnet50_384"),  # 0.78 x
+        ("V003", "vit_large_patch16_224"),  # 2.06 x
+        ("V004", "vit_small_patch16_224"),  # the 2021 definition: 48.75 M, fits its file
+        ("V005", "efficientnet_b2a"),  # efficientnet_b3's file, 1.345 x
+        ("V005", "inception_v3"),  # the auxiliary classifier, 1.140 x
+    ]
+    [drift] = [f for f in report.findings if f.code == "V004"]
+    assert drift.severity is Severity.WARNING and "timm 1.0.31" in drift.message
+
+
 def test_torchvision_ports_may_load_torchvision_files() -> None:
     report = validate(modelindex.load(TIMM_DOCS))
     borrowed = {f.model for f in report.findings if f.code == "U004"}

@@ -36,7 +36,7 @@ def test_text_output_is_path_line_code_message_and_exit_1_on_errors(capsys) -> N
     assert code == 1
     assert f"{card}:{line}: U003 Weights duplicate tresnet_l_448's" in out
     assert "  help: " in out
-    assert err.strip() == "Found 20 errors, 5 warnings in 43 models in 4 files."
+    assert err.strip() == "Found 22 errors, 5 warnings in 43 models in 4 files."
 
 
 def test_clean_zoo_exits_0_and_warnings_alone_do_not_fail(capsys, write) -> None:
@@ -59,7 +59,7 @@ def test_json_output_has_the_documented_shape(capsys) -> None:
         "error",
         "resnest200e",
     )
-    assert document["summary"]["errors"] == 20
+    assert document["summary"]["errors"] == 22  # 13 offline, 7 V001 and 2 V002
     assert document["summary"]["by_code"]["U003"] == 2
     assert document["summary"]["models"] == 43
 
@@ -101,7 +101,8 @@ def test_statistics_count_findings_per_rule(capsys) -> None:
     assert code == 1
     rows = [line.split() for line in out.strip().splitlines()]
     assert rows[0] == ["8", "N007", "error", "implausible-accuracy"]
-    assert sum(int(row[0]) for row in rows) == 48  # 42 offline, 6 from measured parameters
+    # 42 offline; measured: 6 V001, 2 V002, 3 V003, 1 V004 and 2 V005 (see the acceptance test)
+    assert sum(int(row[0]) for row in rows) == 56
 
 
 def test_statistics_as_json(capsys) -> None:
@@ -113,7 +114,7 @@ def test_statistics_as_json(capsys) -> None:
         "severity": "error",
         "count": 7,
     }
-    assert document["summary"]["errors"] == 20
+    assert document["summary"]["errors"] == 22  # 13 offline, 7 V001 and 2 V002
 
 
 def test_explain_prints_the_rule(capsys) -> None:

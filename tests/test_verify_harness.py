@@ -1,14 +1,27 @@
-"""The torch harness on the meta device; skipped when the [verify] extra is not installed."""
+"""The torch harness on the meta device.
+
+Skipped when the [verify] extra is not installed, unless MODELINDEX_REQUIRE_VERIFY=1 (as in
+.ci/run), where a missing torch fails them instead.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+import modelindex
+from modelindex.verify.cache import MeasurementCache
 from modelindex.verify.harness import NotVerifiable, measure
-from modelindex.verify.references import Reference
+from modelindex.verify.references import Reference, reference_for
+from modelindex.verify.run import verify
 from modelindex.verify.torch_env import VerifyUnavailable, import_torch_and_timm
+from tests.conftest import TIMM_DOCS
 
-pytest.importorskip("torch")
+REQUIRED = os.environ.get("MODELINDEX_REQUIRE_VERIFY") == "1"
+if not REQUIRED:
+    pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +30,8 @@ def libraries():
     try:
         return import_torch_and_timm()
     except VerifyUnavailable as error:
+        if REQUIRED:
+            raise
         pytest.skip(str(error))
 
 
@@ -48,3 +63,67 @@ def test_mmcv_style_flops_explain_mmpretrain_tables(libraries) -> None:
 def test_an_unknown_name_is_not_verifiable(libraries) -> None:
     with pytest.raises(NotVerifiable, match="no model named"):
         measure(Reference("no_such_net", 1000, 224), *libraries)
+
+
+def test_state_dict_bytes_are_exact(libraries) -> None:
+    # torch.save of timm's resnet18 holds 122 tensors of 46,796,608 bytes (23,398,384 in fp16).
+    measured = measure(Reference("resnet18", 1000, 224), *libraries)
+    assert (measured.tensors, measured.state_dict_bytes, measured.state_dict_bytes_fp16) == (
+        122,
+        46_796_608,
+        23_398_384,
+    )
+    # Running mean and variance of 4,800 BatchNorm channels, and 20 num_batches_tracked.
+    assert measured.buffers == 2 * 4_800 + 20
+
+
+def test_old_names_are_measured_as_the_model_timm_builds(libraries) -> None:
+    assert measure(Reference("tresnet_xl_448", 1000, 448), *libraries).reference == (
+        "tresnet_xl.miil_in1k_448"
+    )
+
+
+def test_the_mapping_file_corrects_timms_instagram_resnext_renames(libraries) -> None:
+    # timm maps ig_resnext101_32x16d to the 32x8d model; the card declares 194.03 M.
+    model = modelindex.load(TIMM_DOCS / "ig-resnext.md")["ig_resnext101_32x16d"]
+    measured = measure(reference_for(model), *libraries)
+    assert measured.reference == "resnext101_32x16d.fb_wsl_ig1b_ft_in1k"
+    assert abs(measured.parameters - 194_030_000) <= 0.005 * 194_030_000
+
+
+def _card(write, names_and_sizes: list[tuple[str, int]]) -> Path:
+    models = "".join(
+        f"- Name: {name}\n  Metadata: {{Image Size: {size}}}\n"
+        "  Results: [{Task: T, Dataset: ImageNet, Metrics: {Top 1 Accuracy: 70}}]\n"
+        for name, size in names_and_sizes
+    )
+    return write("model-index.yml", "Models:\n" + models)
+
+
+@pytest.mark.usefixtures("libraries")
+def test_only_a_glob_is_measured_and_cached(write, tmp_path: Path) -> None:
+    card = _card(write, [("resnet18", 224), ("resnet34", 224), ("mobilenetv3_small_050", 224)])
+    cache = MeasurementCache(tmp_path / "m.json")
+    outcomes = verify(modelindex.load(card), cache, only="resnet*")
+    assert [(o.model, o.status) for o in outcomes] == [
+        ("resnet18", "measured"),
+        ("resnet34", "measured"),
+    ]
+    again = verify(modelindex.load(card), cache, only="resnet*")
+    assert {o.status for o in again} == {"cached"}
+
+
+@pytest.mark.usefixtures("libraries")
+def test_a_model_that_fails_or_times_out_does_not_stop_the_run(write, tmp_path: Path) -> None:
+    # A ViT built for 224 px refuses a 100 px input: it fails to build a forward pass.
+    card = _card(write, [("vit_tiny_patch16_224", 100), ("no_such_net", 224), ("resnet18", 224)])
+    outcomes = verify(modelindex.load(card), MeasurementCache(tmp_path / "m.json"))
+    statuses = [(o.model, o.status) for o in outcomes]
+    assert statuses == [
+        ("vit_tiny_patch16_224", "failed"),
+        ("no_such_net", "not verifiable"),
+        ("resnet18", "measured"),
+    ]
+    assert "100" in (outcomes[0].reason or "")
+    slow = verify(modelindex.load(card), MeasurementCache(tmp_path / "n.json"), timeout_s=1e-4)
+    assert ("resnet18", "timeout") in [(o.model, o.status) for o in slow]

@@ -11,7 +11,9 @@ import modelindex
 from modelindex.checks import Settings, validate
 from modelindex.verify.cache import MeasurementCache, cache_key
 from modelindex.verify.references import Reference, reference_for
-from tests.conftest import MMPRETRAIN, SEEDS
+from modelindex.verify.report import print_outcomes
+from modelindex.verify.run import Outcome
+from tests.conftest import MMPRETRAIN, SEED_README_TABLE, SEEDS
 
 
 @pytest.mark.parametrize(
@@ -106,3 +108,151 @@ def test_the_committed_cache_is_valid_json_keyed_as_documented() -> None:
     assert document["format"] == 1
     key, entry = next(iter(document["entries"].items()))
     assert key.count(" | ") == 3 and {"parameters", "macs", "mmcv_flops"} <= set(entry)
+
+
+# resnet18 as timm 1.0.31 builds it: 122 tensors, 46,796,608 bytes in fp32 and 23,398,384 in
+# fp16, 1.814 G MACs and 1.821 G mmcv-style FLOPs at 224 px.
+# torch.save writes its state dict in 46,836,043 bytes (fp32) and 23,434,315 (fp16).
+RESNET18 = {
+    "tensors": 122,
+    "state_dict_bytes": 46_796_608,
+    "state_dict_bytes_fp16": 23_398_384,
+    "macs": 1_814_073_344,
+    "mmcv_flops": 1_821_348_864,
+}
+
+
+def _zoo(write, models: list[tuple[str, int, int | None, int | None]], measured: dict) -> Path:
+    """A collection card of (name, Parameters, File Size, FLOPs), each measured as
+    ``measured`` (with its parameters), and its cache."""
+    lines = ["Collections:\n- Name: Nets\nModels:\n"]
+    for name, parameters, file_size, flops in models:
+        metadata = {"Parameters": parameters, "File Size": file_size, "FLOPs": flops}
+        fields = ", ".join(f"{key}: {value}" for key, value in metadata.items() if value)
+        lines.append(
+            f"- Name: {name}\n  In Collection: Nets\n  Metadata: {{{fields}}}\n"
+            f"  Weights: https://example.org/{name}-0123abcd.pth\n"
+            "  Results: [{Task: T, Dataset: ImageNet, Metrics: {Top 1 Accuracy: 70}}]\n"
+        )
+    card = write("model-index.yml", "".join(lines))
+    cache = MeasurementCache(card.parent / "measurements.json")
+    for name, parameters, _, _ in models:
+        entry = {**_entry(parameters), **measured}
+        cache.put(cache_key(name, Reference(name, 1000, 224), "1.0.31"), entry)
+    cache.save()
+    return card
+
+
+@pytest.mark.parametrize(
+    ("file_size", "codes"),
+    [
+        (46_836_043, []),  # the fp32 checkpoint torch.save writes
+        (23_434_315, []),  # the fp16 one
+        (46_796_608 - 1_000_000, ["V002"]),  # 2% short of the fp32 state dict
+        (35_000_000, ["V002"]),  # between fp16 and fp32: another model's size
+        (20_000_000, ["V002"]),  # smaller than even fp16
+        (53_350_000, ["V005"]),  # 1.14 x: an auxiliary head, or a larger model
+    ],
+)
+def test_file_size_against_the_measured_state_dict(write, file_size: int, codes: list) -> None:
+    card = _zoo(write, [("net", 11_689_512, file_size, None)], RESNET18)
+    assert [code for code, field, _ in _v_findings(card)] == codes
+    assert all(field == "File Size" for _, field, _ in _v_findings(card))
+
+
+def test_a_drifted_reference_judges_no_file_size(write) -> None:
+    # 48.75 M parameters in a 195 MB file: the checkpoint is right, the library changed.
+    card = _zoo(
+        write, [("net", 48_750_000, 195_031_454, None)], {**RESNET18, "parameters": 11_689_512}
+    )
+    assert [code for code, _, _ in _v_findings(card)] == ["V004"]
+
+
+def _conventions(card: Path) -> dict[str, str]:
+    from modelindex.checks import measured_rules
+    from modelindex.checks.context import Context
+
+    settings = Settings(measurements=card.parent / "measurements.json")
+    context = Context(modelindex.load(card), settings)
+    return {name: c.describe() for name, c in measured_rules.conventions(context).items()}
+
+
+def test_flops_convention_is_inferred_and_outliers_flagged(write) -> None:
+    macs = RESNET18["macs"]
+    card = _zoo(
+        write,
+        [
+            ("a", 11_689_512, None, round(1.29 * macs)),
+            ("b", 11_689_512, None, round(1.29 * macs)),
+            ("c", 11_689_512, None, round(1.27 * macs)),
+            ("d", 11_689_512, None, round(4.1 * macs)),
+        ],
+        RESNET18,
+    )
+    assert _conventions(card) == {"Nets": "no known convention (≈1.29 x MACs)"}
+    [(code, field, fix)] = _v_findings(card)
+    assert (code, field, fix) == ("V003", "FLOPs", None)
+
+
+@pytest.mark.parametrize(
+    ("flops", "convention"),
+    [
+        (1_814_000_000, "MACs"),
+        (3_630_000_000, "FLOPs = 2 x MACs"),
+        # mmpretrain's 1.82 G for ResNet-18: 0.3% above its MACs, 0.07% below mmcv-style.
+        (1_820_000_000, "mmcv-style FLOPs (MACs + 2 x BatchNorm + ReLU outputs)"),
+    ],
+)
+def test_a_known_convention_is_named(write, flops: int, convention: str) -> None:
+    card = _zoo(write, [(name, 11_689_512, None, flops) for name in "abc"], RESNET18)
+    assert _conventions(card) == {"Nets": convention}
+    assert _v_findings(card) == []
+
+
+def test_an_off_convention_model_gets_the_conventional_value_as_fix(write) -> None:
+    models = [(name, 11_689_512, None, 1_814_000_000) for name in "abc"]
+    card = _zoo(write, [*models, ("d", 11_689_512, None, 3_628_000_000)], RESNET18)
+    assert _v_findings(card) == [("V003", "FLOPs", f"FLOPs: {RESNET18['macs']}")]
+
+
+def test_a_collection_without_one_convention_blames_no_model(write) -> None:
+    # Big Transfer's cards: FLOPs between 2.5e-5 and 2.8e-4 x MACs, no two alike.
+    flops = [5_000, 40_000, 200_000, 500_000]
+    card = _zoo(
+        write, [(f"m{i}", 11_689_512, None, value) for i, value in enumerate(flops)], RESNET18
+    )
+    assert _conventions(card)["Nets"].startswith("none: the cards give")
+    assert _v_findings(card) == []
+
+
+def test_the_final_table_names_the_convention_and_the_odd_model(write, capsys) -> None:
+    models = [(name, 11_689_512, None, 1_814_000_000) for name in "abc"]
+    card = _zoo(write, [*models, ("d", 11_689_512, None, 3_628_000_000)], RESNET18)
+    index = modelindex.load(card)
+    outcomes = [
+        Outcome(name, "cached", Reference(name, 1000, 224), {**_entry(11_689_512), **RESNET18})
+        for name in "abcd"
+    ]
+    assert print_outcomes(index, outcomes, as_json=True) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["flops_convention"] for row in rows} == {"MACs"}
+    assert [row["verdict"] for row in rows] == [*["verified"] * 3, "verified, FLOPs off convention"]
+    print_outcomes(index, outcomes, as_json=False)
+    assert "FLOPs conventions by collection:\n  Nets (4 models): MACs" in capsys.readouterr().out
+
+
+def test_every_mmpretrain_readme_row_is_explained_by_mmcv_style_flops() -> None:
+    # The committed measurements (timm 1.0.31) against each row of the seed README's tables.
+    cache = MeasurementCache(Path(__file__).parent.parent / "data" / "measurements.json")
+    rows = modelindex.load(SEED_README_TABLE).models
+    assert len(rows) == 22
+    wrong_parameters = []
+    for model in rows:
+        measured = cache.latest_for(model.name, reference_for(model))
+        assert measured is not None, model.name
+        declared = model.metadata.flops
+        allowed = max(model.rounding["FLOPs"], 0.005 * declared)
+        assert abs(measured["mmcv_flops"] - declared) <= allowed, model.name
+        if abs(measured["parameters"] - model.metadata.parameters) > model.rounding["Parameters"]:
+            wrong_parameters.append(model.name)
+    assert wrong_parameters == ["resnet34_8xb32_in1k"]  # 2.18 M for 21.80 M

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
-from modelindex.checks.number_rules import LISTED_OTHERS, size_fits_parameters
+from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
+from modelindex.file_size import size_fits_parameters
 from modelindex.schema import Collection, Model
 
 _Entry = Model | Collection

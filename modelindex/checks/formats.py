@@ -15,6 +15,7 @@ from modelindex._version import __version__
 from modelindex.checks.findings import Finding, Severity
 from modelindex.checks.registry import RULES, Rule
 from modelindex.checks.report import Report
+from modelindex.formatting import plural
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -35,18 +36,14 @@ def as_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def summary_line(report: Report) -> str:
     counts = [
-        _plural(report.count(severity), severity.value)
+        plural(report.count(severity), severity.value)
         for severity in Severity
         if report.count(severity) or severity is not Severity.INFO
     ]
     models, files = len(report.index.models), len(report.index.files)
-    what = f"{_plural(models, 'model')} in {_plural(files, 'file')}"
+    what = f"{plural(models, 'model')} in {plural(files, 'file')}"
     return f"Found {', '.join(counts)} in {what}."
 
 

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Severity
-from modelindex.checks.number_rules import size_fits_parameters
+from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.file_size import checkpoint_precision, state_dict_sizes
 from modelindex.schema import Model
-from modelindex.verify.compare import parameters_agree
+from modelindex.verify.compare import parameters_agree, reference_drifted
+from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
 from modelindex.verify.references import reference_for
 
 
@@ -32,6 +33,11 @@ def _measured(context: Context) -> list[tuple[Model, dict[str, Any]]]:
     return found
 
 
+def conventions(context: Context) -> dict[str, Convention]:
+    """Each collection's FLOPs convention, inferred from the cached measurements."""
+    return infer_conventions(context.shared(_measured))
+
+
 def _reference_name(entry: dict[str, Any]) -> str:
     return f"timm {entry.get('library_version', '?')} {entry.get('reference', '?')}"
 
@@ -47,7 +53,7 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
     count instead, the reference has probably changed since: that is V004, a warning.
     """
     for model, entry in context.shared(_measured):
-        if parameters_agree(model, entry) is not False or size_fits_parameters(model):
+        if parameters_agree(model, entry) is not False or reference_drifted(model, entry):
             continue
         measured = entry["parameters"]
         yield Hit(
@@ -70,7 +76,7 @@ def reference_drift(context: Context) -> Iterator[Hit]:
     finding names the library version measured.
     """
     for model, entry in context.shared(_measured):
-        if parameters_agree(model, entry) is not False or not size_fits_parameters(model):
+        if not reference_drifted(model, entry):
             continue
         yield Hit(
             model.location("Parameters"),
@@ -79,4 +85,85 @@ def reference_drift(context: Context) -> Iterator[Hit]:
             "implementation has changed since the checkpoint was made",
             model=model.name,
             field="Parameters",
+        )
+
+
+def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]:
+    """File Sizes whose fit to the measured state dict is one of ``wanted``."""
+    for model, entry in context.shared(_measured):
+        file_size = model.metadata.file_size
+        sizes = state_dict_sizes(entry)
+        if not file_size or sizes is None or reference_drifted(model, entry):
+            continue
+        precision = checkpoint_precision(file_size, entry)
+        if precision not in wanted:
+            continue
+        if precision is None:
+            message = (
+                f"File Size {file_size} B cannot hold the state dict of "
+                f"{_reference_name(entry)}: {sizes['fp32']} B in fp32, {sizes['fp16']} B in fp16"
+            )
+        else:
+            message = (
+                f"File Size {file_size} B is {file_size / sizes['fp32']:.3f} x the fp32 state "
+                f"dict of {_reference_name(entry)} ({sizes['fp32']} B): the checkpoint holds "
+                "more than the model"
+            )
+        parameters = model.metadata.parameters
+        yield Hit(
+            model.location("File Size"),
+            message,
+            model=model.name,
+            field="File Size",
+            related=(Related(model.location("Parameters"), f"Parameters {parameters}"),)
+            if parameters
+            else (),
+        )
+
+
+@rule("V002", "file-size-vs-state-dict", Severity.ERROR, Scope.INDEX)
+def file_size_vs_state_dict(context: Context) -> Iterator[Hit]:
+    """File Size cannot hold the measured state dict in fp32 or in fp16.
+
+    `modelindex verify` computes the exact bytes of the reference's state dict, buffers
+    included, in both precisions. A checkpoint weighs that plus about 350 bytes per tensor of
+    pickle. A File Size below the fp16 size, or between the two, belongs to another model or to
+    a truncated file: resnest200e's card gives 0.69 x its fp32 state dict, which is
+    resnest101e's file size.
+    """
+    yield from _state_dict_hits(context, {None})
+
+
+@rule("V005", "file-size-above-state-dict", Severity.WARNING, Scope.INDEX)
+def file_size_above_state_dict(context: Context) -> Iterator[Hit]:
+    """File Size exceeds the measured fp32 state dict by more than 5% and the pickle overhead.
+
+    The checkpoint carries more than the model: an auxiliary classifier (inception_v3: 1.140 x),
+    EMA weights or optimizer state; or the size is another, larger model's (efficientnet_b2a:
+    1.345 x, efficientnet_b3's file).
+    """
+    yield from _state_dict_hits(context, {"larger"})
+
+
+@rule("V003", "flops-off-convention", Severity.ERROR, Scope.INDEX)
+def flops_off_convention(context: Context) -> Iterator[Hit]:
+    """FLOPs are off the convention the rest of the collection follows, by more than 10%.
+
+    The convention is inferred from the median ratio of declared FLOPs to the measured count
+    over the collection (at least three models): MACs, 2 x MACs, mmcv-style, or an unnamed
+    factor such as timm's 1.29 x MACs. A model far from it was counted another way, at another
+    input size, or has a sibling's number: timm's vit_base_patch16_224 card declares 3.84 x
+    its MACs where the Vision Transformer collection declares about 0.97 x.
+    """
+    for outlier in flops_outliers(context.shared(_measured), context.shared(conventions)):
+        model, convention = outlier.model, outlier.convention
+        known = convention.known is not None
+        yield Hit(
+            model.location("FLOPs"),
+            f"FLOPs {model.metadata.flops} are {outlier.ratio:.2f} x the {outlier.expected} "
+            f"that the measured model has under {convention.collection}'s convention: "
+            f"{convention.describe()}",
+            model=model.name,
+            field="FLOPs",
+            fix=f"FLOPs: {outlier.expected}" if known else None,
         )

@@ -13,35 +13,13 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
+from modelindex.file_size import (
+    EXTRA_HEAD_BYTES,
+    bytes_per_parameter,
+    size_fits_parameters,
+    within,
+)
 from modelindex.schema import Model
-
-# Bytes per declared parameter of a saved state dict, measured over timm's 272 checkpoints:
-# fp32 weights take 4 bytes each, plus BatchNorm buffers and pickle overhead (small models
-# highest); fp16 weights take 2.
-FP32_BYTES = (3.96, 4.15)
-FP16_BYTES = (1.96, 2.10)
-# More than fp32 needs, but by a margin an extra head explains (inception_v3's auxiliary
-# classifier: 4.57 bytes per parameter).
-EXTRA_HEAD_BYTES = (4.15, 4.75)
-
-
-def bytes_per_parameter(model: Model) -> float | None:
-    file_size, parameters = model.metadata.file_size, model.metadata.parameters
-    if not file_size or not parameters or parameters <= 0 or file_size <= 0:
-        return None
-    return file_size / parameters
-
-
-def _within(value: float, bounds: tuple[float, float]) -> bool:
-    return bounds[0] <= value <= bounds[1]
-
-
-def size_fits_parameters(model: Model) -> bool | None:
-    """Whether File Size is what fp32 or fp16 weights of Parameters take (None: unknown)."""
-    ratio = bytes_per_parameter(model)
-    if ratio is None:
-        return None
-    return _within(ratio, FP32_BYTES) or _within(ratio, FP16_BYTES)
 
 
 def _size_hit(model: Model, ratio: float, message: str, fix: str | None = None) -> Hit:
@@ -67,7 +45,7 @@ def file_size_vs_parameters(entry: Model, context: Context) -> Iterator[Hit]:
     because its File Size is tresnet_l_448's. A moderate excess is N002, not this rule.
     """
     ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
-    if ratio is None or size_fits_parameters(entry) or _within(ratio, EXTRA_HEAD_BYTES):
+    if ratio is None or size_fits_parameters(entry) or within(ratio, EXTRA_HEAD_BYTES):
         return
     implied = entry.metadata.file_size / 4.0 / 1e6  # type: ignore[operator]
     yield _size_hit(
@@ -87,7 +65,7 @@ def file_size_excess(entry: Model, context: Context) -> Iterator[Hit]:
     classifier (inception_v3: 4.57 bytes per parameter); or Parameters is a few percent low.
     """
     ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
-    if ratio is not None and _within(ratio, EXTRA_HEAD_BYTES):
+    if ratio is not None and within(ratio, EXTRA_HEAD_BYTES):
         yield _size_hit(
             entry,
             ratio,
@@ -189,7 +167,7 @@ def variant_flops_scaling(context: Context) -> Iterator[Hit]:
                 continue
             area_ratio = (large_size / small_size) ** 2  # type: ignore[operator]
             flops_ratio = larger.metadata.flops / smaller.metadata.flops  # type: ignore[operator]
-            if _within(flops_ratio / area_ratio, AREA_SCALING_BOUNDS):
+            if within(flops_ratio / area_ratio, AREA_SCALING_BOUNDS):
                 continue
             yield Hit(
                 larger.location("FLOPs"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelindex.file_size import size_fits_parameters
 from modelindex.schema import Model
 
 # A declared count with no stated rounding may be rounded to about three significant digits.
@@ -24,11 +25,20 @@ def parameters_agree(model: Model, measurement: dict[str, Any]) -> bool | None:
     return abs(declared - measured) <= parameter_tolerance(model, measured)
 
 
+def reference_drifted(model: Model, measurement: dict[str, Any]) -> bool:
+    """The declared Parameters disagree with the measurement but fit the File Size: the card
+    describes its checkpoint, and the library has redefined the architecture since. The
+    measurement then describes another model, and no other number may be judged by it."""
+    return parameters_agree(model, measurement) is False and bool(size_fits_parameters(model))
+
+
 def verdict(model: Model, measurement: dict[str, Any] | None) -> str:
-    """One word for the final table: verified, mismatch or not verified."""
+    """A word or two for the final table: verified, mismatch, reference changed, not verified."""
     if measurement is None:
         return "not verified"
     agree = parameters_agree(model, measurement)
     if agree is None:
         return "measured"
-    return "verified" if agree else "mismatch"
+    if agree:
+        return "verified"
+    return "reference changed" if reference_drifted(model, measurement) else "mismatch"

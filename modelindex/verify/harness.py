@@ -9,6 +9,7 @@ use adds 2 per BatchNorm output element and 1 per ReLU output element, counted b
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from types import ModuleType
 from typing import Any
@@ -27,7 +28,11 @@ class Measurement:
     library_version: str
     parameters: int
     buffers: int
+    tensors: int
+    """Entries of the state dict; each costs a few hundred bytes of pickle in a checkpoint."""
     state_dict_bytes: int
+    state_dict_bytes_fp16: int
+    """The same state dict with its floating-point tensors in half precision."""
     macs: int
     mmcv_flops: int
     seconds: float
@@ -37,15 +42,18 @@ class Measurement:
 
 
 def resolve_model_id(timm: ModuleType, model_id: str) -> str:
-    """timm's current name for ``model_id``; raise NotVerifiable when it has none."""
-    base = model_id.split(".", 1)[0]
-    if timm.is_model(base):
-        return model_id
+    """timm's current name for ``model_id``; raise NotVerifiable when it has none.
+
+    The deprecation map comes first: timm 1.x still accepts ``tresnet_xl_448``, but builds
+    ``tresnet_xl.miil_in1k_448``, and the measurement should name what was built.
+    """
     deprecated = (
         timm.models.get_deprecated_models() if hasattr(timm.models, "get_deprecated_models") else {}
     )
     if model_id in deprecated:
         return deprecated[model_id]
+    if timm.is_model(model_id.split(".", 1)[0]):
+        return model_id
     raise NotVerifiable(f"timm {timm.__version__} has no model named {model_id!r}")
 
 
@@ -82,14 +90,20 @@ def _output_elements(torch: ModuleType, model: Any) -> tuple[list[int], list[int
 def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measurement:
     start = time.perf_counter()
     model_id = resolve_model_id(timm, reference.model_id)
-    with torch.device("meta"):
+    with torch.device("meta"), warnings.catch_warnings():
+        # timm warns about each old name it maps; the Measurement names the model it built.
+        warnings.simplefilter("ignore")
         model = timm.create_model(model_id, pretrained=False, num_classes=reference.num_classes)
         if reference.stem == "cifar":
             _cifar_stem(torch, model)
     model.eval()
     parameters = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers())
-    state_dict_bytes = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    state_dict = model.state_dict()
+    state_dict_bytes = sum(t.numel() * t.element_size() for t in state_dict.values())
+    state_dict_bytes_fp16 = sum(
+        t.numel() * (2 if t.is_floating_point() else t.element_size()) for t in state_dict.values()
+    )
     batchnorm, relu = _output_elements(torch, model)
     size = reference.image_size
     with torch.device("meta"):
@@ -104,7 +118,9 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
         library_version=timm.__version__,
         parameters=parameters,
         buffers=buffers,
+        tensors=len(state_dict),
         state_dict_bytes=state_dict_bytes,
+        state_dict_bytes_fp16=state_dict_bytes_fp16,
         macs=macs,
         mmcv_flops=macs + 2 * batchnorm[0] + relu[0],
         seconds=round(time.perf_counter() - start, 3),

@@ -7,9 +7,12 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from modelindex.formatting import plural
 from modelindex.index import Index
 from modelindex.verify.compare import verdict
+from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
 from modelindex.verify.run import Outcome
 
 
@@ -22,6 +25,7 @@ def progress_reporter(total: int) -> Iterator[Callable[[Outcome], None]]:
         return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
 
     try:
+        from rich.console import Console
         from rich.progress import Progress
     except ImportError:
 
@@ -34,7 +38,8 @@ def progress_reporter(total: int) -> Iterator[Callable[[Outcome], None]]:
 
         yield plain
         return
-    with Progress(transient=False) as bar:
+    # On stderr: stdout carries the table or the JSON document.
+    with Progress(console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task("verifying", total=total)
 
         def advance(outcome: Outcome) -> None:
@@ -51,11 +56,23 @@ def _ratio(declared: int | None, measured: object) -> str:
 
 
 def print_outcomes(index: Index, outcomes: list[Outcome], as_json: bool) -> int:
-    """Print the table (or JSON); exit 1 when a model mismatched or failed to build."""
+    """Print the table (or JSON) and each collection's FLOPs convention; exit 1 when a model
+    mismatched, has FLOPs off its collection's convention, or failed to build."""
+    pairs = [
+        (model, outcome.measurement)
+        for outcome in outcomes
+        if outcome.measurement is not None and (model := index.get(outcome.model)) is not None
+    ]
+    conventions = infer_conventions(pairs)
+    off_convention = {outlier.model.name for outlier in flops_outliers(pairs, conventions)}
     rows = []
     for outcome in outcomes:
         model = index.get(outcome.model)
         measured = outcome.measurement or {}
+        convention = conventions.get(model.in_collection or "") if model else None
+        found = verdict(model, outcome.measurement) if model else "not verified"
+        if outcome.model in off_convention:
+            found += ", FLOPs off convention"
         rows.append(
             {
                 "model": outcome.model,
@@ -66,26 +83,38 @@ def print_outcomes(index: Index, outcomes: list[Outcome], as_json: bool) -> int:
                 "declared_flops": model.metadata.flops if model else None,
                 "measured_macs": measured.get("macs"),
                 "measured_mmcv_flops": measured.get("mmcv_flops"),
-                "verdict": verdict(model, outcome.measurement) if model else "not verified",
+                "flops_convention": convention.describe() if convention else None,
+                "verdict": found,
                 "reason": outcome.reason,
             }
         )
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
-        print(
-            f"{'model':36} {'params declared':>16} {'measured':>12} {'ratio':>7} "
-            f"{'FLOPs/MACs':>10}  verdict"
-        )
-        for row in rows:
-            print(
-                f"{row['model']:36} {row['declared_parameters'] or '-':>16} "
-                f"{row['measured_parameters'] or '-':>12} "
-                f"{_ratio(row['declared_parameters'], row['measured_parameters']):>7} "
-                f"{_ratio(row['declared_flops'], row['measured_macs']):>10}  {row['verdict']}"
-                + (f" ({row['reason']})" if row["reason"] else "")
-            )
+        _print_table(rows, conventions)
     failed = any(
-        row["verdict"] == "mismatch" or row["status"] in {"failed", "timeout"} for row in rows
+        row["verdict"].startswith("mismatch")
+        or row["model"] in off_convention
+        or row["status"] in {"failed", "timeout"}
+        for row in rows
     )
     return 1 if failed else 0
+
+
+def _print_table(rows: list[dict[str, Any]], conventions: dict[str, Convention]) -> None:
+    print(
+        f"{'model':36} {'params declared':>16} {'measured':>12} {'ratio':>7} "
+        f"{'FLOPs/MACs':>10}  verdict"
+    )
+    for row in rows:
+        print(
+            f"{row['model']:36} {row['declared_parameters'] or '-':>16} "
+            f"{row['measured_parameters'] or '-':>12} "
+            f"{_ratio(row['declared_parameters'], row['measured_parameters']):>7} "
+            f"{_ratio(row['declared_flops'], row['measured_macs']):>10}  {row['verdict']}"
+            + (f" ({row['reason']})" if row["reason"] else "")
+        )
+    if conventions:
+        print("\nFLOPs conventions by collection:")
+        for name, convention in sorted(conventions.items()):
+            print(f"  {name} ({plural(convention.models, 'model')}): {convention.describe()}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelindex.index import Index
+from modelindex.schema import Model
 from modelindex.verify.cache import MeasurementCache, cache_key
 from modelindex.verify.references import Reference, reference_for
 
@@ -83,6 +84,15 @@ def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
     return Outcome(model, "measured", reference, measured)
 
 
+def selected(index: Index, only: str | None) -> list[Model]:
+    """The named models of ``index``, those matching the glob ``only`` when one is given."""
+    return [
+        model
+        for model in index.models
+        if model.name and (not only or fnmatch.fnmatchcase(model.name, only))
+    ]
+
+
 def verify(
     index: Index,
     cache: MeasurementCache,
@@ -96,9 +106,7 @@ def verify(
     version = library_version()
     outcomes: list[Outcome] = []
     pending: list[tuple[str, Reference]] = []
-    for model in index.models:
-        if not model.name or (only and not fnmatch.fnmatchcase(model.name, only)):
-            continue
+    for model in selected(index, only):
         reference = reference_for(model)
         if reference is None:
             outcomes.append(Outcome(model.name, "not verifiable", reason="no reference"))

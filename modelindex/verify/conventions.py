@@ -1,0 +1,181 @@
+"""Which FLOPs convention a collection's cards follow, inferred from declared/measured ratios.
+
+Zoos count FLOPs differently: timm's TResNet cards give multiply-accumulates, mmpretrain's
+tables the mmcv-style count (MACs plus BatchNorm and ReLU outputs), most other timm cards about
+1.29 x MACs, which no known counter gives. A collection's convention is the median ratio of its
+models' declared FLOPs to the measured count; it is named when a known convention fits that
+median within 1%. A model whose own ratio is far from its collection's has FLOPs measured some
+other way, at another size, or copied. No torch needed: this reads measurements.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from modelindex.schema import Model
+from modelindex.verify.compare import reference_drifted
+
+# How close a collection's median ratio must come to a known convention to be named by it.
+CONVENTION_FIT = 0.01
+# How far a model's ratio may sit from its collection's. Within timm's consistent collections
+# the ratios spread by up to 5% around the median (EfficientNet 1.27-1.34 x MACs).
+OUTLIER_TOLERANCE = 0.10
+# A median of fewer models cannot tell which of them is the odd one.
+MIN_MODELS_FOR_OUTLIERS = 3
+
+
+@dataclass(frozen=True)
+class KnownConvention:
+    name: str
+    basis: str
+    """The measurement it is computed from: "macs" or "mmcv_flops"."""
+    factor: float
+
+
+KNOWN_CONVENTIONS = (
+    KnownConvention("MACs", "macs", 1.0),
+    KnownConvention("FLOPs = 2 x MACs", "macs", 2.0),
+    KnownConvention("mmcv-style FLOPs (MACs + 2 x BatchNorm + ReLU outputs)", "mmcv_flops", 1.0),
+)
+
+
+def _factor(ratio: float) -> str:
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
+
+
+@dataclass(frozen=True)
+class Convention:
+    collection: str
+    known: KnownConvention | None
+    ratio: float
+    """The median of declared FLOPs / the basis measurement (MACs when none is known)."""
+    models: int
+    spread: tuple[float, float]
+    """The lowest and highest ratio to measured MACs in the collection."""
+    consistent: bool = True
+    """False when most models sit off the median: the collection follows no one convention."""
+
+    @property
+    def basis(self) -> str:
+        return self.known.basis if self.known else "macs"
+
+    def describe(self) -> str:
+        if not self.consistent:
+            low, high = self.spread
+            return f"none: the cards give {_factor(low)} to {_factor(high)} x MACs"
+        if self.known:
+            return self.known.name
+        return f"no known convention (≈{_factor(self.ratio)} x MACs)"
+
+    def expected_flops(self, measurement: dict[str, Any]) -> int:
+        """What the collection's convention gives for this measurement."""
+        factor = self.known.factor if self.known else self.ratio
+        return round(factor * measurement[self.basis])
+
+
+@dataclass(frozen=True)
+class FlopsOutlier:
+    model: Model
+    convention: Convention
+    ratio: float
+    """The model's declared FLOPs over its expected FLOPs under the collection's convention."""
+    expected: int
+
+
+def _ratio(model: Model, measurement: dict[str, Any], basis: str) -> float | None:
+    declared, measured = model.metadata.flops, measurement.get(basis)
+    if not declared or declared <= 0 or not isinstance(measured, int) or measured <= 0:
+        return None
+    return declared / measured
+
+
+def _comparable(
+    pairs: Iterable[tuple[Model, dict[str, Any]]],
+) -> dict[str, list[tuple[Model, dict[str, Any]]]]:
+    """Pairs by collection, leaving out models the measurement does not describe (drift)."""
+    groups: dict[str, list[tuple[Model, dict[str, Any]]]] = {}
+    for model, measurement in pairs:
+        if (
+            model.in_collection
+            and _ratio(model, measurement, "macs") is not None
+            and not reference_drifted(model, measurement)
+        ):
+            groups.setdefault(model.in_collection, []).append((model, measurement))
+    return groups
+
+
+def _ratios(members: list[tuple[Model, dict[str, Any]]], basis: str) -> list[float]:
+    return [
+        ratio
+        for model, measurement in members
+        if (ratio := _ratio(model, measurement, basis)) is not None
+    ]
+
+
+def _off(model: Model, measurement: dict[str, Any], basis: str, median: float) -> bool:
+    ratio = _ratio(model, measurement, basis)
+    return ratio is not None and abs(ratio / median - 1) > OUTLIER_TOLERANCE
+
+
+def _closest_known(
+    members: list[tuple[Model, dict[str, Any]]],
+) -> tuple[KnownConvention | None, float | None]:
+    """The known convention that fits the median best within CONVENTION_FIT, and that median.
+
+    ResNet-50's mmcv-style count is 0.8% above its MACs, so both may fit: the closer wins."""
+    best: tuple[float, KnownConvention | None, float | None] = (CONVENTION_FIT, None, None)
+    for known in KNOWN_CONVENTIONS:
+        ratios = _ratios(members, known.basis)
+        if not ratios:
+            continue
+        median = statistics.median(ratios)
+        miss = abs(median / known.factor - 1)
+        if miss <= best[0]:
+            best = (miss, known, median)
+    return best[1], best[2]
+
+
+def _infer(collection: str, members: list[tuple[Model, dict[str, Any]]]) -> Convention:
+    macs_ratios = _ratios(members, "macs")  # one per member: _comparable made sure of it
+    known, median = _closest_known(members)
+    if known is None or median is None:
+        median = statistics.median(macs_ratios)
+    basis = known.basis if known else "macs"
+    outliers = sum(_off(model, measurement, basis, median) for model, measurement in members)
+    return Convention(
+        collection,
+        known,
+        median,
+        len(members),
+        (min(macs_ratios), max(macs_ratios)),
+        consistent=2 * outliers <= len(members),
+    )
+
+
+def infer_conventions(pairs: Iterable[tuple[Model, dict[str, Any]]]) -> dict[str, Convention]:
+    """Each collection's FLOPs convention, from its models with declared and measured FLOPs."""
+    return {
+        collection: _infer(collection, members)
+        for collection, members in _comparable(pairs).items()
+    }
+
+
+def flops_outliers(
+    pairs: Iterable[tuple[Model, dict[str, Any]]], conventions: dict[str, Convention]
+) -> Iterator[FlopsOutlier]:
+    """Models whose FLOPs sit off their collection's convention by more than the tolerance."""
+    for collection, members in _comparable(pairs).items():
+        convention = conventions.get(collection)
+        if (
+            convention is None
+            or not convention.consistent
+            or convention.models < MIN_MODELS_FOR_OUTLIERS
+        ):
+            continue
+        for model, measurement in members:
+            if _off(model, measurement, convention.basis, convention.ratio):
+                expected = convention.expected_flops(measurement)
+                yield FlopsOutlier(model, convention, model.metadata.flops / expected, expected)  # type: ignore[operator]
