@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,13 @@ SEEDS = REPO_ROOT / "tests" / "fixtures" / "seeds"
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "timm-docs"
 TARGET_COLD_SECONDS = 60.0
 TARGET_RERUN_SECONDS = 2.0
+# Runs the command and reports the largest resident set among its processes (ru_maxrss of the
+# waited-for descendants, KiB on Linux); a wrapper, so that earlier runs do not count.
+PEAK_MEMORY_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "done = subprocess.run(sys.argv[1:], stderr=subprocess.DEVNULL); "
+    "print(f'peak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)"
+)
 IMPORT_TORCH_AND_TIMM = (
     "from modelindex.verify.torch_env import import_torch_and_timm; import_torch_and_timm()"
 )
@@ -111,12 +117,12 @@ def main() -> int:
     if args.no_corpus or not args.corpus.is_dir():
         return 0
     with tempfile.TemporaryDirectory(prefix="modelindex-bench-verify-") as folder:
-        seconds, done = timed(verify_command(args.corpus, Path(folder) / "c.json", args.jobs))
+        command = verify_command(args.corpus, Path(folder) / "c.json", args.jobs)
+        seconds, done = timed([sys.executable, "-c", PEAK_MEMORY_WRAPPER, *command])
     counted = statuses(done)
     total = sum(counted.values())
     measured = counted["measured"] + counted["cached"]
-    # ru_maxrss of waited-for descendants: the largest single process (KiB on Linux).
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mib = int(done.stderr.rsplit("peak_kib=", 1)[-1]) / 1024
     print(f"corpus: {args.corpus} ({total} models), --jobs {args.jobs}")
     print(
         f"  verify, cold cache              {seconds:7.2f} s  ({seconds / floor:.1f} x the floor; "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 from collections.abc import Sequence
@@ -44,6 +45,10 @@ from modelindex.formatting import (
 from modelindex.index import Index, UnknownModelError
 from modelindex.loading import load
 from modelindex.query import FIELDS, QueryError, sort_models
+from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
+from modelindex.verify.report import print_outcomes, progress_reporter
+from modelindex.verify.run import DEFAULT_TIMEOUT_S, selected, verify
+from modelindex.verify.torch_env import VerifyUnavailable
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -172,23 +177,22 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    # Imported here: the harness needs torch, which only this command may import.
-    from modelindex.verify.cache import MeasurementCache, default_cache_path
-    from modelindex.verify.report import print_outcomes, progress_reporter
-    from modelindex.verify.run import selected, verify
-    from modelindex.verify.torch_env import VerifyUnavailable
-
     if args.jobs < 1:
         raise _Failure("--jobs must be at least 1")
-    try:
-        measurements = _project_settings(args).measurements
-    except SettingsError as error:
-        raise _Failure(str(error)) from None
+    if not (0 < args.timeout < math.inf):
+        raise _Failure("--timeout must be a positive number of seconds")
+    cache_path = Path(args.cache) if args.cache else None
+    if cache_path is None:
+        try:
+            cache_path = _project_settings(args).measurements
+        except SettingsError as error:
+            raise _Failure(f"{error} (or pass --cache FILE)") from None
     index = _load_paths(args.paths or ["."], args)
+    if not selected(index, args.only):
+        what = f"matches --only {args.only!r}" if args.only else "has a name"
+        raise _Failure(f"no model {what} in {', '.join(args.paths or ['.'])}")
     # Where validate reads: --cache, else [tool.modelindex] measurements, else the bundled one.
-    cache = MeasurementCache(
-        Path(args.cache) if args.cache else measurements or default_cache_path()
-    )
+    cache = MeasurementCache(cache_path or default_cache_path())
     try:
         with progress_reporter(len(selected(index, args.only))) as progress:
             outcomes = verify(
@@ -202,15 +206,29 @@ def _verify(args: argparse.Namespace) -> int:
             )
     except VerifyUnavailable as error:
         raise _Failure(str(error)) from None
-    if cache.changed:
-        try:
-            cache.save()
-        except OSError as error:
-            print(
-                f"warning: measurements not saved to {cache.path}: {error}; pass --cache FILE",
-                file=sys.stderr,
-            )
-    return print_outcomes(index, outcomes, as_json=args.format == "json")
+    finally:
+        # Also on Ctrl-C: what was measured so far is kept.
+        _save_measurements(cache, packaged=cache_path is None and is_packaged(cache.path))
+    return print_outcomes(index, outcomes, cache, as_json=args.format == "json")
+
+
+def _save_measurements(cache: MeasurementCache, packaged: bool) -> None:
+    if not cache.changed:
+        return
+    if packaged:
+        print(
+            f"warning: measurements not saved: {cache.path} belongs to the installed package; "
+            "pass --cache FILE, or set measurements in [tool.modelindex]",
+            file=sys.stderr,
+        )
+        return
+    try:
+        cache.save()
+    except OSError as error:
+        print(
+            f"warning: measurements not saved to {cache.path}: {error}; pass --cache FILE",
+            file=sys.stderr,
+        )
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -349,7 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
     )
     measuring.add_argument(
-        "--timeout", type=float, default=120.0, metavar="S", help="seconds allowed per model"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="S",
+        help=f"seconds allowed per model (default {DEFAULT_TIMEOUT_S:g})",
     )
     measuring.add_argument("--repo-root", metavar="DIR", help=argparse.SUPPRESS)
     measuring.set_defaults(run=_verify)

@@ -16,21 +16,12 @@ from modelindex.file_size import checkpoint_precision, state_dict_sizes
 from modelindex.schema import Model
 from modelindex.verify.compare import parameters_agree, reference_drifted
 from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
-from modelindex.verify.references import reference_for
 
 
 def _measured(context: Context) -> list[tuple[Model, dict[str, Any]]]:
     """Each model with a cached measurement of its reference."""
     cache = context.measurements
-    if cache is None or not cache.entries:
-        return []
-    found = []
-    for model in context.index.models:
-        reference = reference_for(model) if model.name else None
-        entry = cache.latest_for(model.name, reference) if reference and model.name else None
-        if entry is not None:
-            found.append((model, entry))
-    return found
+    return cache.measured(context.index.models) if cache is not None else []
 
 
 def conventions(context: Context) -> dict[str, Convention]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelindex.file_size import size_fits_parameters
+from modelindex.file_size import checkpoint_precision, size_fits_parameters, state_dict_sizes
 from modelindex.schema import Model
 
 # A declared count with no stated rounding may be rounded to about three significant digits.
@@ -26,10 +26,16 @@ def parameters_agree(model: Model, measurement: dict[str, Any]) -> bool | None:
 
 
 def reference_drifted(model: Model, measurement: dict[str, Any]) -> bool:
-    """The declared Parameters disagree with the measurement but fit the File Size: the card
-    describes its checkpoint, and the library has redefined the architecture since. The
-    measurement then describes another model, and no other number may be judged by it."""
-    return parameters_agree(model, measurement) is False and bool(size_fits_parameters(model))
+    """The declared Parameters disagree with the measurement but fit the File Size, and the
+    File Size does not fit today's state dict: the card describes its checkpoint, and the
+    library has redefined the architecture since. The measurement then describes another
+    model, and no other number may be judged by it."""
+    if parameters_agree(model, measurement) is not False or not size_fits_parameters(model):
+        return False
+    file_size = model.metadata.file_size
+    if file_size is None or state_dict_sizes(measurement) is None:
+        return True
+    return checkpoint_precision(file_size, measurement) not in {"fp32", "fp16"}
 
 
 def verdict(model: Model, measurement: dict[str, Any] | None) -> str:

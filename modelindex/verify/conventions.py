@@ -10,6 +10,7 @@ other way, at another size, or copied. No torch needed: this reads measurements.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -125,15 +126,16 @@ def _closest_known(
 ) -> tuple[KnownConvention | None, float | None]:
     """The known convention that fits the median best within CONVENTION_FIT, and that median.
 
-    ResNet-50's mmcv-style count is 0.8% above its MACs, so both may fit: the closer wins."""
-    best: tuple[float, KnownConvention | None, float | None] = (CONVENTION_FIT, None, None)
+    ResNet-50's mmcv-style count is 0.8% above its MACs, so both may fit: the closer wins, and
+    on a tie (no BatchNorm or ReLU, as in ViTs) the one listed first."""
+    best: tuple[float, KnownConvention | None, float | None] = (math.inf, None, None)
     for known in KNOWN_CONVENTIONS:
         ratios = _ratios(members, known.basis)
         if not ratios:
             continue
         median = statistics.median(ratios)
         miss = abs(median / known.factor - 1)
-        if miss <= best[0]:
+        if miss <= CONVENTION_FIT and miss < best[0]:
             best = (miss, known, median)
     return best[1], best[2]
 
@@ -176,6 +178,6 @@ def flops_outliers(
         ):
             continue
         for model, measurement in members:
-            if _off(model, measurement, convention.basis, convention.ratio):
-                expected = convention.expected_flops(measurement)
+            expected = convention.expected_flops(measurement)
+            if expected > 0 and _off(model, measurement, convention.basis, convention.ratio):
                 yield FlopsOutlier(model, convention, model.metadata.flops / expected, expected)  # type: ignore[operator]

@@ -93,7 +93,8 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
     with torch.device("meta"), warnings.catch_warnings():
         # timm warns about each old name it maps; the Measurement names the model it built.
         warnings.simplefilter("ignore")
-        model = timm.create_model(model_id, pretrained=False, num_classes=reference.num_classes)
+        classes = {"num_classes": reference.num_classes} if reference.num_classes else {}
+        model = timm.create_model(model_id, pretrained=False, **classes)
         if reference.stem == "cifar":
             _cifar_stem(torch, model)
     model.eval()

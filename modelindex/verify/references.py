@@ -19,17 +19,16 @@ from modelindex.bundled import bundled_path
 from modelindex.schema import Model
 
 DEFAULT_IMAGE_SIZE = 224
-DEFAULT_CLASSES = 1000
-# Class counts by the dataset of a model's first result, as the cards name them (lower case).
+# Class counts by the dataset of a model's first result, its name in lower case without spaces,
+# hyphens or underscores ("CIFAR-10", "cifar 10" and "cifar_10" are one dataset). Any other
+# dataset (ImageNet-21k, say) is measured with the library's own default for the model.
 DATASET_CLASSES = {
     "imagenet": 1000,
-    "imagenet-1k": 1000,
     "imagenet1k": 1000,
-    "cifar-10": 10,
     "cifar10": 10,
-    "cifar-100": 100,
     "cifar100": 100,
-    "cub-200-2011": 200,
+    "cub2002011": 200,
+    "cub200": 200,
     "cub": 200,
 }
 
@@ -39,14 +38,16 @@ class Reference:
     """What to build: a timm model id, and how to adapt it to the zoo model."""
 
     model_id: str
-    num_classes: int
+    num_classes: int | None
+    """None: the library's default for the model."""
     image_size: int
     stem: str | None = None
     library: str = "timm"
 
     def describe(self) -> str:
         extras = f", {self.stem} stem" if self.stem else ""
-        size = f"{self.num_classes} classes, {self.image_size} px{extras}"
+        classes = f"{self.num_classes} classes" if self.num_classes else "default classes"
+        size = f"{classes}, {self.image_size} px{extras}"
         return f"{self.library} {self.model_id} ({size})"
 
 
@@ -76,9 +77,9 @@ def load_mappings(path: Path | None = None) -> tuple[_Mapping, ...]:
     )
 
 
-def _classes(model: Model) -> int:
-    dataset = (model.results[0].dataset or "").strip().lower() if model.results else ""
-    return DATASET_CLASSES.get(dataset, DEFAULT_CLASSES)
+def _classes(model: Model) -> int | None:
+    dataset = (model.results[0].dataset or "") if model.results else ""
+    return DATASET_CLASSES.get(re.sub(r"[\s_-]+", "", dataset.lower()))
 
 
 def reference_for(model: Model, mappings: tuple[_Mapping, ...] | None = None) -> Reference | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from modelindex.formatting import plural
 from modelindex.index import Index
+from modelindex.verify.cache import MeasurementCache
 from modelindex.verify.compare import verdict
 from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
 from modelindex.verify.run import Outcome
@@ -55,50 +56,50 @@ def _ratio(declared: int | None, measured: object) -> str:
     return f"{declared / measured:.4f}"
 
 
-def print_outcomes(index: Index, outcomes: list[Outcome], as_json: bool) -> int:
+def print_outcomes(
+    index: Index, outcomes: list[Outcome], cache: MeasurementCache, as_json: bool
+) -> int:
     """Print the table (or JSON) and each collection's FLOPs convention; exit 1 when a model
-    mismatched, has FLOPs off its collection's convention, or failed to build."""
-    pairs = [
-        (model, outcome.measurement)
-        for outcome in outcomes
-        if outcome.measurement is not None and (model := index.get(outcome.model)) is not None
-    ]
-    conventions = infer_conventions(pairs)
-    off_convention = {outlier.model.name for outlier in flops_outliers(pairs, conventions)}
-    rows = []
-    for outcome in outcomes:
-        model = index.get(outcome.model)
-        measured = outcome.measurement or {}
-        convention = conventions.get(model.in_collection or "") if model else None
-        found = verdict(model, outcome.measurement) if model else "not verified"
-        if outcome.model in off_convention:
-            found += ", FLOPs off convention"
-        rows.append(
-            {
-                "model": outcome.model,
-                "status": outcome.status,
-                "reference": outcome.reference.describe() if outcome.reference else None,
-                "declared_parameters": model.metadata.parameters if model else None,
-                "measured_parameters": measured.get("parameters"),
-                "declared_flops": model.metadata.flops if model else None,
-                "measured_macs": measured.get("macs"),
-                "measured_mmcv_flops": measured.get("mmcv_flops"),
-                "flops_convention": convention.describe() if convention else None,
-                "verdict": found,
-                "reason": outcome.reason,
-            }
-        )
+    mismatched, has FLOPs off its collection's convention, failed or timed out.
+
+    Conventions come from every measured model of the index in ``cache``, as validate infers
+    them, not from this run's models only: ``--only`` must not change a verdict.
+    """
+    measured = cache.measured(index.models)
+    conventions = infer_conventions(measured)
+    off_convention = {id(outlier.model) for outlier in flops_outliers(measured, conventions)}
+    rows = [_row(outcome, conventions, id(outcome.card) in off_convention) for outcome in outcomes]
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         _print_table(rows, conventions)
     failed = any(
         row["verdict"].startswith("mismatch")
-        or row["model"] in off_convention
+        or row["flops_off_convention"]
         or row["status"] in {"failed", "timeout"}
         for row in rows
     )
     return 1 if failed else 0
+
+
+def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dict[str, Any]:
+    model, measured = outcome.card, outcome.measurement or {}
+    convention = conventions.get(model.in_collection or "") if model else None
+    found = verdict(model, outcome.measurement) if model and outcome.measurement else None
+    return {
+        "model": outcome.model,
+        "status": outcome.status,
+        "reference": outcome.reference.describe() if outcome.reference else None,
+        "declared_parameters": model.metadata.parameters if model else None,
+        "measured_parameters": measured.get("parameters"),
+        "declared_flops": model.metadata.flops if model else None,
+        "measured_macs": measured.get("macs"),
+        "measured_mmcv_flops": measured.get("mmcv_flops"),
+        "flops_convention": convention.describe() if convention else None,
+        "flops_off_convention": off,
+        "verdict": (found or outcome.status) + (", FLOPs off convention" if off else ""),
+        "reason": outcome.reason,
+    }
 
 
 def _print_table(rows: list[dict[str, Any]], conventions: dict[str, Convention]) -> None:

@@ -1,24 +1,27 @@
 """Measure every model of an index, from the cache where possible, in worker processes.
 
-Each model runs under a timeout; a model that fails to build is reported and the run goes on.
+Each model runs under a timeout; a model that fails to build, or whose worker dies, is reported
+and the run goes on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import fnmatch
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from modelindex.index import Index
 from modelindex.schema import Model
-from modelindex.verify.cache import MeasurementCache, cache_key
+from modelindex.verify.cache import MeasurementCache, cache_key, is_complete
 from modelindex.verify.references import Reference, reference_for
 
-DEFAULT_TIMEOUT_S = 120
+DEFAULT_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,13 @@ class Outcome:
     reference: Reference | None = None
     measurement: dict[str, Any] | None = None
     reason: str | None = None
+    card: Model | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The model as the index has it (names may repeat across datasets); set by verify()."""
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException, so that no ``except Exception`` in the library
+    under measurement swallows it."""
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -50,17 +56,20 @@ def _start_worker() -> None:
 
 
 def library_version() -> str:
-    """The installed timm's version, read without importing torch (a cached rerun needs none)."""
-    from importlib import metadata
+    """The installed timm's version, read without importing torch (a cached rerun needs none).
 
-    from modelindex.verify.torch_env import VerifyUnavailable
+    Raises VerifyUnavailable when torch or timm is missing, before any worker starts.
+    """
+    from importlib import metadata, util
 
+    from modelindex.verify.torch_env import INSTALL_HINT, VerifyUnavailable
+
+    if util.find_spec("torch") is None:
+        raise VerifyUnavailable(INSTALL_HINT)
     try:
         return metadata.version("timm")
     except metadata.PackageNotFoundError:
-        raise VerifyUnavailable(
-            "modelindex verify needs torch and timm: pip install 'modelindex-toolkit[verify]'"
-        ) from None
+        raise VerifyUnavailable(INSTALL_HINT) from None
 
 
 def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
@@ -69,17 +78,18 @@ def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
 
     if "timm" not in _WORKER:
         _start_worker()
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
-        measured = measure(reference, _WORKER["torch"], _WORKER["timm"]).as_data()
-    except NotVerifiable as error:
-        return Outcome(model, "not verifiable", reference, reason=str(error))
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            measured = measure(reference, _WORKER["torch"], _WORKER["timm"]).as_data()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
         return Outcome(model, "timeout", reference, reason=f"no result within {timeout_s:g} s")
+    except NotVerifiable as error:
+        return Outcome(model, "not verifiable", reference, reason=str(error))
     except Exception as error:  # a model that fails to build must not stop the run
         return Outcome(model, "failed", reference, reason=f"{type(error).__name__}: {error}")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
     measured["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return Outcome(model, "measured", reference, measured)
 
@@ -102,40 +112,52 @@ def verify(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Measure the models of ``index`` (those matching the glob ``only``); update ``cache``."""
+    """Measure the models of ``index`` (those matching the glob ``only``) and update ``cache``
+    as each result comes in. Outcomes are in the index's order, one per selected model."""
     version = library_version()
-    outcomes: list[Outcome] = []
-    pending: list[tuple[str, Reference]] = []
-    for model in selected(index, only):
+    models = selected(index, only)
+    outcomes: dict[int, Outcome] = {}
+    pending: list[tuple[int, str, Reference]] = []
+    for position, model in enumerate(models):
         reference = reference_for(model)
-        if reference is None:
-            outcomes.append(Outcome(model.name, "not verifiable", reason="no reference"))
-            continue
+        assert reference is not None and model.name  # selected() keeps named models only
         cached = None if refresh else cache.get(cache_key(model.name, reference, version))
-        if cached is not None:
-            outcomes.append(Outcome(model.name, "cached", reference, cached))
+        if cached is not None and is_complete(cached):
+            outcomes[position] = Outcome(model.name, "cached", reference, cached, card=model)
+            if progress:
+                progress(outcomes[position])
         else:
-            pending.append((model.name, reference))
-    for outcome in outcomes:
-        if progress:
-            progress(outcome)
-    for outcome in _measure_all(pending, jobs, timeout_s):
+            pending.append((position, model.name, reference))
+    for position, outcome in _measure_all(pending, jobs, timeout_s):
+        outcome = dataclasses.replace(outcome, card=models[position])
         if outcome.measurement is not None and outcome.reference is not None:
             cache.put(cache_key(outcome.model, outcome.reference, version), outcome.measurement)
-        outcomes.append(outcome)
+        outcomes[position] = outcome
         if progress:
             progress(outcome)
-    return outcomes
+    return [outcomes[position] for position in sorted(outcomes)]
 
 
 def _measure_all(
-    pending: list[tuple[str, Reference]], jobs: int, timeout_s: float
-) -> Iterator[Outcome]:
+    pending: list[tuple[int, str, Reference]], jobs: int, timeout_s: float
+) -> Iterator[tuple[int, Outcome]]:
     if jobs <= 1 or len(pending) < 2:
-        for name, reference in pending:
-            yield _measure_one(name, reference, timeout_s)
+        for position, name, reference in pending:
+            yield position, _measure_one(name, reference, timeout_s)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-        futures = [pool.submit(_measure_one, name, ref, timeout_s) for name, ref in pending]
-        for future in futures:
-            yield future.result()
+        futures: list[tuple[int, str, Reference, Future[Outcome]]] = [
+            (position, name, reference, pool.submit(_measure_one, name, reference, timeout_s))
+            for position, name, reference in pending
+        ]
+        for position, name, reference, future in futures:
+            try:
+                yield position, future.result()
+            except BrokenProcessPool:
+                # A worker was killed (out of memory, a crash in native code): the pool cannot
+                # run anything more. What was measured is cached; a rerun measures the rest.
+                reason = (
+                    "not measured: a worker process died (out of memory, or a crash in native "
+                    "code); run again to measure what is left"
+                )
+                yield position, Outcome(name, "failed", reference, reason=reason)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
+INSTALL_HINT = "modelindex verify needs torch and timm: pip install 'modelindex-toolkit[verify]'"
+
 
 class VerifyUnavailable(ImportError):
     """torch or timm is not installed; the message says how to install them."""
@@ -31,9 +33,7 @@ def import_torch_and_timm() -> tuple[ModuleType, ModuleType]:
     try:
         import torch
     except ImportError as error:
-        raise VerifyUnavailable(
-            "modelindex verify needs torch and timm: pip install 'modelindex-toolkit[verify]'"
-        ) from error
+        raise VerifyUnavailable(INSTALL_HINT) from error
     try:
         import torchvision  # noqa: F401 - imported for its side effect on timm's import
     except ImportError:
@@ -47,7 +47,5 @@ def import_torch_and_timm() -> tuple[ModuleType, ModuleType]:
     try:
         import timm
     except ImportError as error:
-        raise VerifyUnavailable(
-            "modelindex verify needs timm: pip install 'modelindex-toolkit[verify]'"
-        ) from error
+        raise VerifyUnavailable(INSTALL_HINT) from error
     return torch, timm
