@@ -231,6 +231,28 @@ def _save_measurements(cache: MeasurementCache, packaged: bool) -> None:
         )
 
 
+def _build(args: argparse.Namespace) -> int:
+    from modelindex.site.build import BuildError, build_site
+
+    paths = [Path(path) for path in args.paths or ["."]]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise _Failure(f"{missing[0]}: no such file or folder")
+    try:
+        output = build_site(
+            paths,
+            Path(args.output),
+            site_name=args.site_name,
+            templates=Path(args.templates) if args.templates else None,
+            measurements=Path(args.measurements) if args.measurements else None,
+            strict=args.strict,
+        )
+    except BuildError as error:
+        raise _Failure(str(error)) from None
+    print(f"site built in {output}; open {output / 'index.html'}")
+    return EXIT_OK
+
+
 def _rules(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         print(rules_as_markdown(), end="")
@@ -375,6 +397,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     measuring.add_argument("--repo-root", metavar="DIR", help=argparse.SUPPRESS)
     measuring.set_defaults(run=_verify)
+
+    building = commands.add_parser(
+        "build",
+        help="build the zoo's website (mkdocs-material) with no mkdocs.yml needed",
+        description="Build a static website of the zoo: a page per collection with each "
+        "model's numbers, preprocessing, links and verification status, a sortable "
+        "comparison table with accuracy-against-cost plots, and validate's findings. It works "
+        "offline. With an mkdocs.yml of your own, add 'modelindex' to its plugins instead.",
+        epilog="example: modelindex build docs/ -o site/",
+    )
+    building.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of the zoo")
+    building.add_argument(
+        "-o",
+        "--output",
+        default="site",
+        metavar="DIR",
+        help="where the site goes (default: site); an existing folder must be empty or a "
+        "site built before",
+    )
+    building.add_argument("--site-name", default="Model zoo", help="the site's title")
+    building.add_argument(
+        "--templates", metavar="DIR", help="templates that override the bundled ones by name"
+    )
+    building.add_argument(
+        "--measurements", metavar="FILE", help="measurement cache (default: as validate reads)"
+    )
+    building.add_argument(
+        "--strict", action="store_true", help="fail on any mkdocs warning, as mkdocs --strict"
+    )
+    building.set_defaults(run=_build)
 
     rules = commands.add_parser(
         "rules",

@@ -1,0 +1,1 @@
+"""The model-zoo website: an mkdocs plugin, its page data and the ``modelindex build`` command."""

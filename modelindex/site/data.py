@@ -1,0 +1,201 @@
+"""What the website shows of a zoo: per model, its numbers, links and verification status.
+
+Built once per site from the index, validate's report and the measurement cache; the templates
+only lay it out. Nothing here is HTML: the templates escape every value they print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from modelindex.checks import Report, Severity
+from modelindex.index import Index
+from modelindex.schema import Model
+from modelindex.verify.cache import MeasurementCache
+from modelindex.verify.compare import parameters_agree
+from modelindex.verify.conventions import Convention, infer_conventions
+
+# Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
+MISMATCH_CODES = ("V001", "V002", "V003")
+SAFE_SCHEMES = {"http", "https"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) link, else None: a card's ``javascript:`` or
+    ``data:`` link is shown as text, never as a link."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in SAFE_SCHEMES and parts.netloc else None
+
+
+def slug(text: str) -> str:
+    """A file or anchor name: lower case letters, digits, '-' and '_' only."""
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "collection"
+
+
+@dataclass
+class Status:
+    badge: str
+    """verified, mismatch or not verified"""
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModelView:
+    model: Model
+    anchor: str
+    collection: str | None
+    page: str
+    """The page (a docs-relative .md path) whose section describes this model."""
+    status: Status
+    macs: int | None
+    """Measured MACs, or the declared FLOPs converted by the collection's convention."""
+    convention: str | None
+    links: list[tuple[str, str | None, str]]
+    """(label, safe URL or None, text) for Weights, Config, Code and Paper."""
+
+    @property
+    def name(self) -> str:
+        return self.model.name or "?"
+
+    def row(self) -> dict[str, Any]:
+        """The model as one row of the comparison table and the plots (JSON-ready)."""
+        metadata, result = (
+            self.model.metadata,
+            self.model.results[0] if self.model.results else None,
+        )
+        return {
+            "name": self.name,
+            "anchor": self.anchor,
+            "page": self.page,
+            "collection": self.collection or "",
+            "dataset": (result.dataset if result else None) or "",
+            "parameters": metadata.parameters,
+            "macs": self.macs,
+            "top1": self.model.metric("Top 1 Accuracy"),
+            "top5": self.model.metric("Top 5 Accuracy"),
+            "image_size": metadata.image_size,
+            "crop_pct": metadata.crop_pct,
+            "interpolation": metadata.interpolation or "",
+            "status": self.status.badge,
+        }
+
+
+@dataclass
+class SiteData:
+    index: Index
+    report: Report
+    models: list[ModelView]
+    conventions: dict[str, Convention]
+    pages: dict[str, list[ModelView]]
+    """Models by the page that describes them."""
+
+    @property
+    def verified(self) -> int:
+        return sum(view.status.badge == "verified" for view in self.models)
+
+    def findings_by_rule(self) -> list[tuple[str, list[Any]]]:
+        grouped: dict[str, list[Any]] = {}
+        for finding in self.report.findings:
+            grouped.setdefault(finding.code, []).append(finding)
+        return sorted(grouped.items())
+
+
+def _status(model: Model, measured: dict[str, Any] | None, findings: list[Any]) -> Status:
+    mismatches = [f.message for f in findings if f.code in MISMATCH_CODES]
+    if mismatches:
+        return Status("mismatch", mismatches)
+    if measured is not None and parameters_agree(model, measured):
+        return Status("verified")
+    return Status("not verified")
+
+
+def _macs(
+    model: Model, measured: dict[str, Any] | None, convention: Convention | None
+) -> int | None:
+    if measured is not None and isinstance(measured.get("macs"), int):
+        return measured["macs"]
+    flops = model.metadata.flops
+    if flops and convention is not None and convention.known is not None:
+        return round(flops / convention.known.factor)
+    return None
+
+
+def _links(model: Model) -> list[tuple[str, str | None, str]]:
+    links = []
+    for label, value in (
+        ("Weights", model.weights),
+        ("Config", model.config),
+        ("Code", model.code),
+        ("Paper", model.paper.url if model.paper else None),
+    ):
+        if value:
+            text = (
+                model.paper.title
+                if label == "Paper" and model.paper and model.paper.title
+                else value
+            )
+            links.append((label, safe_url(value), text))
+    return links
+
+
+def site_data(
+    index: Index,
+    report: Report,
+    cache: MeasurementCache | None,
+    page_of: dict[str, str],
+    collection_page: str = "collections/{slug}.md",
+) -> SiteData:
+    """The site's data. ``page_of`` maps a source file (as the index names it) to the docs page
+    that shows it; models read from any other file get a page per collection."""
+    measured = {
+        id(model): entry for model, entry in (cache.measured(index.models) if cache else [])
+    }
+    conventions = infer_conventions((m, measured[id(m)]) for m in index.models if id(m) in measured)
+    findings: dict[str | None, list[Any]] = {}
+    for finding in report.findings:
+        if finding.severity is not Severity.INFO:
+            findings.setdefault(finding.model, []).append(finding)
+    views, pages = [], {}
+    used_anchors: set[tuple[str, str]] = set()
+    for model in index.models:
+        collection = model.in_collection
+        page = page_of.get(model.source.path) or collection_page.format(
+            slug=slug(collection or "other models")
+        )
+        anchor = _unique(slug(model.name or "model"), page, used_anchors)
+        convention = conventions.get(collection or "")
+        entry = measured.get(id(model))
+        view = ModelView(
+            model=model,
+            anchor=anchor,
+            collection=collection,
+            page=page,
+            status=_status(model, entry, findings.get(model.name, [])),
+            macs=_macs(model, entry, convention),
+            convention=convention.describe() if convention else None,
+            links=_links(model),
+        )
+        views.append(view)
+        pages.setdefault(page, []).append(view)
+    return SiteData(index, report, views, conventions, pages)
+
+
+def _unique(anchor: str, page: str, used: set[tuple[str, str]]) -> str:
+    candidate, number = anchor, 2
+    while (page, candidate) in used:
+        candidate, number = f"{anchor}-{number}", number + 1
+    used.add((page, candidate))
+    return candidate
+
+
+def comparison_rows(views: Iterable[ModelView]) -> list[dict[str, Any]]:
+    return [view.row() for view in views]

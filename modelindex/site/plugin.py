@@ -1,0 +1,195 @@
+"""The mkdocs plugin: ``plugins: [search, modelindex]`` in mkdocs.yml turns a zoo into a site.
+
+At build time it reads the zoo, validates it, and reads the measurement cache. Each card page
+gets its code snippets (where it writes ``{% include 'code_snippets.md' %}``), a section per
+model and a status badge; the plugin adds a comparison page, a findings page, a page per
+collection that has no card, and the zoo's counts on the home page. A card's own prose renders
+with raw HTML shown as text and unsafe links removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from mkdocs.config import config_options as options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from modelindex.checks import RULES, find_pyproject, load_settings, validate
+from modelindex.checks.settings import SettingsError
+from modelindex.loading import load
+from modelindex.site.data import SiteData, comparison_rows, site_data
+from modelindex.site.render import environment, json_for_script
+from modelindex.site.safe_markdown import SafeCardMarkdown
+from modelindex.verify.cache import MeasurementCache, default_cache_path
+
+ASSETS = "assets/modelindex"
+COMPARISON, FINDINGS = "comparison.md", "findings.md"
+_PLACEHOLDER = "MODELINDEXPLACEHOLDER"
+_PLACEHOLDER_HTML = re.compile(rf"<p>{_PLACEHOLDER}(\w+)</p>")
+_INCLUDE = re.compile(r"\{%\s*include\s+['\"]code_snippets\.md['\"]\s*%\}")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+COLUMNS = (
+    ("name", "Model"),
+    ("collection", "Collection"),
+    ("dataset", "Dataset"),
+    ("parameters", "Parameters"),
+    ("macs", "MACs"),
+    ("top1", "Top-1"),
+    ("top5", "Top-5"),
+    ("image_size", "Image size"),
+    ("crop_pct", "Crop pct"),
+    ("interpolation", "Interpolation"),
+    ("status", "Status"),
+)
+
+
+class ModelIndexConfig(Config):
+    index = options.ListOfItems(options.Type(str), default=[])
+    """The zoo's files or folders, relative to mkdocs.yml; the docs folder when empty."""
+    templates = options.Optional(options.Dir(exists=True))
+    """A folder whose templates override the bundled ones of the same name."""
+    measurements = options.Optional(options.File(exists=True))
+    """The measurement cache; else [tool.modelindex] measurements, else the bundled one."""
+    sources = options.Type(dict, default={})
+    """Card files outside the docs folder and the docs page that shows each (``modelindex
+    build`` copies cards into a temporary docs folder)."""
+
+
+def _placeholder(kind: str) -> str:
+    return f"\n\n{_PLACEHOLDER}{kind}\n\n"
+
+
+class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._safe = SafeCardMarkdown()
+        config.markdown_extensions.append(self._safe)  # type: ignore[arg-type]
+        config.extra_css.append(f"{ASSETS}/modelindex.css")
+        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        paths = [base / path for path in self.config.index] or [Path(config.docs_dir)]
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise PluginError(f"modelindex: index path does not exist: {missing[0]}")
+        try:
+            settings = load_settings(find_pyproject(paths[0]))
+        except SettingsError as error:
+            raise PluginError(f"modelindex: {error}") from None
+        cache_path = (
+            Path(self.config.measurements)
+            if self.config.measurements
+            else settings.measurements or default_cache_path()
+        )
+        self._index = load(*paths)
+        self._report = validate(self._index, replace(settings, measurements=cache_path))
+        self._cache = MeasurementCache(cache_path) if cache_path.is_file() else None
+        templates = Path(self.config.templates) if self.config.templates else None
+        self._env = environment(templates)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        by_path = {
+            str(Path(file.abs_src_path).resolve()): file.src_uri
+            for file in files.documentation_pages()
+            if file.abs_src_path
+        }
+        by_path.update({str(Path(k).resolve()): v for k, v in self.config.sources.items()})
+        page_of = {
+            model.source.path: by_path[resolved]
+            for model in self._index.models
+            if (resolved := str(Path(model.source.path).resolve())) in by_path
+        }
+        self.data: SiteData = site_data(self._index, self._report, self._cache, page_of)
+        self._generated: dict[str, str] = {COMPARISON: "comparison", FINDINGS: "findings"}
+        for page in self.data.pages:
+            if files.get_file_from_path(page) is None:
+                self._generated[page] = "collection"
+        if files.get_file_from_path("index.md") is None:
+            self._generated["index.md"] = "home"
+        for uri in self._generated:
+            if files.get_file_from_path(uri) is not None:
+                raise PluginError(f"modelindex: docs/{uri} exists, and the plugin writes that page")
+            files.append(File.generated(config, uri, content=""))
+        for asset in ("modelindex.js", "modelindex.css"):
+            source = self._env.loader.get_source(self._env, f"assets/{asset}")[0]  # type: ignore[union-attr]
+            files.append(File.generated(config, f"{ASSETS}/{asset}", content=source))
+        return files
+
+    def on_page_markdown(
+        self, markdown: str, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        uri = page.file.src_uri
+        kind = self._generated.get(uri)
+        views = self.data.pages.get(uri)
+        self._safe.active = views is not None
+        if kind == "comparison":
+            return "# Compare models" + _placeholder("comparison")
+        if kind == "findings":
+            return "# Findings" + _placeholder("findings")
+        if kind == "home":
+            return f"# {config.site_name}" + _placeholder("home")
+        if views is not None:
+            if kind == "collection":
+                markdown = f"# {views[0].collection or 'Other models'}\n\n"
+            markdown = _COMMENT.sub("", markdown)
+            snippets = self._env.get_template("code_snippets.md").render(models=views)
+            markdown = _INCLUDE.sub(lambda _match: snippets, markdown)
+            markdown += _placeholder("models")
+        if page.is_homepage:
+            markdown += _placeholder("home")
+        return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return _PLACEHOLDER_HTML.sub(lambda match: self._render(match.group(1), page, files), html)
+
+    def _url(self, page: Page, files: Files, target: str, anchor: str = "") -> str:
+        file = files.get_file_from_path(target)
+        url = get_relative_url(file.url, page.url) if file else target
+        return f"{url}#{anchor}" if anchor else url
+
+    def _render(self, kind: str, page: Page, files: Files) -> str:
+        data = self.data
+        if kind == "models":
+            views = data.pages.get(page.file.src_uri, [])
+            return self._env.get_template("collection.html").render(models=views)
+        if kind == "findings":
+            return self._env.get_template("findings.html").render(
+                groups=data.findings_by_rule(), rules=RULES
+            )
+        if kind == "home":
+            pages = {(view.collection or "Other models", view.page) for view in data.models}
+            return self._env.get_template("home.html").render(
+                collections=len({view.collection for view in data.models}),
+                models=len(data.models),
+                verified=data.verified,
+                findings=len(data.report.findings),
+                comparison_url=self._url(page, files, COMPARISON),
+                findings_url=self._url(page, files, FINDINGS),
+                collection_links=[
+                    (name, self._url(page, files, uri)) for name, uri in sorted(pages)
+                ],
+            )
+        rows = comparison_rows(data.models)
+        for row in rows:
+            row["url"] = self._url(page, files, row["page"], row["anchor"])
+        return self._env.get_template("comparison.html").render(
+            rows=rows,
+            rows_json=json_for_script(rows),
+            columns=COLUMNS,
+            collections=sorted({row["collection"] for row in rows if row["collection"]}),
+            datasets=sorted({row["dataset"] for row in rows if row["dataset"]}),
+            # Accuracy on different datasets does not compare: the plots open on the commonest.
+            default_dataset=Counter(row["dataset"] for row in rows if row["dataset"]).most_common(
+                1
+            )[0][0]
+            if any(row["dataset"] for row in rows)
+            else "",
+            script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
+        )

@@ -1,0 +1,52 @@
+"""Render the site's templates: HTML with autoescaping, markdown snippets with escaped text.
+
+Templates come from the user's folder first (any file there overrides the bundled one of the
+same name), then from the ``templates/`` that ships with modelindex.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from modelindex.bundled import bundled_path
+from modelindex.formatting import human_count
+
+# "<", ">" and "&" are left alone: card pages render with raw HTML off, so they show as text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal markdown text: no emphasis, link or heading can come of it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+
+
+def file_size(value: int | None) -> str:
+    return "-" if value is None else f"{value / 2**20:.1f} MiB ({value} B)"
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON that is safe inside a <script> element: no '<', '>' or '&' to end it early."""
+    text = json.dumps(value, ensure_ascii=False)
+    for character, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(character, escape)
+    # Every character that could end the element is escaped above.
+    return Markup(text)
+
+
+def environment(user_templates: Path | None = None) -> jinja2.Environment:
+    folders = [str(user_templates)] if user_templates else []
+    folders.append(str(bundled_path("templates")))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(count=human_count, bytes=file_size, pyrepr=repr, markdown_text=markdown_text)
+    return env

@@ -1,0 +1,174 @@
+"""The built site in a real Chromium (Debian's package, driven by Playwright).
+
+Skipped when Playwright or /usr/bin/chromium is missing, unless MODELINDEX_REQUIRE_BROWSER=1
+(as in .ci/run), where they fail instead. Screenshots go to test-artifacts/ at the repository
+root (MODELINDEX_ARTIFACTS overrides it).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRED = os.environ.get("MODELINDEX_REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(os.environ.get("MODELINDEX_ARTIFACTS", ROOT / "test-artifacts"))
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking"]  # fmt: skip
+
+if not REQUIRED:
+    pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
+
+from mkdocs.commands.build import build  # noqa: E402
+from mkdocs.config import load_config  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    site = tmp_path_factory.mktemp("site")
+    build(load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site), strict=True))
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, base_url: str) -> Iterator[Page]:
+    """A page that records console errors and any request that leaves the local server."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    opened.problems = []  # type: ignore[attr-defined]
+    opened.on("console", lambda m: opened.problems.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+    opened.on("pageerror", lambda error: opened.problems.append(str(error)))  # type: ignore[attr-defined]
+    opened.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(base_url)
+            else opened.problems.append(f"request outside the site: {request.url}")
+        ),  # type: ignore[attr-defined]
+    )
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def _visible_values(page: Page, key: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"#modelindex-table tbody tr:not([hidden]) td[data-key='{key}']",
+        "cells => cells.map(cell => cell.dataset.value)",
+    )
+
+
+def test_pages_load_offline_without_console_errors_and_are_screenshot(
+    page: Page, base_url: str
+) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path, name in (
+        ("", "home"),
+        ("models/resnet-d/", "collection"),
+        ("comparison/", "comparison"),
+    ):
+        page.goto(base_url + path, wait_until="networkidle")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=name != "comparison")
+    assert page.problems == []  # type: ignore[attr-defined]
+    assert (ARTIFACTS / "comparison.png").stat().st_size > 10_000
+
+
+def test_sorting_by_top1_reorders_the_rows(page: Page, base_url: str) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    page.select_option("#modelindex-filter-dataset", "")
+    before = _visible_values(page, "top1")
+    page.click("th[data-key='top1']")  # numbers sort best first
+    descending = _visible_values(page, "top1")
+    page.click("th[data-key='top1']")
+    ascending = _visible_values(page, "top1")
+    numbers = [float(value) for value in descending if value]
+    assert descending != before
+    assert numbers == sorted(numbers, reverse=True)
+    assert [float(value) for value in ascending if value] == sorted(numbers)
+    assert page.get_attribute("th[data-key='top1']", "aria-sort") == "ascending"
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    page.select_option("#modelindex-filter-dataset", "")
+    assert len(_visible_values(page, "name")) == 43
+    page.fill("#modelindex-filter-name", "tresnet")
+    names = _visible_values(page, "name")
+    assert len(names) == 6 and all("tresnet" in name for name in names)
+    page.fill("#modelindex-filter-name", "")
+    page.select_option("#modelindex-filter-collection", "ResNet-D")
+    assert len(_visible_values(page, "name")) == 7
+    assert page.text_content("#modelindex-shown") == "7 of 43 models"
+
+
+def test_the_plot_has_one_point_per_model_with_results(page: Page, base_url: str) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    page.select_option("#modelindex-filter-dataset", "")
+    rows = json.loads(page.text_content("#modelindex-rows") or "[]")
+    plotted = [row["name"] for row in rows if row["top1"] is not None and row["macs"]]
+    points = page.eval_on_selector_all(
+        "#modelindex-plot-macs circle", "circles => circles.map(c => c.dataset.name)"
+    )
+    assert sorted(points) == sorted(plotted) and len(points) == 43
+    page.hover(f"#modelindex-plot-macs circle[data-name='{points[0]}']")
+    assert points[0] in (page.text_content("#modelindex-tooltip") or "")
+    assert page.locator("#modelindex-plot-macs polyline.modelindex-frontier").count() == 1
+
+
+def test_picked_models_are_shown_side_by_side(page: Page, base_url: str) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    page.check("tr[data-name='resnet50d'] input.modelindex-pick")
+    page.check("tr[data-name='tresnet_m'] input.modelindex-pick")
+    headers = page.eval_on_selector_all(
+        "#modelindex-picked th", "cells => cells.map(c => c.textContent)"
+    )
+    assert "resnet50d" in headers and "tresnet_m" in headers
+
+
+def test_a_models_section_shows_its_crop_pct_and_interpolation(page: Page, base_url: str) -> None:
+    page.goto(base_url + "models/resnet-d/", wait_until="networkidle")
+    section = page.locator("#resnet50d")
+    assert section.locator(".modelindex-crop-pct").inner_text() == "0.875"
+    assert section.locator(".modelindex-interpolation").inner_text() == "bicubic"
+    assert section.locator(".modelindex-badge").inner_text() == "verified"
+
+
+def test_search_finds_a_model_by_name(page: Page, base_url: str) -> None:
+    page.goto(base_url, wait_until="networkidle")
+    page.click("label.md-search__icon, .md-search__input", timeout=5_000)
+    page.fill("input.md-search__input", "tresnet_m_448")
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    results = page.inner_text(".md-search-result")
+    assert "tresnet_m_448" in results
+    assert page.problems == []  # type: ignore[attr-defined]
