@@ -125,3 +125,17 @@ def test_a_hostile_card_renders_inert(tmp_path: Path) -> None:
     assert "<strong>net&lt;script&gt;alert('name')&lt;/script&gt;</strong>" in card_page
     assert '<span title="link">here</span>' in card_page  # the link's text, without the link
     assert "Weights: <code>javascript:alert(&#39;weights&#39;)</code>" in card_page
+
+
+def test_a_users_templates_folder_overrides_a_bundled_template(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "home.html").write_text(
+        "<p id='mine'>{{ models }} models, our way</p>", encoding="utf-8"
+    )
+    site = tmp_path / "site"
+    argv = ["build", str(TIMM_DOCS / "tresnet.md"), "-o", str(site), "--templates", str(templates)]
+    assert main(argv) == 0
+    assert "<p id='mine'>6 models, our way</p>" in _text(site / "index.html")
+    # The other templates still come from the package.
+    assert _text(site / "comparison" / "index.html").count("<tr data-name=") == 6
