@@ -61,6 +61,14 @@ class _Failure(Exception):
         self.code = code
 
 
+def _add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
+    )
+
+
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
@@ -348,11 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     checking.add_argument(
         "--explain", metavar="CODE", help="print what a rule checks and why, then exit"
     )
-    checking.add_argument(
-        "--config",
-        metavar="PYPROJECT",
-        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
-    )
+    _add_config_argument(checking)
     checking.add_argument(
         "--repo-root",
         metavar="DIR",
@@ -383,11 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="measurement cache to read and update (default: 'measurements' in "
         "[tool.modelindex], else the data/measurements.json that validate reads)",
     )
-    measuring.add_argument(
-        "--config",
-        metavar="PYPROJECT",
-        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
-    )
+    _add_config_argument(measuring)
     measuring.add_argument(
         "--timeout",
         type=float,
