@@ -196,13 +196,14 @@ def _verify(args: argparse.Namespace) -> int:
         except SettingsError as error:
             raise _Failure(f"{error} (or pass --cache FILE)") from None
     index = _load_paths(args.paths or ["."], args)
-    if not selected(index, args.only):
+    chosen = selected(index, args.only)
+    if not chosen:
         what = f"matches --only {args.only!r}" if args.only else "has a name"
         raise _Failure(f"no model {what} in {', '.join(args.paths or ['.'])}")
     # Where validate reads: --cache, else [tool.modelindex] measurements, else the bundled one.
     cache = MeasurementCache(cache_path or default_cache_path())
     try:
-        with progress_reporter(len(selected(index, args.only))) as progress:
+        with progress_reporter(len(chosen)) as progress:
             outcomes = verify(
                 index,
                 cache,

@@ -26,7 +26,7 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
-def file_size(value: int | None) -> str:
+def byte_size(value: int | None) -> str:
     return "-" if value is None else f"{value / 2**20:.1f} MiB ({value} B)"
 
 
@@ -48,5 +48,5 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters.update(count=human_count, bytes=file_size, pyrepr=repr, markdown_text=markdown_text)
+    env.filters.update(count=human_count, bytes=byte_size, pyrepr=repr, markdown_text=markdown_text)
     return env

@@ -78,12 +78,11 @@ def is_complete(entry: object) -> bool:
 class MeasurementCache:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.entries: dict[str, dict[str, Any]] = {}
         self.changed = False
         self._updated: dict[str, dict[str, Any]] = {}
         self._unreadable = False
         self._by_model: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
-        self.entries = self._read(warn=True)
+        self.entries: dict[str, dict[str, Any]] = self._read(warn=True)
 
     def _read(self, warn: bool) -> dict[str, dict[str, Any]]:
         """The file's valid entries. An unreadable file is kept aside on the next save."""
