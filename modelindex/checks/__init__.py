@@ -8,6 +8,7 @@ from modelindex.checks import (  # noqa: F401 - imported to register their rules
     input_rules,
     measured_rules,
     number_rules,
+    online_rules,
     source_rules,
     structure_rules,
     text_rules,

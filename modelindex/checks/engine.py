@@ -48,14 +48,21 @@ def _findings_of(found: Rule, context: Context) -> Iterable[Finding]:
         yield _as_finding(INTERNAL_ERROR, Hit(where, message))
 
 
-def validate(index: Index, settings: Settings | None = None) -> Report:
-    """Check ``index`` with every rule the settings enable; return the findings, sorted."""
+def validate(
+    index: Index, settings: Settings | None = None, reported: Iterable[tuple[str, Hit]] = ()
+) -> Report:
+    """Check ``index`` with every rule the settings enable; return the findings, sorted.
+
+    ``reported`` adds (code, hit) pairs found elsewhere, such as by the online checks; the
+    settings select and ignore them like any other.
+    """
     settings = settings or Settings()
     enabled = settings.enabled_codes()
     context = Context(index, settings)
     ignored_in = lru_cache(maxsize=None)(settings.ignored_in)
 
     findings: list[Finding] = [f for f in _problem_findings(index) if f.code in enabled]
+    findings += [_as_finding(code, hit) for code, hit in reported if code in enabled]
     # The rules allocate many short-lived, acyclic objects next to a large index; the cyclic
     # collector would rescan the whole index again and again, making time grow faster than
     # the number of models.

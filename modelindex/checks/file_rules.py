@@ -13,64 +13,16 @@ from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
 from modelindex.file_size import size_fits_parameters
+from modelindex.links import GITHUB_CODE, LINE_ANCHOR, entry_links, url_fault
 from modelindex.schema import Collection, Model
 
 _Entry = Model | Collection
 
-_WHITESPACE = re.compile(r"\s")
 _DOUBLED_SLASH = re.compile(r"(?<!:)//")
-_GITHUB_CODE = re.compile(
-    r"^https?://github\.com/(?P<repo>[^/]+/[^/]+)/(?:blob|tree)/(?P<ref>[^/]+)/(?P<file>[^#?]*)"
-    r"(?:\?[^#]*)?(?:#(?P<anchor>.*))?$"
-)
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
-_LINE_ANCHOR = re.compile(r"^L\d+(?:-L\d+)?$")
 # torch.hub's convention: name-<first 8+ hex digits of the sha256>.pth
 _HASH_SUFFIX = re.compile(r"[-_][0-9a-f]{6,}$")
 _WEIGHT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".bin", ".ckpt", ".npz", ".h5", ".safetensors")
-
-
-def _urls(entry: _Entry) -> Iterator[tuple[str, str, bool]]:
-    """(field, value, must be a URL) for each link the entry itself declares."""
-    for field, value, required in (
-        ("Weights", entry.weights, True),
-        ("Code", entry.code, True),
-        ("Paper", entry.paper.url if entry.paper else None, True),
-        ("Config", entry.config, False),
-        ("README", entry.readme, False),
-        ("Image", entry.image, False),
-    ):
-        if not value or (isinstance(entry, Model) and entry.is_inherited(field)):
-            continue
-        if required or "://" in value:
-            yield field, value, required
-
-
-# Nearly every URL in a zoo looks like this; those skip the slower full parse (which also
-# checks a port, if there is one).
-_PLAIN_URL = re.compile(
-    r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
-    r"(?:[/?#][^\s\\]*)?",
-    re.IGNORECASE,
-)
-
-
-def url_fault(value: str) -> str | None:
-    """Why ``value`` is not a usable http(s) URL, or None."""
-    if _PLAIN_URL.fullmatch(value):
-        return None
-    if _WHITESPACE.search(value.strip()) or value != value.strip():
-        return "contains whitespace"
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as error:
-        return f"does not parse ({error})"
-    if parts.scheme not in {"http", "https"}:
-        return f"uses the scheme {parts.scheme!r}, not http(s)" if parts.scheme else "has no scheme"
-    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
-        return "has no host name"
-    return None
 
 
 @rule("U001", "invalid-url", Severity.ERROR, Scope.ENTRY)
@@ -80,7 +32,7 @@ def invalid_url(entry: _Entry, context: Context) -> Iterator[Hit]:
     Example: `Weights: ftp://host/resnet50.pth`, `Code: github.com/x/y` (no scheme) or a URL
     with a space in it. Config and README may be paths relative to the repository.
     """
-    for field, value, _ in _urls(entry):
+    for field, value, _ in entry_links(entry):
         fault = url_fault(value)
         if fault:
             yield Hit(
@@ -95,7 +47,7 @@ def malformed_url(entry: _Entry, context: Context) -> Iterator[Hit]:
     Such URLs come from joining a base ending in `/` with a path starting with `/`. Many hosts
     answer them with 404, and they never match the same URL written correctly.
     """
-    for field, value, _ in _urls(entry):
+    for field, value, _ in entry_links(entry):
         after_scheme = value.find("://") + 3
         if (value.find("//", after_scheme) < 0 and "\\" not in value) or url_fault(value):
             continue
@@ -272,7 +224,7 @@ def _code_links(context: Context) -> Iterator[tuple[_Entry, re.Match[str]]]:
     for entry in [*context.index.collections, *context.index.models]:
         if not entry.code or (isinstance(entry, Model) and entry.is_inherited("Code")):
             continue
-        match = _GITHUB_CODE.match(entry.code)
+        match = GITHUB_CODE.match(entry.code)
         if match:
             yield entry, match
 
@@ -302,7 +254,7 @@ def code_without_anchor(context: Context) -> Iterator[Hit]:
     for entry, match in _code_links(context):
         anchor = match.group("anchor")
         is_file = "/blob/" in (entry.code or "")
-        if is_file and not (anchor and _LINE_ANCHOR.match(anchor)):
+        if is_file and not (anchor and LINE_ANCHOR.match(anchor)):
             yield Hit(
                 entry.location("Code"),
                 "Code has no line anchor" + (f" (#{anchor})" if anchor else ""),

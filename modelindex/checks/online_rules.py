@@ -1,0 +1,214 @@
+"""Findings of the online checks (``validate --online``, ``check-urls``).
+
+The engine reports these codes itself from an online run; offline validate never does. A
+fault of the network (unreachable, timeout, a server error) is a warning: it never says the
+card is wrong. A 404, a size or hash that differs, or an anchor elsewhere does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from modelindex.checks.findings import Hit, Severity
+from modelindex.checks.registry import declare
+from modelindex.links import sha256_prefix_in_name
+from modelindex.online.anchors import code_anchor, defines, pointed_at
+from modelindex.online.results import CheckKind, Status, UrlResult
+from modelindex.schema import Model
+from modelindex.verify.compare import parameters_agree
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
+    from modelindex.online.targets import Declaration
+
+NOT_FOUND, UNREACHABLE, SERVER_ERROR, TOO_MANY_REDIRECTS = "O001", "O002", "O003", "O004"
+SIZE_DIFFERS, HASH_DIFFERS, PARAMETERS_DIFFER, ANCHOR_ELSEWHERE = "O005", "O006", "O007", "O008"
+
+declare(
+    NOT_FOUND,
+    "url-not-found",
+    Severity.ERROR,
+    """A Weights, Config, Code or Paper URL answers 404 or 410.
+
+    The link is dead: the file was moved, renamed or never uploaded. Found by
+    `--online` only; the request is HEAD, or a one-byte GET where HEAD is refused.""",
+)
+declare(
+    UNREACHABLE,
+    "url-unreachable",
+    Severity.WARNING,
+    """A URL could not be reached: refused, reset, no such host, or no answer in time.
+
+    A network fault says nothing about the card, so this is a warning, and the result is not
+    cached: the next run asks again. Retries with backoff came first.""",
+)
+declare(
+    SERVER_ERROR,
+    "url-server-error",
+    Severity.WARNING,
+    """A URL answers with an error that is not 'not found': 5xx, 429, 401 or 403.
+
+    The server failed, rate-limited or refused the request (a login wall, a bot filter) after
+    the retries; the card may well be right. Not cached.""",
+)
+declare(
+    TOO_MANY_REDIRECTS,
+    "url-redirect-loop",
+    Severity.WARNING,
+    """A URL redirects more than 10 times, usually in a loop.""",
+)
+declare(
+    SIZE_DIFFERS,
+    "weights-size-differs",
+    Severity.ERROR,
+    """The weights file's Content-Length differs from the card's File Size.
+
+    The file behind the URL is not the one the card describes: another model's checkpoint,
+    a re-upload, or a size copied from a sibling. A compressed transfer is not compared.""",
+)
+declare(
+    HASH_DIFFERS,
+    "weights-hash-differs",
+    Severity.ERROR,
+    """A downloaded weights file's sha256 does not start with the hash in its name.
+
+    torch.hub names files `name-<first 8 hex digits of the sha256>.pth` and checks the prefix
+    on download (`check_hash=True`); a mismatch means a corrupt or replaced file. Needs
+    `--download`.""",
+)
+declare(
+    PARAMETERS_DIFFER,
+    "checkpoint-parameters-differ",
+    Severity.ERROR,
+    """The downloaded checkpoint holds another number of parameters than the card declares.
+
+    The floating-point tensors of its state dict are counted, leaving out batch-norm running
+    statistics, within the declared rounding or 0.5%. torch files need torch (the [verify]
+    extra) and are memory-mapped, not loaded; safetensors files need nothing. Needs
+    `--download`.""",
+)
+declare(
+    ANCHOR_ELSEWHERE,
+    "code-anchor-elsewhere",
+    Severity.WARNING,
+    """A GitHub Code URL's line anchor does not point at the model's definition.
+
+    The anchored line, or the three lines on each side, must hold `def NAME(`, `class NAME`
+    or a registry entry 'NAME'. The finding names what the anchor points at instead. The file
+    is read at the linked commit from the raw host (`--github-raw` changes it).""",
+)
+
+_CODE_BY_STATUS = {
+    Status.NOT_FOUND: NOT_FOUND,
+    Status.UNREACHABLE: UNREACHABLE,
+    Status.TIMEOUT: UNREACHABLE,
+    Status.SERVER_ERROR: SERVER_ERROR,
+    Status.TOO_MANY_REDIRECTS: TOO_MANY_REDIRECTS,
+}
+ONLINE_CODES = frozenset({*_CODE_BY_STATUS.values(), SIZE_DIFFERS, HASH_DIFFERS})
+ONLINE_CODES |= {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE}
+
+
+def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:
+    """(code, hit) for every problem an online run found, at each place declaring the URL."""
+    for url, declarations in run.targets.items():
+        probe = run.results.get((url, CheckKind.PROBE))
+        download = run.results.get((url, CheckKind.DOWNLOAD))
+        anchor = run.results.get((url, CheckKind.ANCHOR))
+        for declaration in declarations:
+            if probe is not None and probe.status is not Status.OK:
+                yield _status_hit(declaration, url, probe)
+                continue
+            if declaration.field == "Weights":
+                yield from _weights_hits(declaration, url, probe, download)
+            if declaration.field == "Code" and anchor is not None:
+                yield from _anchor_hits(declaration, url, anchor)
+
+
+def _status_hit(declaration: Declaration, url: str, result: UrlResult) -> tuple[str, Hit]:
+    entry, field = declaration.entry, declaration.field
+    what = "download of" if result.kind is CheckKind.DOWNLOAD else ""
+    message = f"{what} {field} {url} is {result.status.value}: {result.detail}".strip()
+    hit = Hit(entry.location(field), message[0].upper() + message[1:], entry.name, field)
+    return _CODE_BY_STATUS[result.status], hit
+
+
+def _weights_hits(
+    declaration: Declaration, url: str, probe: UrlResult | None, download: UrlResult | None
+) -> Iterator[tuple[str, Hit]]:
+    entry = declaration.entry
+    if not isinstance(entry, Model):
+        return
+    where = entry.location("Weights")
+    declared_size = entry.metadata.file_size
+    # The downloaded byte count, when there is one, is the surer measure.
+    sizes = [r.content_length for r in (download, probe) if r and r.status is Status.OK]
+    size = next((s for s in sizes if s is not None), None)
+    if declared_size is not None and size is not None:
+        tolerance = entry.rounding.get("File Size", 0.0)
+        if abs(size - declared_size) > tolerance:
+            yield (
+                SIZE_DIFFERS,
+                Hit(
+                    entry.location("File Size"),
+                    f"File Size {declared_size} differs from the {size} bytes that {url} serves",
+                    entry.name,
+                    "File Size",
+                    fix=f"File Size: {size}",
+                ),
+            )
+    if download is None:
+        return
+    if download.status is not Status.OK:
+        yield _status_hit(declaration, url, download)
+        return
+    expected = sha256_prefix_in_name(url)
+    if expected and download.sha256 and not download.sha256.startswith(expected):
+        yield (
+            HASH_DIFFERS,
+            Hit(
+                where,
+                f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
+                f"start with the {expected} its name carries",
+                entry.name,
+                "Weights",
+            ),
+        )
+    counted = download.checkpoint_parameters
+    if counted and parameters_agree(entry, {"parameters": counted}) is False:
+        yield (
+            PARAMETERS_DIFFER,
+            Hit(
+                entry.location("Parameters"),
+                f"Parameters {entry.metadata.parameters} differ from the {counted} the "
+                f"checkpoint at {url} holds",
+                entry.name,
+                "Parameters",
+            ),
+        )
+
+
+def _anchor_hits(
+    declaration: Declaration, url: str, result: UrlResult
+) -> Iterator[tuple[str, Hit]]:
+    entry = declaration.entry
+    anchor = code_anchor(url)
+    if not isinstance(entry, Model) or not entry.name or anchor is None:
+        return
+    if result.status is not Status.OK:
+        yield _status_hit(declaration, url, result)
+        return
+    if defines(result.anchor_lines, entry.name):
+        return
+    target = url.rsplit("#", 1)[-1]
+    yield (
+        ANCHOR_ELSEWHERE,
+        Hit(
+            entry.location("Code"),
+            f"Code anchor #{target} points at {pointed_at(result, anchor.first)}, not at a "
+            f"definition of {entry.name}",
+            entry.name,
+            "Code",
+        ),
+    )

@@ -1,0 +1,74 @@
+"""The links a card declares, and the shapes they must have."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from modelindex.schema import Collection, Model
+
+_WHITESPACE = re.compile(r"\s")
+GITHUB_CODE = re.compile(
+    r"^https?://github\.com/(?P<repo>[^/]+/[^/]+)/(?:blob|tree)/(?P<ref>[^/]+)/(?P<file>[^#?]*)"
+    r"(?:\?[^#]*)?(?:#(?P<anchor>.*))?$"
+)
+LINE_ANCHOR = re.compile(r"^L\d+(?:-L\d+)?$")
+# torch.hub's convention: name-<first 8 or more hex digits of the file's sha256>.pth
+_HASH_IN_NAME = re.compile(r"-(?P<prefix>[0-9a-f]{8,64})(?:\.[A-Za-z0-9]+)+$")
+
+
+def entry_links(entry: Model | Collection) -> Iterator[tuple[str, str, bool]]:
+    """(field, value, must be a URL) for each link the entry itself declares; a model's
+    links inherited from its collection belong to the collection."""
+    for field, value, required in (
+        ("Weights", entry.weights, True),
+        ("Code", entry.code, True),
+        ("Paper", entry.paper.url if entry.paper else None, True),
+        ("Config", entry.config, False),
+        ("README", entry.readme, False),
+        ("Image", entry.image, False),
+    ):
+        if not value or (isinstance(entry, Model) and entry.is_inherited(field)):
+            continue
+        if required or "://" in value:
+            yield field, value, required
+
+
+# Nearly every URL in a zoo looks like this; those skip the slower full parse (which also
+# checks a port, if there is one).
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+    r"(?:[/?#][^\s\\]*)?",
+    re.IGNORECASE,
+)
+
+
+def url_fault(value: str) -> str | None:
+    """Why ``value`` is not a usable http(s) URL, or None."""
+    if _PLAIN_URL.fullmatch(value):
+        return None
+    if _WHITESPACE.search(value.strip()) or value != value.strip():
+        return "contains whitespace"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        return f"does not parse ({error})"
+    if parts.scheme not in {"http", "https"}:
+        return f"uses the scheme {parts.scheme!r}, not http(s)" if parts.scheme else "has no scheme"
+    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+        return "has no host name"
+    return None
+
+
+def file_name(url: str) -> str:
+    """The last segment of a URL's path, unquoted: the name a download is saved under."""
+    return unquote(PurePosixPath(urlsplit(url).path).name)
+
+
+def sha256_prefix_in_name(url: str) -> str | None:
+    """'.../resnet50d_ra2-464e36ba.pth' -> '464e36ba'; None for a name with no hash."""
+    match = _HASH_IN_NAME.search(file_name(url))
+    return match.group("prefix") if match else None

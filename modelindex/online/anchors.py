@@ -1,0 +1,73 @@
+"""Code anchors: where a GitHub blob URL's line anchor points, and whether it defines the model.
+
+``https://github.com/o/r/blob/<commit>/f.py#L456`` is read from the raw host as
+``<raw base>/o/r/<commit>/f.py``; the raw base is configurable so that tests (or a mirror) can
+stand in for raw.githubusercontent.com. The anchored lines and ``WINDOW`` lines on each side
+must hold the model's definition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from modelindex.links import GITHUB_CODE, LINE_ANCHOR
+from modelindex.online.results import UrlResult
+
+DEFAULT_RAW_BASE = "https://raw.githubusercontent.com"
+WINDOW = 3
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(?P<name>\w+)")
+
+
+@dataclass(frozen=True)
+class CodeAnchor:
+    code_url: str
+    raw_url: str
+    first: int
+    last: int
+
+
+def code_anchor(code_url: str, raw_base: str = DEFAULT_RAW_BASE) -> CodeAnchor | None:
+    """The raw file and lines a GitHub blob URL with a line anchor points at, else None."""
+    match = GITHUB_CODE.match(code_url)
+    if not match or "/blob/" not in code_url:
+        return None
+    anchor = match.group("anchor") or ""
+    if not LINE_ANCHOR.match(anchor):
+        return None
+    numbers = [int(part) for part in re.findall(r"\d+", anchor)]
+    first, last = numbers[0], numbers[-1]
+    raw_url = f"{raw_base.rstrip('/')}/{match.group('repo')}/{match.group('ref')}/"
+    return CodeAnchor(code_url, raw_url + match.group("file"), first, max(first, last))
+
+
+def _names(model_name: str) -> list[str]:
+    """The names a definition may carry: 'tresnet_m.miil_in1k' is defined as 'tresnet_m'."""
+    base = model_name.split(".", 1)[0]
+    return [model_name] if base == model_name else [model_name, base]
+
+
+def defines(lines: dict[int, str], model_name: str) -> bool:
+    """Whether the lines hold ``def NAME(``/``class NAME`` or a registry entry 'NAME'."""
+    for name in _names(model_name):
+        escaped = re.escape(name)
+        pattern = re.compile(
+            rf"\b(?:def|class)\s+{escaped}\s*[(:]|['\"]{escaped}(?:\.[\w.-]+)?['\"]"
+        )
+        if any(pattern.search(text) for text in lines.values()):
+            return True
+    return False
+
+
+def pointed_at(result: UrlResult, first: int) -> str:
+    """What an anchor points at, for a warning: the nearest definition, else the line."""
+    if first not in result.anchor_lines:
+        total = result.line_count or 0
+        return f"line {first}, past the end of the file ({total} lines)"
+    nearest = sorted(result.anchor_lines, key=lambda number: (abs(number - first), number))
+    for number in nearest:
+        match = _DEFINITION.match(result.anchor_lines[number])
+        if match:
+            return f"{result.anchor_lines[number].strip()[:80]!r} (line {number})"
+    text = result.anchor_lines[first].strip()
+    return f"{text[:80]!r} (line {first})" if text else f"an empty line ({first})"

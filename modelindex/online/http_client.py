@@ -1,0 +1,216 @@
+"""HTTP with requests: a session per thread with urllib3's Retry, and the reachability probe.
+
+Every request is bounded: connect and read timeouts, a fixed number of retries with backoff
+(429 waits as Retry-After asks, up to a cap), and at most ``MAX_REDIRECTS`` redirects.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from modelindex._version import __version__
+from modelindex.online.results import CheckKind, Status, UrlResult
+
+MAX_REDIRECTS = 10
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A HEAD that these answer is tried again as a one-byte GET: some servers refuse HEAD, and
+# signed object-storage URLs (where GitHub release assets redirect) sign the method too.
+HEAD_REFUSED = frozenset({400, 403, 405, 501})
+USER_AGENT = f"modelindex/{__version__} (+https://pypi.org/project/modelindex-toolkit/)"
+
+
+class _BoundedRetry(Retry):
+    """urllib3's Retry, with Retry-After capped: a server asking for an hour must not stall
+    a CI job for an hour."""
+
+    MAX_RETRY_AFTER_S = 30.0
+
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER_S)
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    timeout_s: float = 10.0
+    """Connect timeout, and the longest wait between two reads of a response."""
+    retries: int = 3
+    backoff_s: float = 0.5
+    """The first backoff; urllib3 doubles it for each further retry."""
+    headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
+
+    def retry(self) -> Retry:
+        return _BoundedRetry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            backoff_factor=self.backoff_s,
+            backoff_max=8 * self.backoff_s,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"HEAD", "GET"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+
+
+class Sessions:
+    """One requests Session per worker thread: Session shares cookies and adapters between
+    calls, which requests does not promise to be thread-safe."""
+
+    def __init__(self, settings: HttpSettings, pool_size: int) -> None:
+        self.settings = settings
+        self._pool_size = pool_size
+        self._local = threading.local()
+        self._all: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(
+                max_retries=self.settings.retry(),
+                pool_connections=self._pool_size,
+                pool_maxsize=self._pool_size,
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.max_redirects = MAX_REDIRECTS
+            session.headers.update(self.settings.headers)
+            session.trust_env = True
+            self._local.session = session
+            with self._lock:
+                self._all.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._all:
+                session.close()
+            self._all.clear()
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.settings.timeout_s, self.settings.timeout_s)
+
+
+def status_of(http_status: int) -> Status:
+    if 200 <= http_status < 400:
+        return Status.OK
+    if http_status in {404, 410}:
+        return Status.NOT_FOUND
+    # 401, 403 and 429 say nothing about the card: a login wall, a bot filter, a rate limit.
+    return Status.SERVER_ERROR
+
+
+def fault_result(url: str, kind: CheckKind, error: requests.RequestException) -> UrlResult:
+    """A network fault as a result: it never says the card is wrong."""
+    if isinstance(error, requests.TooManyRedirects):
+        return UrlResult(url, kind, Status.TOO_MANY_REDIRECTS, f"more than {MAX_REDIRECTS}")
+    if isinstance(error, requests.Timeout):
+        return UrlResult(url, kind, Status.TIMEOUT, _reason(error))
+    if isinstance(error, requests.exceptions.RetryError):
+        return UrlResult(url, kind, Status.SERVER_ERROR, _reason(error))
+    return UrlResult(url, kind, Status.UNREACHABLE, _reason(error))
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause, in a line: 'connection reset', not urllib3's nested reprs."""
+    seen: set[int] = set()
+    inner: BaseException = error
+    while True:
+        nested = inner.args[0] if inner.args and isinstance(inner.args[0], BaseException) else None
+        nested = nested or getattr(inner, "reason", None) or inner.__cause__ or inner.__context__
+        if not isinstance(nested, BaseException) or id(nested) in seen:
+            break
+        seen.add(id(inner))
+        inner = nested
+    if isinstance(inner, ConnectionResetError):
+        return "connection reset by the server"
+    if isinstance(inner, ConnectionRefusedError):
+        return "connection refused"
+    text = str(inner) or type(inner).__name__
+    return text.splitlines()[0][:200]
+
+
+def content_length(response: requests.Response) -> int | None:
+    """The size of the resource: Content-Range's total for a ranged answer, else
+    Content-Length, unless the body is compressed in transit."""
+    content_range = response.headers.get("Content-Range", "")
+    if response.status_code == 206 and "/" in content_range:
+        total = content_range.rsplit("/", 1)[1].strip()
+        return int(total) if total.isdigit() else None
+    if response.headers.get("Content-Encoding", "identity").lower() not in {"identity", ""}:
+        return None
+    value = response.headers.get("Content-Length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def conditional_headers(previous: UrlResult | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from an earlier good answer."""
+    if previous is None or previous.status is not Status.OK:
+        return {}
+    headers = {}
+    if previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if previous.last_modified and _is_http_date(previous.last_modified):
+        headers["If-Modified-Since"] = previous.last_modified
+    return headers
+
+
+def _is_http_date(value: str) -> bool:
+    try:
+        parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def from_response(
+    url: str, kind: CheckKind, response: requests.Response, previous: UrlResult | None
+) -> UrlResult:
+    """The result a final response gives; a 304 renews the earlier result."""
+    if response.status_code == 304 and previous is not None:
+        return replace(previous, detail="not modified since last checked", from_cache=False)
+    reason = f" {response.reason}" if response.reason else ""
+    return UrlResult(
+        url,
+        kind,
+        status_of(response.status_code),
+        f"HTTP {response.status_code}{reason}",
+        http_status=response.status_code,
+        content_length=content_length(response),
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+    )
+
+
+def probe(sessions: Sessions, url: str, previous: UrlResult | None = None) -> UrlResult:
+    """Whether ``url`` answers, and the size it announces: HEAD, or a one-byte GET when the
+    server refuses HEAD. Redirects are followed."""
+    session = sessions.get()
+    headers = conditional_headers(previous)
+    try:
+        with session.head(
+            url, allow_redirects=True, timeout=sessions.timeout, headers=headers
+        ) as response:
+            result = from_response(url, CheckKind.PROBE, response, previous)
+            refused = response.status_code in HEAD_REFUSED
+        if not refused:
+            return result
+        ranged = {**headers, "Range": "bytes=0-0"}
+        # stream=True: a server that ignores Range must not send the whole file.
+        with session.get(
+            url, allow_redirects=True, timeout=sessions.timeout, headers=ranged, stream=True
+        ) as response:
+            return from_response(url, CheckKind.PROBE, response, previous)
+    except requests.RequestException as error:
+        return fault_result(url, CheckKind.PROBE, error)

@@ -1,0 +1,72 @@
+"""What one URL check found: a status from a fixed set, and what the server said."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    OK = "ok"
+    NOT_FOUND = "not found"
+    SERVER_ERROR = "server error"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    TOO_MANY_REDIRECTS = "too many redirects"
+
+
+# Faults of the network or of the server's mood: never cached, so the next run asks again.
+TRANSIENT = frozenset({Status.SERVER_ERROR, Status.UNREACHABLE, Status.TIMEOUT})
+
+
+class CheckKind(StrEnum):
+    """What was asked of a URL; the cache keeps one result per URL and kind."""
+
+    PROBE = "probe"
+    DOWNLOAD = "download"
+    ANCHOR = "anchor"
+
+
+@dataclass(frozen=True)
+class UrlResult:
+    """One check of one URL. Fields a kind does not use stay None."""
+
+    url: str
+    kind: CheckKind
+    status: Status
+    detail: str = ""
+    """What happened, for people: 'HTTP 404', 'connection reset', 'read timed out'."""
+    http_status: int | None = None
+    content_length: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+    checkpoint_parameters: int | None = None
+    """Parameters counted in a downloaded checkpoint (torch or safetensors), when countable."""
+    checkpoint_note: str | None = None
+    """Why the checkpoint's parameters were not counted."""
+    anchor_lines: dict[int, str] = field(default_factory=dict)
+    """For a Code anchor: the anchored lines and a few around them, by 1-based line number."""
+    line_count: int | None = None
+    from_cache: bool = False
+
+    def as_data(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("from_cache")
+        data["kind"] = self.kind.value
+        data["status"] = self.status.value
+        data["anchor_lines"] = {str(number): text for number, text in self.anchor_lines.items()}
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> UrlResult:
+        """The inverse of :meth:`as_data`; raises KeyError, TypeError or ValueError on bad data."""
+        known = {f.name for f in fields(cls)} - {"from_cache"}
+        values = {name: data[name] for name in known if name in data}
+        values["kind"] = CheckKind(data["kind"])
+        values["status"] = Status(data["status"])
+        values["anchor_lines"] = {
+            int(number): str(text) for number, text in dict(data.get("anchor_lines", {})).items()
+        }
+        return cls(**values, from_cache=True)

@@ -1,0 +1,191 @@
+"""Check an index's URLs: from the cache where it is fresh, else over the network, with a
+bounded thread pool and a per-host limit."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import urlsplit
+
+from modelindex.index import Index
+from modelindex.online.anchor_fetch import fetch_anchors
+from modelindex.online.anchors import DEFAULT_RAW_BASE, CodeAnchor, code_anchor
+from modelindex.online.download import download
+from modelindex.online.http_client import HttpSettings, Sessions, probe
+from modelindex.online.results import CheckKind, Status, UrlResult
+from modelindex.online.targets import Declaration, url_targets
+from modelindex.online.url_cache import UrlCache
+from modelindex.schema import Model
+
+DEFAULT_JOBS = 32
+DEFAULT_PER_HOST = 16
+_FLUSH_EVERY = 200
+
+
+@dataclass(frozen=True)
+class OnlineOptions:
+    download: bool = False
+    """Download each weights file: its sha256 prefix, and its parameters when countable."""
+    jobs: int = DEFAULT_JOBS
+    per_host: int = DEFAULT_PER_HOST
+    http: HttpSettings = field(default_factory=HttpSettings)
+    raw_base: str = DEFAULT_RAW_BASE
+    """Where GitHub's raw files are read from (raw.githubusercontent.com, or a stand-in)."""
+    refresh: bool = False
+    """Ask the network even where the cache has a fresh result."""
+
+
+@dataclass
+class OnlineRun:
+    targets: dict[str, list[Declaration]]
+    results: dict[tuple[str, CheckKind], UrlResult]
+    requested: int
+    """Checks that went to the network (a retry or a redirect counts once)."""
+
+
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class _Task:
+    host: str
+    keys: tuple[tuple[str, CheckKind], ...]
+    run: Callable[[], list[UrlResult]]
+
+
+def check_urls(
+    index: Index,
+    cache: UrlCache | None = None,
+    options: OnlineOptions | None = None,
+    progress: Progress | None = None,
+) -> OnlineRun:
+    """Check every Weights, Config, Code and Paper URL of ``index``. Network faults become
+    results (unreachable, timeout, ...), never exceptions."""
+    options = options or OnlineOptions()
+    targets = url_targets(index)
+    results: dict[tuple[str, CheckKind], UrlResult] = {}
+    wanted = _wanted(targets, options)
+    for key in wanted:
+        cached = None if cache is None or options.refresh else cache.fresh(*key)
+        if cached is not None:
+            results[key] = cached
+            if progress:
+                progress(key[0], cached.status.value)
+    missing = [key for key in wanted if key not in results]
+    if not missing:
+        return OnlineRun(targets, results, 0)
+
+    sessions = Sessions(options.http, pool_size=options.per_host)
+    tasks = _tasks(missing, wanted, cache, options, sessions)
+    try:
+        for done in _run_tasks(tasks, options):
+            for result in done:
+                results[(result.url, result.kind)] = result
+                if progress:
+                    progress(result.url, result.status.value)
+            if cache is not None:
+                cache.store(done)
+                if len(results) % _FLUSH_EVERY == 0:
+                    cache.flush()
+    finally:
+        sessions.close()
+        if cache is not None:
+            cache.flush()
+    return OnlineRun(targets, results, sum(len(task.keys) for task in tasks))
+
+
+def _wanted(
+    targets: dict[str, list[Declaration]], options: OnlineOptions
+) -> dict[tuple[str, CheckKind], CodeAnchor | None]:
+    """Every check to make: a probe per URL, a download per weights URL (with ``download``),
+    and an anchor read per GitHub Code URL with a line anchor that a model declares."""
+    wanted: dict[tuple[str, CheckKind], CodeAnchor | None] = {}
+    for url, declarations in targets.items():
+        wanted[(url, CheckKind.PROBE)] = None
+        if options.download and any(d.field == "Weights" for d in declarations):
+            wanted[(url, CheckKind.DOWNLOAD)] = None
+        # A collection's Code is shared by its models: no one name to find at its anchor.
+        if any(d.field == "Code" and isinstance(d.entry, Model) for d in declarations):
+            anchor = code_anchor(url, options.raw_base)
+            if anchor is not None:
+                wanted[(url, CheckKind.ANCHOR)] = anchor
+    return wanted
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _tasks(
+    missing: list[tuple[str, CheckKind]],
+    wanted: dict[tuple[str, CheckKind], CodeAnchor | None],
+    cache: UrlCache | None,
+    options: OnlineOptions,
+    sessions: Sessions,
+) -> list[_Task]:
+    tasks: list[_Task] = []
+    anchors_by_file: dict[str, list[CodeAnchor]] = {}
+    for key in missing:
+        url, kind = key
+        previous = None if cache is None or options.refresh else cache.stale(url, kind)
+        anchor = wanted[key]
+        if anchor is not None:
+            anchors_by_file.setdefault(anchor.raw_url, []).append(anchor)
+        else:
+            check = probe if kind is CheckKind.PROBE else download
+            tasks.append(
+                _Task(_host(url), (key,), partial(_listed, check, sessions, url, previous))
+            )
+    # One read of a source file serves every anchor into it.
+    for raw_url, anchors in anchors_by_file.items():
+        keys = tuple((anchor.code_url, CheckKind.ANCHOR) for anchor in anchors)
+        tasks.append(
+            _Task(_host(raw_url), keys, partial(fetch_anchors, sessions, raw_url, anchors))
+        )
+    return _interleaved(tasks)
+
+
+def _listed(
+    check: Callable[[Sessions, str, UrlResult | None], UrlResult],
+    sessions: Sessions,
+    url: str,
+    previous: UrlResult | None,
+) -> list[UrlResult]:
+    return [check(sessions, url, previous)]
+
+
+def _interleaved(tasks: list[_Task]) -> list[_Task]:
+    """Round-robin over hosts, so that workers waiting for one busy host's turn are few."""
+    by_host: dict[str, list[_Task]] = {}
+    for task in tasks:
+        by_host.setdefault(task.host, []).append(task)
+    rounds = itertools.zip_longest(*by_host.values())
+    return [task for round_ in rounds for task in round_ if task is not None]
+
+
+def _run_tasks(tasks: list[_Task], options: OnlineOptions) -> Iterator[list[UrlResult]]:
+    """Each task's results, as tasks finish; at most ``per_host`` at a time on one host."""
+    limits = {task.host: threading.BoundedSemaphore(options.per_host) for task in tasks}
+
+    def run(task: _Task) -> list[UrlResult]:
+        with limits[task.host]:
+            try:
+                return task.run()
+            except Exception as error:  # a bug in a check must not lose the others' results
+                return [
+                    UrlResult(url, kind, Status.UNREACHABLE, f"check failed: {error!r}")
+                    for url, kind in task.keys
+                ]
+
+    executor = ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="modelindex-url")
+    try:
+        futures = [executor.submit(run, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        # On Ctrl-C, checks not yet started are dropped; running ones end within their timeouts.
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,178 @@
+"""The on-disk cache of URL checks: sqlite, keyed by URL and kind of check, with a time to live.
+
+Several runs may share one cache file: sqlite's locking (WAL journal, a busy timeout) keeps
+their writes whole. A file sqlite cannot read is moved aside as ``*.corrupt`` and the cache
+starts empty, with a warning; it only ever holds what the network can tell again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from modelindex.online.results import TRANSIENT, CheckKind, UrlResult
+
+DEFAULT_TTL_S = 7 * 24 * 3600
+_FORMAT = 1
+_BUSY_TIMEOUT_S = 30.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    checked_at REAL NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (url, kind)
+)
+"""
+
+
+def default_url_cache_path() -> Path:
+    """``$MODELINDEX_CACHE_DIR/urls.sqlite``, else the user's cache folder of the platform."""
+    configured = os.environ.get("MODELINDEX_CACHE_DIR")
+    if configured:
+        return Path(configured) / "urls.sqlite"
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "modelindex" / "urls.sqlite"
+
+
+class UrlCache:
+    """Results of earlier checks. Reads happen once, up front; writes go in batches."""
+
+    def __init__(self, path: Path, ttl_s: float = DEFAULT_TTL_S) -> None:
+        self.path = path
+        self.ttl_s = ttl_s
+        self._entries: dict[tuple[str, CheckKind], tuple[float, UrlResult]] = {}
+        self._pending: list[UrlResult] = []
+        self._connection: sqlite3.Connection | None = None
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = self._connect()
+            self._entries = self._read_all()
+        except sqlite3.DatabaseError as error:
+            self._rebuild(error)
+        except (OSError, sqlite3.Error) as error:
+            self._disable(f"cannot use the URL cache {self.path}: {error}; checking without")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            if version not in {0, _FORMAT}:
+                raise sqlite3.DatabaseError(f"unknown cache format {version}")
+            connection.execute(_SCHEMA)
+            connection.execute(f"PRAGMA user_version={_FORMAT}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _read_all(self) -> dict[tuple[str, CheckKind], tuple[float, UrlResult]]:
+        assert self._connection is not None
+        entries: dict[tuple[str, CheckKind], tuple[float, UrlResult]] = {}
+        rows = self._connection.execute("SELECT url, kind, checked_at, result FROM checks")
+        for url, kind, checked_at, text in rows:
+            try:
+                result = UrlResult.from_data(json.loads(text))
+                entries[(str(url), CheckKind(kind))] = (float(checked_at), result)
+            except (KeyError, TypeError, ValueError):
+                continue  # a malformed row is checked again and overwritten
+        return entries
+
+    def _rebuild(self, error: Exception) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._connection = self._connect()
+            self._entries = {}
+        except (OSError, sqlite3.Error) as second:
+            self._disable(
+                f"cannot rebuild the URL cache {self.path}: {second}; checking without it"
+            )
+            return
+        warnings.warn(
+            f"the URL cache {self.path} was unreadable ({error}); moved it to {aside.name} "
+            "and started a new one",
+            stacklevel=2,
+        )
+
+    def _disable(self, message: str) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+        self._entries = {}
+        warnings.warn(message, stacklevel=3)
+
+    def fresh(self, url: str, kind: CheckKind, now: float | None = None) -> UrlResult | None:
+        """The cached result if it is younger than the time to live."""
+        found = self._entries.get((url, kind))
+        if found is None:
+            return None
+        checked_at, result = found
+        return result if 0 <= (now or time.time()) - checked_at < self.ttl_s else None
+
+    def stale(self, url: str, kind: CheckKind) -> UrlResult | None:
+        """Any cached result, however old: its ETag or Last-Modified can make the next request
+        a conditional one."""
+        found = self._entries.get((url, kind))
+        return found[1] if found else None
+
+    def store(self, results: Iterable[UrlResult]) -> None:
+        """Keep these results; transient faults are not kept, so the next run asks again."""
+        now = time.time()
+        for result in results:
+            if result.status in TRANSIENT:
+                continue
+            self._entries[(result.url, result.kind)] = (now, result)
+            self._pending.append(result)
+
+    def flush(self) -> None:
+        """Write what :meth:`store` kept since the last flush, in one transaction."""
+        if self._connection is None or not self._pending:
+            self._pending.clear()
+            return
+        now = time.time()
+        rows = [(r.url, r.kind.value, now, json.dumps(r.as_data())) for r in self._pending]
+        try:
+            with self._connection:
+                self._connection.execute("BEGIN IMMEDIATE")
+                self._connection.executemany(
+                    "INSERT OR REPLACE INTO checks (url, kind, checked_at, result) "
+                    "VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.Error as error:
+            warnings.warn(f"URL cache {self.path} not updated: {error}", stacklevel=2)
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> UrlCache:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
