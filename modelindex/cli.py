@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelindex._version import __version__
 from modelindex.bundled import bundled_docs_path, bundled_index
@@ -35,6 +36,7 @@ from modelindex.checks.formats import (
     statistics,
     summary_line,
 )
+from modelindex.checks.online_rules import ONLINE_CODES, online_hits
 from modelindex.formatting import (
     model_as_json_data,
     model_as_text,
@@ -43,12 +45,22 @@ from modelindex.formatting import (
     models_as_table,
 )
 from modelindex.index import Index, UnknownModelError
+from modelindex.links import url_fault
 from modelindex.loading import load
+from modelindex.online.anchors import DEFAULT_RAW_BASE
+from modelindex.online.options import DEFAULT_JOBS, DEFAULT_PER_HOST, HttpSettings, OnlineOptions
+from modelindex.online.results import Status
+from modelindex.online.targets import url_targets
+from modelindex.online.url_cache import DEFAULT_TTL_S, UrlCache, default_url_cache_path
+from modelindex.progress import progress_bar
 from modelindex.query import FIELDS, QueryError, sort_models
 from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
-from modelindex.verify.report import print_outcomes, progress_reporter
+from modelindex.verify.report import print_outcomes
 from modelindex.verify.run import DEFAULT_TIMEOUT_S, selected, verify
 from modelindex.verify.torch_env import VerifyUnavailable
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -66,6 +78,72 @@ def _add_config_argument(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="PYPROJECT",
         help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
+    )
+
+
+def _add_online_arguments(parser: argparse.ArgumentParser, with_switch: bool) -> None:
+    group = parser.add_argument_group("online checks" + (" (with --online)" if with_switch else ""))
+    if with_switch:
+        group.add_argument(
+            "--online",
+            action="store_true",
+            help="also check the URLs over the network (as 'modelindex check-urls' does)",
+        )
+    group.add_argument(
+        "--download",
+        action="store_true",
+        help="download each weights file: check the sha256 prefix in its name and count its "
+        "parameters (torch files need the [verify] extra)",
+    )
+    group.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        metavar="N",
+        help=f"requests at once ({DEFAULT_JOBS})",
+    )
+    group.add_argument(
+        "--per-host",
+        type=int,
+        default=DEFAULT_PER_HOST,
+        metavar="N",
+        help=f"requests at once to one host ({DEFAULT_PER_HOST})",
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=HttpSettings.timeout_s,
+        metavar="S",
+        help=f"connect and read timeout in seconds ({HttpSettings.timeout_s:g})",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        default=HttpSettings.retries,
+        metavar="N",
+        help=f"retries on 429, 5xx and connection errors, with backoff ({HttpSettings.retries})",
+    )
+    group.add_argument(
+        "--url-cache",
+        metavar="FILE",
+        help=f"the sqlite cache of URL checks (default: {default_url_cache_path()}; "
+        "or set MODELINDEX_CACHE_DIR)",
+    )
+    group.add_argument(
+        "--ttl",
+        type=float,
+        default=DEFAULT_TTL_S / 3600,
+        metavar="HOURS",
+        help=f"how long a cached result holds ({DEFAULT_TTL_S / 3600:g} hours)",
+    )
+    group.add_argument(
+        "--refresh", action="store_true", help="ask the network even where the cache answers"
+    )
+    group.add_argument(
+        "--github-raw",
+        default=DEFAULT_RAW_BASE,
+        metavar="URL",
+        help=f"where GitHub files are read to check Code anchors ({DEFAULT_RAW_BASE})",
     )
 
 
@@ -169,8 +247,11 @@ def _validate(args: argparse.Namespace) -> int:
         raise _Failure(str(error)) from None
     if args.statistics and args.format not in {"text", "json"}:
         raise _Failure(f"--statistics prints text or json, not {args.format}")
+    if args.download and not args.online:
+        raise _Failure("--download checks weights files online: add --online")
     index = _load_paths(args.paths or ["."], args)
-    report = validate(index, settings)
+    online = _check_urls(args, index) if args.online else None
+    report = validate(index, settings, online_hits(online) if online else ())
     if args.statistics:
         output = statistics(report, as_json=args.format == "json")
         if output:
@@ -179,9 +260,58 @@ def _validate(args: argparse.Namespace) -> int:
         output = RENDERERS[args.format](report)
         if output:
             print(output)
+    if online is not None:
+        from modelindex.online.summary import summary_table
+
+        print(f"\n{summary_table(online)}", file=sys.stderr)
     if args.format == "text" or args.statistics:
         print(summary_line(report), file=sys.stderr)
     return report.exit_code(strict=args.strict)
+
+
+def _check_urls_command(args: argparse.Namespace) -> int:
+    """check-urls: validate --online, reporting the online codes only."""
+    selected = _selectors(args.select) or ["O"]
+    online_only = [code for code in matching_codes(selected) if code in ONLINE_CODES]
+    if not online_only:
+        raise _Failure(f"--select {','.join(selected)} names no online code (O001-O008)")
+    args.select, args.online = [",".join(sorted(online_only))], True
+    return _validate(args)
+
+
+def _online_options(args: argparse.Namespace) -> OnlineOptions:
+    if args.jobs < 1 or args.per_host < 1:
+        raise _Failure("--jobs and --per-host must be at least 1")
+    if not (0 < args.timeout < math.inf):
+        raise _Failure("--timeout must be a positive number of seconds")
+    if args.retries < 0:
+        raise _Failure("--retries must be 0 or more")
+    if url_fault(args.github_raw):
+        raise _Failure(f"--github-raw {args.github_raw!r} {url_fault(args.github_raw)}")
+    return OnlineOptions(
+        download=args.download,
+        jobs=args.jobs,
+        per_host=args.per_host,
+        http=HttpSettings(timeout_s=args.timeout, retries=args.retries),
+        raw_base=args.github_raw,
+        refresh=args.refresh,
+    )
+
+
+def _check_urls(args: argparse.Namespace, index: Index) -> OnlineRun:
+    # requests is imported here, not by offline commands.
+    from modelindex.online.run import check_urls, planned_checks
+
+    options = _online_options(args)
+    if not (0 <= args.ttl < math.inf):
+        raise _Failure("--ttl must be 0 or more hours")
+    path = Path(args.url_cache) if args.url_cache else default_url_cache_path()
+    total = len(planned_checks(url_targets(index), options))
+    with (
+        UrlCache(path, ttl_s=args.ttl * 3600) as cache,
+        progress_bar(total, "checking URLs", quiet_status=Status.OK.value) as advance,
+    ):
+        return check_urls(index, cache, options, progress=advance)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -203,7 +333,7 @@ def _verify(args: argparse.Namespace) -> int:
     # Where validate reads: --cache, else [tool.modelindex] measurements, else the bundled one.
     cache = MeasurementCache(cache_path or default_cache_path())
     try:
-        with progress_reporter(len(chosen)) as progress:
+        with progress_bar(len(chosen), "verifying") as advance:
             outcomes = verify(
                 index,
                 cache,
@@ -211,7 +341,7 @@ def _verify(args: argparse.Namespace) -> int:
                 only=args.only,
                 refresh=args.refresh,
                 timeout_s=args.timeout,
-                progress=progress,
+                progress=lambda outcome: advance(outcome.model, outcome.status),
             )
     except VerifyUnavailable as error:
         raise _Failure(str(error)) from None
@@ -363,7 +493,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="resolve Config and README paths of model-index files against DIR",
     )
+    _add_online_arguments(checking, with_switch=True)
     checking.set_defaults(run=_validate)
+
+    url_checking = commands.add_parser(
+        "check-urls",
+        help="check that the zoo's URLs answer, weights sizes and hashes, Code anchors",
+        description="Check every Weights, Config, Code and Paper URL over the network: the\n"
+        "same engine as 'validate --online', reporting the online codes (O001-O008) only.\n"
+        "Results are cached (sqlite, in the user's cache folder) for --ttl hours; a network\n"
+        "fault is a warning, never an error, and is asked again next time.\n\n"
+        "exit code: 0 no errors, 1 errors (a dead link, a size or hash that differs),\n"
+        "2 bad usage.",
+        epilog="examples:\n  modelindex check-urls docs/\n"
+        "  modelindex check-urls docs/ --download --format github\n"
+        "  modelindex check-urls docs/ --refresh --jobs 8 --per-host 4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    url_checking.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)"
+    )
+    url_checking.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    url_checking.add_argument(
+        "--select", action="append", metavar="CODES", help="report only these online codes"
+    )
+    url_checking.add_argument(
+        "--ignore", action="append", metavar="CODES", help="do not report these codes"
+    )
+    url_checking.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    _add_config_argument(url_checking)
+    url_checking.add_argument("--repo-root", metavar="DIR", help=argparse.SUPPRESS)
+    _add_online_arguments(url_checking, with_switch=False)
+    url_checking.set_defaults(run=_check_urls_command, statistics=False, explain=None)
 
     measuring = commands.add_parser(
         "verify",

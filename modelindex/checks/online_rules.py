@@ -14,7 +14,7 @@ from modelindex.checks.findings import Hit, Severity
 from modelindex.checks.registry import declare
 from modelindex.links import sha256_prefix_in_name
 from modelindex.online.anchors import code_anchor, defines, pointed_at
-from modelindex.online.results import CheckKind, Status, UrlResult
+from modelindex.online.results import CheckKind, Status, UrlResult, reachability
 from modelindex.schema import Model
 from modelindex.verify.compare import parameters_agree
 
@@ -113,12 +113,13 @@ ONLINE_CODES |= {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE}
 def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:
     """(code, hit) for every problem an online run found, at each place declaring the URL."""
     for url, declarations in run.targets.items():
+        answered = reachability(run.results, url)
         probe = run.results.get((url, CheckKind.PROBE))
         download = run.results.get((url, CheckKind.DOWNLOAD))
         anchor = run.results.get((url, CheckKind.ANCHOR))
         for declaration in declarations:
-            if probe is not None and probe.status is not Status.OK:
-                yield _status_hit(declaration, url, probe)
+            if answered is not None and answered.status is not Status.OK:
+                yield _status_hit(declaration, url, answered)
                 continue
             if declaration.field == "Weights":
                 yield from _weights_hits(declaration, url, probe, download)
@@ -195,9 +196,6 @@ def _anchor_hits(
     entry = declaration.entry
     anchor = code_anchor(url)
     if not isinstance(entry, Model) or not entry.name or anchor is None:
-        return
-    if result.status is not Status.OK:
-        yield _status_hit(declaration, url, result)
         return
     if defines(result.anchor_lines, entry.name):
         return

@@ -7,14 +7,15 @@ Every request is bounded: connect and read timeouts, a fixed number of retries w
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import TimeoutError as TimeoutBase
 from urllib3.util.retry import Retry
 
-from modelindex._version import __version__
+from modelindex.online.options import HttpSettings
 from modelindex.online.results import CheckKind, Status, UrlResult
 
 MAX_REDIRECTS = 10
@@ -22,7 +23,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A HEAD that these answer is tried again as a one-byte GET: some servers refuse HEAD, and
 # signed object-storage URLs (where GitHub release assets redirect) sign the method too.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
-USER_AGENT = f"modelindex/{__version__} (+https://pypi.org/project/modelindex-toolkit/)"
 
 
 class _BoundedRetry(Retry):
@@ -36,29 +36,20 @@ class _BoundedRetry(Retry):
         return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER_S)
 
 
-@dataclass(frozen=True)
-class HttpSettings:
-    timeout_s: float = 10.0
-    """Connect timeout, and the longest wait between two reads of a response."""
-    retries: int = 3
-    backoff_s: float = 0.5
-    """The first backoff; urllib3 doubles it for each further retry."""
-    headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
-
-    def retry(self) -> Retry:
-        return _BoundedRetry(
-            total=self.retries,
-            connect=self.retries,
-            read=self.retries,
-            status=self.retries,
-            other=0,
-            backoff_factor=self.backoff_s,
-            backoff_max=8 * self.backoff_s,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"HEAD", "GET"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
+def retry_policy(settings: HttpSettings) -> Retry:
+    return _BoundedRetry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=settings.retries,
+        status=settings.retries,
+        other=0,
+        backoff_factor=settings.backoff_s,
+        backoff_max=8 * settings.backoff_s,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"HEAD", "GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 class Sessions:
@@ -77,7 +68,7 @@ class Sessions:
         if session is None:
             session = requests.Session()
             adapter = HTTPAdapter(
-                max_retries=self.settings.retry(),
+                max_retries=retry_policy(self.settings),
                 pool_connections=self._pool_size,
                 pool_maxsize=self._pool_size,
             )
@@ -113,31 +104,39 @@ def status_of(http_status: int) -> Status:
 
 def fault_result(url: str, kind: CheckKind, error: requests.RequestException) -> UrlResult:
     """A network fault as a result: it never says the card is wrong."""
+    causes = _causes(error)
+    reason = _reason(causes[-1])
     if isinstance(error, requests.TooManyRedirects):
         return UrlResult(url, kind, Status.TOO_MANY_REDIRECTS, f"more than {MAX_REDIRECTS}")
-    if isinstance(error, requests.Timeout):
-        return UrlResult(url, kind, Status.TIMEOUT, _reason(error))
+    # requests reports a read timeout that outlasted the retries as a ConnectionError.
+    if any(isinstance(c, requests.Timeout | TimeoutError | TimeoutBase) for c in causes):
+        return UrlResult(url, kind, Status.TIMEOUT, reason)
     if isinstance(error, requests.exceptions.RetryError):
-        return UrlResult(url, kind, Status.SERVER_ERROR, _reason(error))
-    return UrlResult(url, kind, Status.UNREACHABLE, _reason(error))
+        return UrlResult(url, kind, Status.SERVER_ERROR, reason)
+    return UrlResult(url, kind, Status.UNREACHABLE, reason)
 
 
-def _reason(error: BaseException) -> str:
-    """The innermost cause, in a line: 'connection reset', not urllib3's nested reprs."""
-    seen: set[int] = set()
-    inner: BaseException = error
-    while True:
-        nested = inner.args[0] if inner.args and isinstance(inner.args[0], BaseException) else None
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps, outermost first (urllib3 nests them in args and reason)."""
+    chain = [error]
+    while len(chain) < 20:
+        inner = chain[-1]
+        wrapped = [arg for arg in inner.args if isinstance(arg, BaseException)]
+        nested = wrapped[0] if wrapped else None
         nested = nested or getattr(inner, "reason", None) or inner.__cause__ or inner.__context__
-        if not isinstance(nested, BaseException) or id(nested) in seen:
+        if not isinstance(nested, BaseException) or any(nested is seen for seen in chain):
             break
-        seen.add(id(inner))
-        inner = nested
-    if isinstance(inner, ConnectionResetError):
+        chain.append(nested)
+    return chain
+
+
+def _reason(innermost: BaseException) -> str:
+    """A line for people: 'connection reset by the server', not urllib3's nested reprs."""
+    if isinstance(innermost, ConnectionResetError):
         return "connection reset by the server"
-    if isinstance(inner, ConnectionRefusedError):
+    if isinstance(innermost, ConnectionRefusedError):
         return "connection refused"
-    text = str(inner) or type(inner).__name__
+    text = str(innermost) or type(innermost).__name__
     return text.splitlines()[0][:200]
 
 

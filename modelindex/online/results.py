@@ -28,6 +28,11 @@ class CheckKind(StrEnum):
     ANCHOR = "anchor"
 
 
+def reachability(results: dict[tuple[str, CheckKind], UrlResult], url: str) -> UrlResult | None:
+    """Whether ``url`` answered: its probe, or the read of its Code anchor that stood for one."""
+    return results.get((url, CheckKind.PROBE)) or results.get((url, CheckKind.ANCHOR))
+
+
 @dataclass(frozen=True)
 class UrlResult:
     """One check of one URL. Fields a kind does not use stay None."""

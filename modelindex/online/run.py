@@ -7,36 +7,22 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
 from modelindex.index import Index
 from modelindex.online.anchor_fetch import fetch_anchors
-from modelindex.online.anchors import DEFAULT_RAW_BASE, CodeAnchor, code_anchor
+from modelindex.online.anchors import CodeAnchor, code_anchor
 from modelindex.online.download import download
-from modelindex.online.http_client import HttpSettings, Sessions, probe
+from modelindex.online.http_client import Sessions, probe
+from modelindex.online.options import OnlineOptions
 from modelindex.online.results import CheckKind, Status, UrlResult
 from modelindex.online.targets import Declaration, url_targets
 from modelindex.online.url_cache import UrlCache
 from modelindex.schema import Model
 
-DEFAULT_JOBS = 32
-DEFAULT_PER_HOST = 16
 _FLUSH_EVERY = 200
-
-
-@dataclass(frozen=True)
-class OnlineOptions:
-    download: bool = False
-    """Download each weights file: its sha256 prefix, and its parameters when countable."""
-    jobs: int = DEFAULT_JOBS
-    per_host: int = DEFAULT_PER_HOST
-    http: HttpSettings = field(default_factory=HttpSettings)
-    raw_base: str = DEFAULT_RAW_BASE
-    """Where GitHub's raw files are read from (raw.githubusercontent.com, or a stand-in)."""
-    refresh: bool = False
-    """Ask the network even where the cache has a fresh result."""
 
 
 @dataclass
@@ -68,7 +54,7 @@ def check_urls(
     options = options or OnlineOptions()
     targets = url_targets(index)
     results: dict[tuple[str, CheckKind], UrlResult] = {}
-    wanted = _wanted(targets, options)
+    wanted = planned_checks(targets, options)
     for key in wanted:
         cached = None if cache is None or options.refresh else cache.fresh(*key)
         if cached is not None:
@@ -98,21 +84,25 @@ def check_urls(
     return OnlineRun(targets, results, sum(len(task.keys) for task in tasks))
 
 
-def _wanted(
+def planned_checks(
     targets: dict[str, list[Declaration]], options: OnlineOptions
 ) -> dict[tuple[str, CheckKind], CodeAnchor | None]:
-    """Every check to make: a probe per URL, a download per weights URL (with ``download``),
-    and an anchor read per GitHub Code URL with a line anchor that a model declares."""
+    """Every check to make: a probe per URL, or for a GitHub Code URL with a line anchor that
+    a model declares, a read of the anchored lines; and a download per weights URL (with
+    ``download``)."""
     wanted: dict[tuple[str, CheckKind], CodeAnchor | None] = {}
     for url, declarations in targets.items():
-        wanted[(url, CheckKind.PROBE)] = None
-        if options.download and any(d.field == "Weights" for d in declarations):
-            wanted[(url, CheckKind.DOWNLOAD)] = None
         # A collection's Code is shared by its models: no one name to find at its anchor.
+        anchor = None
         if any(d.field == "Code" and isinstance(d.entry, Model) for d in declarations):
             anchor = code_anchor(url, options.raw_base)
-            if anchor is not None:
-                wanted[(url, CheckKind.ANCHOR)] = anchor
+        if anchor is not None:
+            # The file read at the linked commit stands for the page: one request, not two.
+            wanted[(url, CheckKind.ANCHOR)] = anchor
+        else:
+            wanted[(url, CheckKind.PROBE)] = None
+        if options.download and any(d.field == "Weights" for d in declarations):
+            wanted[(url, CheckKind.DOWNLOAD)] = None
     return wanted
 
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
-from collections import Counter
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from modelindex.formatting import plural
@@ -15,39 +11,6 @@ from modelindex.verify.cache import MeasurementCache
 from modelindex.verify.compare import verdict
 from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
 from modelindex.verify.run import Outcome
-
-
-@contextlib.contextmanager
-def progress_reporter(total: int) -> Iterator[Callable[[Outcome], None]]:
-    """A rich progress bar with counts per status (plain lines when rich is missing)."""
-    counts: Counter[str] = Counter()
-
-    def describe() -> str:
-        return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-
-    try:
-        from rich.console import Console
-        from rich.progress import Progress
-    except ImportError:
-
-        def plain(outcome: Outcome) -> None:
-            counts[outcome.status] += 1
-            print(
-                f"[{sum(counts.values())}/{total}] {outcome.model}: {outcome.status}",
-                file=sys.stderr,
-            )
-
-        yield plain
-        return
-    # On stderr: stdout carries the table or the JSON document.
-    with Progress(console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task("verifying", total=total)
-
-        def advance(outcome: Outcome) -> None:
-            counts[outcome.status] += 1
-            bar.update(task, advance=1, description=describe())
-
-        yield advance
 
 
 def _ratio(declared: int | None, measured: object) -> str:

@@ -1,0 +1,140 @@
+"""The URL cache: hits make no request, conditional requests after the TTL, refresh, a
+corrupt file rebuilt with a warning, and concurrent runs on one file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from modelindex.loading import load
+from modelindex.online.options import HttpSettings, OnlineOptions
+from modelindex.online.results import CheckKind, Status
+from modelindex.online.run import check_urls
+from modelindex.online.url_cache import UrlCache
+from tests.test_online import WEIGHTS, _model, _zoo
+from tests.url_server import UrlServer, in_turn, serve_file, status
+
+FAST = OnlineOptions(http=HttpSettings(timeout_s=2, retries=1, backoff_s=0.01))
+
+
+@pytest.fixture
+def server():
+    with UrlServer() as running:
+        yield running
+
+
+def _check(zoo: Path, cache_path: Path, ttl_s: float = 3600, **options: object):
+    with UrlCache(cache_path, ttl_s=ttl_s) as cache:
+        return check_urls(load(zoo), cache, OnlineOptions(**{**FAST.__dict__, **options}))
+
+
+def _files(server: UrlServer, count: int) -> list[dict]:
+    for number in range(count):
+        server.routes[f"/w{number}.pth"] = serve_file(WEIGHTS, etag=f'"v{number}"')
+    return [_model(f"net{n}", Weights=server.url(f"/w{n}.pth")) for n in range(count)]
+
+
+def test_a_cache_hit_makes_no_request(tmp_path: Path, server: UrlServer) -> None:
+    zoo = _zoo(tmp_path, _files(server, 3))
+    first = _check(zoo, tmp_path / "urls.sqlite")
+    assert first.requested == 3 and len(server.seen) == 3
+    second = _check(zoo, tmp_path / "urls.sqlite")
+    assert len(server.seen) == 3 and second.requested == 0
+    assert all(result.from_cache for result in second.results.values())
+    assert second.results == {key: r for key, r in second.results.items() if r.status == "ok"}
+
+
+def test_refresh_asks_again_without_conditions(tmp_path: Path, server: UrlServer) -> None:
+    zoo = _zoo(tmp_path, _files(server, 2))
+    _check(zoo, tmp_path / "urls.sqlite")
+    again = _check(zoo, tmp_path / "urls.sqlite", refresh=True)
+    assert again.requested == 2 and len(server.seen) == 4
+    assert all("If-None-Match" not in seen.headers for seen in server.seen)
+
+
+def test_after_the_ttl_an_etag_makes_the_request_conditional(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    zoo = _zoo(tmp_path, _files(server, 1))
+    _check(zoo, tmp_path / "urls.sqlite")
+    renewed = _check(zoo, tmp_path / "urls.sqlite", ttl_s=0)
+    assert server.seen[-1].headers.get("If-None-Match") == '"v0"'
+    result = renewed.results[(server.url("/w0.pth"), CheckKind.PROBE)]
+    assert result.status is Status.OK and result.content_length == len(WEIGHTS)
+    assert result.detail == "not modified since last checked"
+
+
+def test_network_faults_are_not_cached(tmp_path: Path, server: UrlServer) -> None:
+    server.routes["/w.pth"] = in_turn(status(503), status(503), serve_file(WEIGHTS))
+    zoo = _zoo(tmp_path, [_model("net", Weights=server.url("/w.pth"))])
+    first = _check(zoo, tmp_path / "urls.sqlite")
+    assert first.results[(server.url("/w.pth"), CheckKind.PROBE)].status is Status.SERVER_ERROR
+    second = _check(zoo, tmp_path / "urls.sqlite")
+    assert second.results[(server.url("/w.pth"), CheckKind.PROBE)].status is Status.OK
+
+
+def test_a_corrupt_cache_is_rebuilt_with_a_warning(tmp_path: Path, server: UrlServer) -> None:
+    cache_path = tmp_path / "urls.sqlite"
+    cache_path.write_bytes(b"this is not a database" * 100)
+    zoo = _zoo(tmp_path, _files(server, 2))
+    with pytest.warns(
+        UserWarning, match=r"urls.sqlite was unreadable .*moved it to urls.sqlite.corrupt"
+    ):
+        run = _check(zoo, cache_path)
+    assert {r.status for r in run.results.values()} == {Status.OK}
+    assert (tmp_path / "urls.sqlite.corrupt").read_bytes().startswith(b"this is not")
+    rows = sqlite3.connect(cache_path).execute("SELECT count(*) FROM checks").fetchone()
+    assert rows == (2,)
+
+
+def test_a_malformed_row_is_checked_again(tmp_path: Path, server: UrlServer) -> None:
+    zoo = _zoo(tmp_path, _files(server, 1))
+    _check(zoo, tmp_path / "urls.sqlite")
+    with sqlite3.connect(tmp_path / "urls.sqlite") as connection:
+        connection.execute('UPDATE checks SET result = \'{"status": "sideways"}\'')
+    again = _check(zoo, tmp_path / "urls.sqlite")
+    assert again.requested == 1
+    assert again.results[(server.url("/w0.pth"), CheckKind.PROBE)].status is Status.OK
+
+
+def _run_in_process(zoo: str, cache_path: str, queue) -> None:
+    run = _check(Path(zoo), Path(cache_path))
+    queue.put(sorted(result.status.value for result in run.results.values()))
+
+
+def test_two_runs_at_once_share_the_cache_without_corrupting_it(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    zoo = _zoo(tmp_path, _files(server, 300))
+    cache_path = tmp_path / "urls.sqlite"
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    runs = [
+        context.Process(target=_run_in_process, args=(str(zoo), str(cache_path), queue))
+        for _ in range(2)
+    ]
+    for process in runs:
+        process.start()
+    outcomes = [queue.get(timeout=120) for _ in runs]
+    for process in runs:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert outcomes == [["ok"] * 300] * 2
+    connection = sqlite3.connect(cache_path)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert connection.execute("SELECT count(*) FROM checks").fetchone() == (300,)
+    assert _check(zoo, cache_path).requested == 0
+
+
+def test_at_most_per_host_requests_run_at_once(tmp_path: Path, server: UrlServer) -> None:
+    from tests.url_server import slow
+
+    for number in range(12):
+        server.routes[f"/s{number}.pth"] = slow(0.2, serve_file(WEIGHTS))
+    zoo = _zoo(tmp_path, [_model(f"n{n}", Weights=server.url(f"/s{n}.pth")) for n in range(12)])
+    run = check_urls(load(zoo), None, OnlineOptions(**{**FAST.__dict__, "jobs": 8, "per_host": 3}))
+    assert {r.status for r in run.results.values()} == {Status.OK}
+    assert server.most_active == 3
