@@ -118,6 +118,15 @@ def test_429_waits_as_retry_after_asks(tmp_path: Path, server: UrlServer) -> Non
     assert findings == [] and (first.method, second.method) == ("HEAD", "HEAD")
 
 
+def test_a_retry_after_of_an_hour_is_cut_short(tmp_path: Path, server: UrlServer) -> None:
+    server.routes["/w.pth"] = in_turn(status(429, {"Retry-After": "3600"}), serve_file(WEIGHTS))
+    started = time.monotonic()
+    http = HttpSettings(timeout_s=0.5, retries=2, backoff_s=0.01, max_retry_after_s=0.2)
+    run, _ = _run(tmp_path, [_model("net", Weights=server.url("/w.pth"))], http=http)
+    assert 0.2 <= time.monotonic() - started < 5
+    assert run.results[(server.url("/w.pth"), CheckKind.PROBE)].status is Status.OK
+
+
 def test_a_response_slower_than_the_timeout_is_a_timeout_warning(
     tmp_path: Path, server: UrlServer
 ) -> None:

@@ -54,7 +54,9 @@ class UrlServer:
         self._httpd.daemon_threads = True
         # A route that resets the connection leaves the handler writing to a closed socket.
         self._httpd.handle_error = lambda _request, _address: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> UrlServer:
         self._thread.start()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import TimeoutError as TimeoutBase
 from urllib3.util.retry import Retry
 
@@ -29,11 +31,18 @@ class _BoundedRetry(Retry):
     """urllib3's Retry, with Retry-After capped: a server asking for an hour must not stall
     a CI job for an hour."""
 
-    MAX_RETRY_AFTER_S = 30.0
+    def __init__(self, *args: Any, max_retry_after_s: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_retry_after_s = max_retry_after_s
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def new(self, **changes: Any) -> _BoundedRetry:
+        renewed = super().new(**changes)
+        renewed.max_retry_after_s = self.max_retry_after_s  # type: ignore[attr-defined]
+        return renewed  # type: ignore[return-value]
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER_S)
+        return None if seconds is None else min(seconds, self.max_retry_after_s)
 
 
 def retry_policy(settings: HttpSettings) -> Retry:
@@ -49,6 +58,7 @@ def retry_policy(settings: HttpSettings) -> Retry:
         allowed_methods=frozenset({"HEAD", "GET"}),
         respect_retry_after_header=True,
         raise_on_status=False,
+        max_retry_after_s=settings.max_retry_after_s,
     )
 
 

@@ -17,6 +17,8 @@ class HttpSettings:
     retries: int = 3
     backoff_s: float = 0.5
     """The first backoff; urllib3 doubles it for each further retry."""
+    max_retry_after_s: float = 30.0
+    """The longest wait a 429's Retry-After gets; a longer one is cut to this."""
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
 
 

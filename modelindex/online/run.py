@@ -9,18 +9,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from modelindex.index import Index
-from modelindex.online.anchor_fetch import fetch_anchors
 from modelindex.online.anchors import CodeAnchor, code_anchor
-from modelindex.online.download import download
-from modelindex.online.http_client import Sessions, probe
 from modelindex.online.options import OnlineOptions
 from modelindex.online.results import CheckKind, Status, UrlResult
 from modelindex.online.targets import Declaration, url_targets
 from modelindex.online.url_cache import UrlCache
 from modelindex.schema import Model
+
+if TYPE_CHECKING:
+    from modelindex.online.http_client import Sessions
 
 _FLUSH_EVERY = 200
 
@@ -64,6 +65,9 @@ def check_urls(
     missing = [key for key in wanted if key not in results]
     if not missing:
         return OnlineRun(targets, results, 0)
+
+    # requests is imported only now: a rerun served from the cache does without it.
+    from modelindex.online.http_client import Sessions
 
     sessions = Sessions(options.http, pool_size=options.per_host)
     tasks = _tasks(missing, wanted, cache, options, sessions)
@@ -117,6 +121,10 @@ def _tasks(
     options: OnlineOptions,
     sessions: Sessions,
 ) -> list[_Task]:
+    from modelindex.online.anchor_fetch import fetch_anchors
+    from modelindex.online.download import download
+    from modelindex.online.http_client import probe
+
     tasks: list[_Task] = []
     anchors_by_file: dict[str, list[CodeAnchor]] = {}
     for key in missing:
