@@ -95,46 +95,22 @@ def _add_online_arguments(parser: argparse.ArgumentParser, with_switch: bool) ->
         help="download each weights file: check the sha256 prefix in its name and count its "
         "parameters (torch files need the [verify] extra)",
     )
-    group.add_argument(
-        "--jobs",
-        type=int,
-        default=DEFAULT_JOBS,
-        metavar="N",
-        help=f"requests at once ({DEFAULT_JOBS})",
-    )
-    group.add_argument(
-        "--per-host",
-        type=int,
-        default=DEFAULT_PER_HOST,
-        metavar="N",
-        help=f"requests at once to one host ({DEFAULT_PER_HOST})",
-    )
-    group.add_argument(
-        "--timeout",
-        type=float,
-        default=HttpSettings.timeout_s,
-        metavar="S",
-        help=f"connect and read timeout in seconds ({HttpSettings.timeout_s:g})",
-    )
-    group.add_argument(
-        "--retries",
-        type=int,
-        default=HttpSettings.retries,
-        metavar="N",
-        help=f"retries on 429, 5xx and connection errors, with backoff ({HttpSettings.retries})",
-    )
+    numbers: list[tuple[str, type, float, str, str]] = [
+        ("--jobs", int, DEFAULT_JOBS, "N", "requests at once"),
+        ("--per-host", int, DEFAULT_PER_HOST, "N", "requests at once to one host"),
+        ("--timeout", float, HttpSettings.timeout_s, "S", "connect and read timeout in seconds"),
+        ("--retries", int, HttpSettings.retries, "N", "retries on 429, 5xx and lost connections"),
+        ("--ttl", float, DEFAULT_TTL_S / 3600, "HOURS", "hours a cached result holds"),
+    ]
+    for flag, kind, default, metavar, what in numbers:
+        group.add_argument(
+            flag, type=kind, default=kind(default), metavar=metavar, help=f"{what} ({default:g})"
+        )
     group.add_argument(
         "--url-cache",
         metavar="FILE",
         help=f"the sqlite cache of URL checks (default: {default_url_cache_path()}; "
         "or set MODELINDEX_CACHE_DIR)",
-    )
-    group.add_argument(
-        "--ttl",
-        type=float,
-        default=DEFAULT_TTL_S / 3600,
-        metavar="HOURS",
-        help=f"how long a cached result holds ({DEFAULT_TTL_S / 3600:g} hours)",
     )
     group.add_argument(
         "--refresh", action="store_true", help="ask the network even where the cache answers"

@@ -4,6 +4,7 @@ hashes, Code anchors and the cache."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -311,3 +312,22 @@ def test_an_anchor_past_the_end_of_the_file_says_so(tmp_path: Path, server: UrlS
     _, findings = _run(tmp_path, [_model("resnet101d", Code=code)], raw_base=server.url(""))
     assert _codes(findings) == ["O008"]
     assert "line 400, past the end of the file (15 lines)" in findings[0].message
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch") is not None, reason="torch is installed: it counts"
+)
+def test_without_torch_a_torch_file_is_hashed_and_its_count_left_out(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    path = _hashed_name(WEIGHTS, True)
+    server.routes[path] = serve_file(WEIGHTS)
+    model = _model("net", Weights=server.url(path), Metadata={"Parameters": 5})
+    run, findings = _run(tmp_path, [model], download=True)
+    download = run.results[(server.url(path), CheckKind.DOWNLOAD)]
+    assert download.checkpoint_parameters is None
+    assert (
+        download.checkpoint_note is not None
+        and "torch is not installed" in download.checkpoint_note
+    )
+    assert findings == []
