@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -150,6 +151,16 @@ def test_a_connection_reset_is_unreachable_not_a_crash(tmp_path: Path, server: U
     assert result.status is Status.UNREACHABLE
     assert _codes(findings) == ["O002"]
     assert len(server.requests_to("/reset.pth")) == 1 + FAST.retries
+
+
+def test_a_refused_connection_is_unreachable_not_a_timeout(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/w.pth"  # bound, not listening
+        run, findings = _run(tmp_path, [_model("net", Weights=url)])
+    result = run.results[(url, CheckKind.PROBE)]
+    assert (result.status, result.detail) == (Status.UNREACHABLE, "connection refused")
+    assert _codes(findings) == ["O002"]
 
 
 def test_a_redirect_chain_is_followed_to_the_file(tmp_path: Path, server: UrlServer) -> None:

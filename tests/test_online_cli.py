@@ -47,7 +47,7 @@ def test_validate_online_reports_dead_links_as_errors(tmp_path, server, capsys) 
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert any(
-        ":7: O001 Weights http://" in line and "/gone.pth is not found: HTTP 404" in line
+        ":7: O001 Weights http://" in line and "/gone.pth: not found (HTTP 404 Not Found)" in line
         for line in lines
     )
     assert any(

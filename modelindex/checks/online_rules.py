@@ -129,9 +129,9 @@ def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:
 
 def _status_hit(declaration: Declaration, url: str, result: UrlResult) -> tuple[str, Hit]:
     entry, field = declaration.entry, declaration.field
-    what = "download of" if result.kind is CheckKind.DOWNLOAD else ""
-    message = f"{what} {field} {url} is {result.status.value}: {result.detail}".strip()
-    hit = Hit(entry.location(field), message[0].upper() + message[1:], entry.name, field)
+    what = "Download of " if result.kind is CheckKind.DOWNLOAD else ""
+    message = f"{what}{field} {url}: {result.status.value} ({result.detail})"
+    hit = Hit(entry.location(field), message, entry.name, field)
     return _CODE_BY_STATUS[result.status], hit
 
 

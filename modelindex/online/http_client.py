@@ -6,6 +6,7 @@ Every request is bounded: connect and read timeouts, a fixed number of retries w
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
@@ -14,6 +15,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as TimeoutBase
 from urllib3.util.retry import Retry
 
@@ -118,12 +120,20 @@ def fault_result(url: str, kind: CheckKind, error: requests.RequestException) ->
     reason = _reason(causes[-1])
     if isinstance(error, requests.TooManyRedirects):
         return UrlResult(url, kind, Status.TOO_MANY_REDIRECTS, f"more than {MAX_REDIRECTS}")
-    # requests reports a read timeout that outlasted the retries as a ConnectionError.
-    if any(isinstance(c, requests.Timeout | TimeoutError | TimeoutBase) for c in causes):
+    if any(_is_timeout(cause) for cause in causes):
         return UrlResult(url, kind, Status.TIMEOUT, reason)
     if isinstance(error, requests.exceptions.RetryError):
         return UrlResult(url, kind, Status.SERVER_ERROR, reason)
     return UrlResult(url, kind, Status.UNREACHABLE, reason)
+
+
+def _is_timeout(error: BaseException) -> bool:
+    # requests reports a read timeout that outlasted the retries as a ConnectionError, so the
+    # causes are looked at. urllib3 derives its failed-connection error (no such host,
+    # refused) from its connect-timeout error, for history's sake: that one is no timeout.
+    if isinstance(error, NewConnectionError):
+        return False
+    return isinstance(error, requests.Timeout | TimeoutError | TimeoutBase)
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -146,6 +156,8 @@ def _reason(innermost: BaseException) -> str:
         return "connection reset by the server"
     if isinstance(innermost, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(innermost, socket.gaierror):
+        return f"host name not found ({innermost.strerror or innermost})"
     text = str(innermost) or type(innermost).__name__
     return text.splitlines()[0][:200]
 
