@@ -553,8 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         default="site",
         metavar="DIR",
-        help="where the site goes (default: site); an existing folder must be empty or a "
-        "site built before",
+        help="where the site goes (default: site); its contents are replaced, so an existing "
+        "folder must be empty or a site modelindex built before (it holds .modelindex-site), "
+        "and must not hold any input",
     )
     building.add_argument("--site-name", default="Model zoo", help="the site's title")
     building.add_argument(

@@ -1,4 +1,5 @@
-"""The built site in a real Chromium (Debian's package, driven by Playwright).
+"""The built site in a real Chromium (Debian's package, driven by Playwright): the project's
+site served over HTTP, and a site made by ``modelindex build`` opened from disk (file://).
 
 Skipped when Playwright or /usr/bin/chromium is missing, unless MODELINDEX_REQUIRE_BROWSER=1
 (as in .ci/run), where they fail instead. Screenshots go to test-artifacts/ at the repository
@@ -34,6 +35,9 @@ from mkdocs.config import load_config  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
+from modelindex.site.build import build_site  # noqa: E402
+from tests.test_site import EDGE_ZOO  # noqa: E402
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
@@ -54,6 +58,17 @@ def base_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def disk_url(tmp_path_factory) -> str:
+    """A site built by ``modelindex build`` from a zoo with repeated and missing names, a
+    negative parameter count and a collection name with two spaces, opened from disk."""
+    folder = tmp_path_factory.mktemp("disk")
+    zoo = folder / "zoo"
+    zoo.mkdir()
+    (zoo / "model-index.yml").write_text(EDGE_ZOO, encoding="utf-8")
+    return (build_site([zoo], folder / "site") / "index.html").as_uri()
+
+
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
@@ -63,7 +78,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, base_url: str) -> Iterator[Page]:
-    """A page that records console errors and any request that leaves the local server."""
+    """A page that records console errors and any request that leaves the local server or the
+    local disk."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     opened = context.new_page()
     opened.problems = []  # type: ignore[attr-defined]
@@ -73,7 +89,7 @@ def page(browser, base_url: str) -> Iterator[Page]:
         "request",
         lambda request: (
             None
-            if request.url.startswith(base_url)
+            if request.url.startswith((base_url, "file://"))
             else opened.problems.append(f"request outside the site: {request.url}")
         ),  # type: ignore[attr-defined]
     )
@@ -131,6 +147,7 @@ def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
     page.select_option("#modelindex-filter-collection", "ResNet-D")
     assert len(_visible_values(page, "name")) == 7
     assert page.text_content("#modelindex-shown") == "7 of 43 models"
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_the_plot_has_one_point_per_model_with_results(page: Page, base_url: str) -> None:
@@ -145,16 +162,30 @@ def test_the_plot_has_one_point_per_model_with_results(page: Page, base_url: str
     page.hover(f"#modelindex-plot-macs circle[data-name='{points[0]}']")
     assert points[0] in (page.text_content("#modelindex-tooltip") or "")
     assert page.locator("#modelindex-plot-macs polyline.modelindex-frontier").count() == 1
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def _picked(page: Page) -> dict[str, list[str]]:
+    """The side-by-side table, by row label: the picked models' names under "", then values."""
+    rows = page.eval_on_selector_all(
+        "#modelindex-picked tr",
+        "rows => rows.map(row => Array.from(row.cells, cell => cell.textContent))",
+    )
+    return {row[0]: row[1:] for row in rows}
 
 
 def test_picked_models_are_shown_side_by_side(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
     page.check("tr[data-name='resnet50d'] input.modelindex-pick")
     page.check("tr[data-name='tresnet_m'] input.modelindex-pick")
-    headers = page.eval_on_selector_all(
-        "#modelindex-picked th", "cells => cells.map(c => c.textContent)"
-    )
-    assert "resnet50d" in headers and "tresnet_m" in headers
+    rows = {row["name"]: row for row in json.loads(page.text_content("#modelindex-rows") or "[]")}
+    picked = _picked(page)
+    assert picked[""] == ["resnet50d", "tresnet_m"]
+    for label, key in (("Collection", "collection"), ("Parameters", "parameters"),
+                       ("Top-1", "top1"), ("Crop pct", "crop_pct")):  # fmt: skip
+        assert picked[label] == [str(rows["resnet50d"][key]), str(rows["tresnet_m"][key])]
+    assert picked["Collection"] == ["ResNet-D", "TResNet"]
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_a_models_section_shows_its_crop_pct_and_interpolation(page: Page, base_url: str) -> None:
@@ -163,23 +194,91 @@ def test_a_models_section_shows_its_crop_pct_and_interpolation(page: Page, base_
     assert section.locator(".modelindex-crop-pct").inner_text() == "0.875"
     assert section.locator(".modelindex-interpolation").inner_text() == "bicubic"
     assert section.locator(".modelindex-badge").inner_text() == "verified"
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_search_finds_a_model_by_name(page: Page, base_url: str) -> None:
     page.goto(base_url, wait_until="networkidle")
+    assert "tresnet_m_448" in _search(page, "tresnet_m_448")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def _search(page: Page, query: str) -> str:
+    """The search results for ``query``, typed into the header's search box."""
     search = page.locator("input.md-search__input")
     # The search index builds in a web worker; on a busy machine a query typed before it is
     # ready can go unanswered, so the query is typed again, at most three times.
     for attempt in range(3):
         search.click()
         search.fill("")
-        search.press_sequentially("tresnet_m_448", delay=20)
+        search.press_sequentially(query, delay=20)
         try:
             page.wait_for_selector(".md-search-result__item", timeout=10_000)
             break
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-    results = page.inner_text(".md-search-result")
-    assert "tresnet_m_448" in results
+    return page.inner_text(".md-search-result")
+
+
+def test_a_built_site_opened_from_disk_follows_links_and_searches(
+    page: Page, disk_url: str
+) -> None:
+    page.goto(disk_url, wait_until="load")
+    page.click("text=Compare every model")
+    assert page.url.endswith("/comparison.html")
+    assert page.locator("#modelindex-table tbody tr").count() == 8
+    page.click("#modelindex-table a >> text=twin")
+    assert page.url.endswith("/collections/wide-net.html#twin")
+    # material keeps its search closed on a page opened at an anchor: search from the home page.
+    page.goto(disk_url, wait_until="load")
+    assert "cyrillic" in _search(page, "cyrillic")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def _comparison(page: Page, disk_url: str) -> None:
+    page.goto(disk_url.replace("index.html", "comparison.html"), wait_until="load")
+    page.select_option("#modelindex-filter-dataset", "")
+
+
+def test_picking_a_model_shows_its_own_numbers_when_names_repeat(page: Page, disk_url: str) -> None:
+    _comparison(page, disk_url)
+    page.check("tr[data-collection='C++'] input.modelindex-pick")
+    picked = _picked(page)
+    assert picked[""] == ["twin"]
+    assert picked["Collection"] == ["C++"] and picked["Top-1"] == ["80.5"]
+    page.uncheck("tr[data-collection='C++'] input.modelindex-pick")
+    page.check("tr[data-collection='C#']:nth-child(4) input.modelindex-pick")
+    assert _picked(page)["Parameters"] == ["4000000"]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def _points(page: Page, plot: str) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(
+        f"#modelindex-plot-{plot} circle",
+        "circles => circles.map(c => ({row: c.dataset.row, cx: c.getAttribute('cx')}))",
+    )
+
+
+def test_the_plot_follows_the_filter_when_names_repeat(page: Page, disk_url: str) -> None:
+    _comparison(page, disk_url)
+    page.select_option("#modelindex-filter-collection", "C++")
+    row = page.get_attribute("tr[data-collection='C++']", "data-row")
+    assert [point["row"] for point in _points(page, "parameters")] == [row]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_negative_value_leaves_the_other_points_plotted(page: Page, disk_url: str) -> None:
+    _comparison(page, disk_url)
+    negative = page.get_attribute("tr[data-name='negative']", "data-row")
+    points = _points(page, "parameters")
+    assert len(points) == 4 and negative not in [point["row"] for point in points]
+    assert all(float(point["cx"]) == float(point["cx"]) for point in points), "NaN position"
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_collection_filter_matches_a_name_with_two_spaces(page: Page, disk_url: str) -> None:
+    _comparison(page, disk_url)
+    page.select_option("#modelindex-filter-collection", "Wide  Net")
+    assert page.text_content("#modelindex-shown") == "1 of 8 models"
     assert page.problems == []  # type: ignore[attr-defined]

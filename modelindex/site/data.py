@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from modelindex.checks import Report, Severity
 from modelindex.index import Index
-from modelindex.schema import Model
+from modelindex.schema import Location, Model
 from modelindex.verify.cache import MeasurementCache
 from modelindex.verify.compare import parameters_agree
 from modelindex.verify.conventions import Convention, infer_conventions
@@ -153,9 +154,11 @@ def site_data(
     cache: MeasurementCache | None,
     page_of: dict[str, str],
     collection_page: str = "collections/{slug}.md",
+    roots: Iterable[Path] = (),
 ) -> SiteData:
     """The site's data. ``page_of`` maps a source file (as the index names it) to the docs page
-    that shows it; models read from any other file get a page per collection."""
+    that shows it; models read from any other file get a page per collection. Findings name
+    their files relative to the current folder, else to the zoo's ``roots``."""
     measured = {
         id(model): entry for model, entry in (cache.measured(index.models) if cache else [])
     }
@@ -164,14 +167,15 @@ def site_data(
     for finding in report.findings:
         if finding.severity is not Severity.INFO:
             findings.setdefault(finding.model, []).append(finding)
+    generated = _collection_pages(
+        {m.in_collection for m in index.models if m.source.path not in page_of}, collection_page
+    )
     views, pages = [], {}
-    used_anchors: set[tuple[str, str]] = set()
+    used_anchors: dict[str, set[str]] = {}
     for model in index.models:
         collection = model.in_collection
-        page = page_of.get(model.source.path) or collection_page.format(
-            slug=slug(collection or "other models")
-        )
-        anchor = _unique(slug(model.name or "model"), page, used_anchors)
+        page = page_of.get(model.source.path) or generated[collection]
+        anchor = _unique(slug(model.name or "model"), used_anchors.setdefault(page, set()))
         convention = conventions.get(collection or "")
         entry = measured.get(id(model))
         view = ModelView(
@@ -186,15 +190,53 @@ def site_data(
         )
         views.append(view)
         pages.setdefault(page, []).append(view)
-    return SiteData(index, report, views, conventions, pages)
+    shown = _relative_report(report, [Path.cwd(), *roots])
+    return SiteData(index, shown, views, conventions, pages)
 
 
-def _unique(anchor: str, page: str, used: set[tuple[str, str]]) -> str:
-    candidate, number = anchor, 2
-    while (page, candidate) in used:
-        candidate, number = f"{anchor}-{number}", number + 1
-    used.add((page, candidate))
+def _collection_pages(collections: set[str | None], pattern: str) -> dict[str | None, str]:
+    """A page per collection. Names that slug alike ("C++" and "C#", or a collection called
+    "Other Models" beside the models with none) get -2, -3 in name order, the same every build."""
+    used: set[str] = set()
+    return {
+        name: pattern.format(slug=_unique(slug(name or "other models"), used))
+        for name in sorted(collections, key=lambda name: (name is None, name or ""))
+    }
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in used:
+        candidate, number = f"{name}-{number}", number + 1
+    used.add(candidate)
     return candidate
+
+
+def shown_path(path: str, roots: Iterable[Path]) -> str:
+    """``path`` relative to the first of ``roots`` that holds it, else its file name: a
+    published site must not reveal the folders of the machine that built it."""
+    resolved = Path(path).resolve()
+    for root in roots:
+        root = root.resolve()
+        folder = root if root.is_dir() else root.parent
+        if resolved.is_relative_to(folder):
+            return resolved.relative_to(folder).as_posix() or "."
+    return resolved.name
+
+
+def _relative_report(report: Report, roots: list[Path]) -> Report:
+    def relative(location: Location) -> Location:
+        return location._replace(path=shown_path(location.path, roots))
+
+    findings = [
+        replace(
+            finding,
+            location=relative(finding.location),
+            related=tuple(replace(r, location=relative(r.location)) for r in finding.related),
+        )
+        for finding in report.findings
+    ]
+    return replace(report, findings=findings)
 
 
 def comparison_rows(views: Iterable[ModelView]) -> list[dict[str, Any]]:

@@ -4,16 +4,19 @@ At build time it reads the zoo, validates it, and reads the measurement cache. E
 gets its code snippets (where it writes ``{% include 'code_snippets.md' %}``), a section per
 model and a status badge; the plugin adds a comparison page, a findings page, a page per
 collection that has no card, and the zoo's counts on the home page. A card's own prose renders
-with raw HTML shown as text and unsafe links removed.
+with raw HTML shown as text, unsafe links removed and attributes that run script dropped.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import jinja2
 from mkdocs.config import config_options as options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -27,11 +30,14 @@ from modelindex.checks import RULES, find_pyproject, load_settings, validate
 from modelindex.checks.settings import SettingsError
 from modelindex.loading import load
 from modelindex.site.data import SiteData, comparison_rows, site_data
-from modelindex.site.render import environment, json_for_script
+from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown
 from modelindex.verify.cache import MeasurementCache, default_cache_path
 
 ASSETS = "assets/modelindex"
+# Runs material's search worker in a frame where a file:// page may not start a web worker.
+FRAME_WORKER = f"{ASSETS}/iframe-worker.js"
+TEMPLATES = ("code_snippets.md", "collection.html", "comparison.html", "findings.html", "home.html")
 COMPARISON, FINDINGS = "comparison.md", "findings.md"
 _PLACEHOLDER = "MODELINDEXPLACEHOLDER"
 _PLACEHOLDER_HTML = re.compile(rf"<p>{_PLACEHOLDER}(\w+)</p>")
@@ -87,11 +93,15 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             if self.config.measurements
             else settings.measurements or default_cache_path()
         )
+        self._paths = paths
         self._index = load(*paths)
         self._report = validate(self._index, replace(settings, measurements=cache_path))
         self._cache = MeasurementCache(cache_path) if cache_path.is_file() else None
         templates = Path(self.config.templates) if self.config.templates else None
         self._env = environment(templates)
+        with _template_errors():
+            for name in TEMPLATES:
+                self._env.get_template(name)  # a syntax error stops the build before any page
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -106,7 +116,9 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             for model in self._index.models
             if (resolved := str(Path(model.source.path).resolve())) in by_path
         }
-        self.data: SiteData = site_data(self._index, self._report, self._cache, page_of)
+        self.data: SiteData = site_data(
+            self._index, self._report, self._cache, page_of, roots=self._paths
+        )
         self._generated: dict[str, str] = {COMPARISON: "comparison", FINDINGS: "findings"}
         for page in self.data.pages:
             if files.get_file_from_path(page) is None:
@@ -117,7 +129,7 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(f"modelindex: docs/{uri} exists, and the plugin writes that page")
             files.append(File.generated(config, uri, content=""))
-        for asset in ("modelindex.js", "modelindex.css"):
+        for asset in ("modelindex.js", "modelindex.css", Path(FRAME_WORKER).name):
             source = self._env.loader.get_source(self._env, f"assets/{asset}")[0]  # type: ignore[union-attr]
             files.append(File.generated(config, f"{ASSETS}/{asset}", content=source))
         return files
@@ -137,9 +149,10 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             return f"# {config.site_name}" + _placeholder("home")
         if views is not None:
             if kind == "collection":
-                markdown = f"# {views[0].collection or 'Other models'}\n\n"
+                # A name is text, not markdown: "C#" would lose its "#" as a closing one.
+                markdown = f"# {markdown_text(views[0].collection or 'Other models')}\n\n"
             markdown = _COMMENT.sub("", markdown)
-            snippets = self._env.get_template("code_snippets.md").render(models=views)
+            snippets = self._template("code_snippets.md", models=views)
             markdown = _INCLUDE.sub(lambda _match: snippets, markdown)
             markdown += _placeholder("models")
         if page.is_homepage:
@@ -148,6 +161,10 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         return _PLACEHOLDER_HTML.sub(lambda match: self._render(match.group(1), page, files), html)
+
+    def _template(self, name: str, **context: object) -> str:
+        with _template_errors():
+            return self._env.get_template(name).render(**context)
 
     def _url(self, page: Page, files: Files, target: str, anchor: str = "") -> str:
         file = files.get_file_from_path(target)
@@ -158,15 +175,14 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         data = self.data
         if kind == "models":
             views = data.pages.get(page.file.src_uri, [])
-            return self._env.get_template("collection.html").render(models=views)
+            return self._template("collection.html", models=views)
         if kind == "findings":
-            return self._env.get_template("findings.html").render(
-                groups=data.findings_by_rule(), rules=RULES
-            )
+            return self._template("findings.html", groups=data.findings_by_rule(), rules=RULES)
         if kind == "home":
             pages = {(view.collection or "Other models", view.page) for view in data.models}
-            return self._env.get_template("home.html").render(
-                collections=len({view.collection for view in data.models}),
+            return self._template(
+                "home.html",
+                collections=len({view.collection for view in data.models if view.collection}),
                 models=len(data.models),
                 verified=data.verified,
                 findings=len(data.report.findings),
@@ -179,7 +195,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         rows = comparison_rows(data.models)
         for row in rows:
             row["url"] = self._url(page, files, row["page"], row["anchor"])
-        return self._env.get_template("comparison.html").render(
+        return self._template(
+            "comparison.html",
             rows=rows,
             rows_json=json_for_script(rows),
             columns=COLUMNS,
@@ -193,3 +210,11 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             else "",
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
         )
+
+
+@contextmanager
+def _template_errors() -> Iterator[None]:
+    try:
+        yield
+    except jinja2.TemplateError as error:
+        raise PluginError(f"modelindex: template {template_error(error)}") from None

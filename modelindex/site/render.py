@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,20 @@ def json_for_script(value: Any) -> Markup:
         text = text.replace(character, escape)
     # Every character that could end the element is escaped above.
     return Markup(text)
+
+
+def template_error(error: jinja2.TemplateError) -> str:
+    """``error`` in one line that names the template file and line."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return f"{error.filename or error.name}, line {error.lineno}: {error.message}"
+    # jinja2 rewrites the traceback so that a template's frames name its file and line.
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.endswith(".py")
+    ]
+    where = f"{frames[-1].filename}, line {frames[-1].lineno}: " if frames else ""
+    return f"{where}{error}"
 
 
 def environment(user_templates: Path | None = None) -> jinja2.Environment:

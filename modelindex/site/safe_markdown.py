@@ -1,12 +1,16 @@
 """A Markdown extension that renders a model card's prose inert.
 
 Card text comes from anyone who can open a pull request on a zoo. With this extension active,
-raw HTML in the markdown is shown as text, and links or images whose URL is not http(s), mailto
-or relative (``javascript:``, ``data:``) lose the URL.
+raw HTML in the markdown is shown as text; URLs that are not http(s), mailto, relative or a
+fragment (``javascript:``, ``data:``, however entity-encoded) are removed; and attributes that
+run script or restyle the page (``on*``, ``style``, ``srcdoc``, which attr_list can set) are
+dropped.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ElementTree
 from urllib.parse import urlsplit
 
@@ -14,28 +18,61 @@ from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
+# Attributes a browser reads as a URL.
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "poster", "data", "cite", "background", "longdesc", "ping",
+     "codebase", "manifest", "usemap", "lowsrc", "dynsrc", "profile", "icon", "archive",
+     "classid", "itemtype"}
+)  # fmt: skip
+# Markup no markdown syntax writes: a srcdoc is a whole document, a srcset a list of URLs, a
+# formaction a form's target.
+_DROPPED_ATTRIBUTES = frozenset({"srcdoc", "srcset", "formaction"})
+# The one style markdown writes itself (table column alignment); any other can overlay the page.
+_ALIGNMENT = re.compile(r"text-align:\s*(left|right|center);?")
+# Names outside this shape (a namespaced xlink:href, "x/onclick") are dropped whatever they say.
+_ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
+# What a browser's URL parser removes before it reads the scheme: C0 controls and spaces at
+# the ends, tabs and newlines anywhere.
+_STRIPPED_AT_ENDS = "".join(chr(code) for code in range(0x21))
+_REMOVED_ANYWHERE = re.compile("[\t\n\r]")
 
 
 def is_safe_link(url: str) -> bool:
-    # Browsers drop control characters and spaces inside a scheme ("java\tscript:").
-    cleaned = "".join(character for character in url if character.isprintable()).strip()
-    cleaned = cleaned.replace(" ", "")
+    """Whether ``url``, as an HTML attribute value, leads to http(s), mailto, a relative path or
+    a fragment once the browser has decoded its character references."""
+    decoded = _REMOVED_ANYWHERE.sub("", html.unescape(url).strip(_STRIPPED_AT_ENDS))
+    # Characters that print as nothing (a zero-width space) go too: a link that reads as
+    # javascript: is refused even where a browser would not run it.
+    decoded = "".join(character for character in decoded if character.isprintable())
     try:
-        return urlsplit(cleaned).scheme.lower() in _SAFE_SCHEMES
+        return urlsplit(decoded).scheme.lower() in _SAFE_SCHEMES
     except ValueError:
         return False
 
 
-class _UnsafeLinks(Treeprocessor):
+def _is_dangerous_attribute(name: str, value: str) -> bool:
+    name = name.lower()
+    if name == "style":
+        return not _ALIGNMENT.fullmatch(value.strip())
+    return (
+        not _ATTRIBUTE_NAME.fullmatch(name)
+        or name.startswith("on")
+        or name in _DROPPED_ATTRIBUTES
+        or (name in _URL_ATTRIBUTES and not is_safe_link(value))
+    )
+
+
+class _UnsafeMarkup(Treeprocessor):
     def run(self, root: ElementTree.Element) -> None:
         for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is not None and not is_safe_link(value):
-                    # A link or image without its URL would trip later processors (mkdocs
-                    # expects every <a> to have an href): it becomes plain text instead.
-                    del element.attrib[attribute]
-                    element.tag = "span"
+            had_link = element.tag in ("a", "img")
+            for name, value in list(element.attrib.items()):
+                if _is_dangerous_attribute(name, value):
+                    del element.attrib[name]
+            if had_link and element.get("href" if element.tag == "a" else "src") is None:
+                # A link or image without its URL would trip later processors (mkdocs
+                # expects every <a> to have an href): it becomes plain text instead.
+                element.tag = "span"
 
 
 class SafeCardMarkdown(Extension):
@@ -51,4 +88,5 @@ class SafeCardMarkdown(Extension):
             return
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        md.treeprocessors.register(_UnsafeLinks(md), "modelindex_unsafe_links", 0)
+        # Below every other treeprocessor, so that it sees the attributes attr_list has set.
+        md.treeprocessors.register(_UnsafeMarkup(md), "modelindex_unsafe_markup", -100)

@@ -6,8 +6,9 @@
   const table = document.getElementById("modelindex-table");
   const data = document.getElementById("modelindex-rows");
   if (!table || !data) return;
+  // Each <tr> names its row by position (data-row): names repeat, and nameless models are "?".
   const rows = JSON.parse(data.textContent);
-  const byName = new Map(rows.map((row) => [row.name, row]));
+  const rowOf = (tr) => rows[Number(tr.dataset.row)];
   const body = table.tBodies[0];
   const trs = Array.from(body.rows);
   const SVG = "http://www.w3.org/2000/svg";
@@ -72,19 +73,19 @@
     ["macs", "MACs"], ["top1", "Top-1"], ["top5", "Top-5"], ["image_size", "Image size"],
     ["crop_pct", "Crop pct"], ["interpolation", "Interpolation"], ["status", "Status"]];
   function showPicked() {
-    const names = trs.filter((tr) => tr.querySelector(".modelindex-pick").checked).map((tr) => tr.dataset.name);
+    const chosen = trs.filter((tr) => tr.querySelector(".modelindex-pick").checked).map(rowOf);
     picked.replaceChildren();
-    picked.hidden = names.length === 0;
-    if (!names.length) return;
+    picked.hidden = chosen.length === 0;
+    if (!chosen.length) return;
     const side = document.createElement("table");
     const head = side.createTHead().insertRow();
     head.appendChild(document.createElement("th"));
-    names.forEach((name) => { const th = document.createElement("th"); th.textContent = name; head.appendChild(th); });
+    chosen.forEach((row) => { const th = document.createElement("th"); th.textContent = row.name; head.appendChild(th); });
     const tbody = side.createTBody();
     pickedColumns.forEach(([key, label]) => {
       const tr = tbody.insertRow();
       const th = document.createElement("th"); th.textContent = label; tr.appendChild(th);
-      names.forEach((name) => { const value = byName.get(name)[key]; tr.insertCell().textContent = value === null || value === "" ? "-" : String(value); });
+      chosen.forEach((row) => { const value = row[key]; tr.insertCell().textContent = value === null || value === "" ? "-" : String(value); });
     });
     picked.appendChild(side);
   }
@@ -108,10 +109,12 @@
     return frontier;
   }
   function plot(svg, key, unit, scale) {
-    const keep = visible();
-    const names = new Set(trs.filter(keep).map((tr) => tr.dataset.name));
-    const points = rows.filter((row) => names.has(row.name) && row.top1 !== null && row[key])
-      .map((row) => ({ x: row[key] / scale, y: row.top1, row }));
+    // A log scale has no place for zero or a negative count, which a card can still declare.
+    const plottable = (row) => Number.isFinite(row.top1) && Number.isFinite(row[key]) && row[key] > 0;
+    const points = trs.filter(visible()).filter((tr) => plottable(rowOf(tr))).map((tr) => {
+      const row = rowOf(tr);
+      return { x: row[key] / scale, y: row.top1, row, index: tr.dataset.row };
+    });
     svg.replaceChildren();
     const width = 560, height = 360, left = 56, right = 16, top = 16, bottom = 44;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -138,7 +141,7 @@
     element("polyline", { points: frontier.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "), class: "modelindex-frontier" }, svg);
     points.forEach((point) => {
       const dot = element("circle", { cx: sx(point.x), cy: sy(point.y), r: 4.5, fill: colour(point.row.collection),
-        class: "modelindex-point", "data-name": point.row.name }, svg);
+        class: "modelindex-point", "data-name": point.row.name, "data-row": point.index }, svg);
       element("title", {}, dot).textContent = point.row.name;
       dot.addEventListener("mouseenter", (event) => {
         tooltip.hidden = false;
