@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -247,19 +248,24 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _check_urls_command(args: argparse.Namespace) -> int:
     """check-urls: validate --online, reporting the online codes only."""
-    selected = _selectors(args.select) or ["O"]
-    online_only = [code for code in matching_codes(selected) if code in ONLINE_CODES]
-    if not online_only:
-        raise _Failure(f"--select {','.join(selected)} names no online code (O001-O008)")
-    args.select, args.online = [",".join(sorted(online_only))], True
+    # Besides its own codes: files it could not read (L) and URLs it could not ask (U001).
+    reported = ONLINE_CODES | {code for code in RULES if code.startswith("L")} | {"U001"}
+    selected = _selectors(args.select) or sorted(reported)
+    try:
+        chosen = [code for code in matching_codes(selected) if code in reported]
+    except UnknownRuleError as error:
+        raise _Failure(str(error)) from None
+    if not chosen:
+        raise _Failure(f"--select {','.join(selected)} names no code check-urls reports")
+    args.select, args.online = [",".join(sorted(chosen))], True
     return _validate(args)
 
 
 def _online_options(args: argparse.Namespace) -> OnlineOptions:
     if args.jobs < 1 or args.per_host < 1:
         raise _Failure("--jobs and --per-host must be at least 1")
-    if not (0 < args.timeout < math.inf):
-        raise _Failure("--timeout must be a positive number of seconds")
+    if not (0 < args.timeout <= 3600):
+        raise _Failure("--timeout must be a positive number of seconds, at most 3600")
     if args.retries < 0:
         raise _Failure("--retries must be 0 or more")
     if url_fault(args.github_raw):
@@ -281,13 +287,23 @@ def _check_urls(args: argparse.Namespace, index: Index) -> OnlineRun:
     options = _online_options(args)
     if not (0 <= args.ttl < math.inf):
         raise _Failure("--ttl must be 0 or more hours")
+    if args.url_cache == "":
+        raise _Failure("--url-cache needs a file name")
     path = Path(args.url_cache) if args.url_cache else default_url_cache_path()
     total = len(planned_checks(url_targets(index), options))
-    with (
-        UrlCache(path, ttl_s=args.ttl * 3600) as cache,
-        progress_bar(total, "checking URLs", quiet_status=Status.OK.value) as advance,
-    ):
-        return check_urls(index, cache, options, progress=advance)
+    try:
+        with (
+            UrlCache(path, ttl_s=args.ttl * 3600) as cache,
+            progress_bar(total, "checking URLs", quiet_status=Status.OK.value) as advance,
+        ):
+            return check_urls(index, cache, options, progress=advance)
+    except KeyboardInterrupt:
+        # What was checked is in the cache by now. Requests still running would hold the exit
+        # until their timeouts: leave without waiting for them.
+        print("\ninterrupted; the URLs checked so far are cached", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _verify(args: argparse.Namespace) -> int:

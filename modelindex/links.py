@@ -58,7 +58,9 @@ def url_fault(value: str) -> str | None:
         return f"does not parse ({error})"
     if parts.scheme not in {"http", "https"}:
         return f"uses the scheme {parts.scheme!r}, not http(s)" if parts.scheme else "has no scheme"
-    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+    host = parts.hostname or ""
+    # A name with a dot, localhost, or an IPv6 literal ([::1]).
+    if not host or ("." not in host and host != "localhost" and ":" not in host):
         return "has no host name"
     return None
 

@@ -138,16 +138,15 @@ def _status_hit(declaration: Declaration, url: str, result: UrlResult) -> tuple[
 def _weights_hits(
     declaration: Declaration, url: str, probe: UrlResult | None, download: UrlResult | None
 ) -> Iterator[tuple[str, Hit]]:
+    """Size, hash and parameters of a weights file, against the entry that declares it (a
+    collection's weights are checked against the collection's own numbers)."""
     entry = declaration.entry
-    if not isinstance(entry, Model):
-        return
-    where = entry.location("Weights")
     declared_size = entry.metadata.file_size
     # The downloaded byte count, when there is one, is the surer measure.
     sizes = [r.content_length for r in (download, probe) if r and r.status is Status.OK]
     size = next((s for s in sizes if s is not None), None)
     if declared_size is not None and size is not None:
-        tolerance = entry.rounding.get("File Size", 0.0)
+        tolerance = entry.rounding.get("File Size", 0.0) if isinstance(entry, Model) else 0.0
         if abs(size - declared_size) > tolerance:
             yield (
                 SIZE_DIFFERS,
@@ -169,7 +168,7 @@ def _weights_hits(
         yield (
             HASH_DIFFERS,
             Hit(
-                where,
+                entry.location("Weights"),
                 f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
                 f"start with the {expected} its name carries",
                 entry.name,
@@ -177,7 +176,11 @@ def _weights_hits(
             ),
         )
     counted = download.checkpoint_parameters
-    if counted and parameters_agree(entry, {"parameters": counted}) is False:
+    if (
+        counted
+        and isinstance(entry, Model)
+        and parameters_agree(entry, {"parameters": counted}) is False
+    ):
         yield (
             PARAMETERS_DIFFER,
             Hit(

@@ -1,4 +1,5 @@
-"""Read the source files that Code anchors point into: once per file, bounded in size and time."""
+"""Read the source files that Code anchors point into: once per file, bounded in time, keeping
+only the lines around the anchors, so that a file of any size takes little memory."""
 
 from __future__ import annotations
 
@@ -7,16 +8,32 @@ import time
 import requests
 
 from modelindex.online.anchors import WINDOW, CodeAnchor
-from modelindex.online.http_client import Sessions, fault_result, from_response
+from modelindex.online.http_client import (
+    Sessions,
+    fault_result,
+    from_response,
+    printable,
+    read_chunks,
+)
 from modelindex.online.results import CheckKind, Status, UrlResult
 
-MAX_SOURCE_BYTES = 8 << 20
-_FETCH_DEADLINE_S = 120.0
+FETCH_DEADLINE_S = 120.0
+_MAX_LINE_CHARS = 300
 
 
-def fetch_anchors(sessions: Sessions, raw_url: str, anchors: list[CodeAnchor]) -> list[UrlResult]:
-    """Read ``raw_url`` once (at most ``MAX_SOURCE_BYTES``) and keep each anchor's lines."""
+def fetch_anchors(
+    sessions: Sessions,
+    raw_url: str,
+    anchors: list[CodeAnchor],
+    deadline_s: float = FETCH_DEADLINE_S,
+) -> list[UrlResult]:
+    """Read ``raw_url`` once and keep each anchor's lines, ``WINDOW`` on each side."""
     session = sessions.get()
+    wanted = {
+        number
+        for anchor in anchors
+        for number in range(max(1, anchor.first - WINDOW), anchor.last + WINDOW + 1)
+    }
     try:
         with session.get(
             raw_url, allow_redirects=True, timeout=sessions.timeout, stream=True
@@ -24,15 +41,14 @@ def fetch_anchors(sessions: Sessions, raw_url: str, anchors: list[CodeAnchor]) -
             answered = from_response(raw_url, CheckKind.ANCHOR, response, None)
             if answered.status is not Status.OK:
                 return _unread(anchors, answered.status, f"{raw_url}: {answered.detail}")
-            text = _read_text(response)
+            kept, line_count = _lines(response, wanted, time.monotonic() + deadline_s)
     except requests.RequestException as error:
         fault = fault_result(raw_url, CheckKind.ANCHOR, error)
         return _unread(anchors, fault.status, f"{raw_url}: {fault.detail}")
-    lines = text.splitlines()
     results = []
     for anchor in anchors:
-        start, stop = max(1, anchor.first - WINDOW), min(len(lines), anchor.last + WINDOW)
-        window = {number: lines[number - 1][:300] for number in range(start, stop + 1)}
+        numbers = range(max(1, anchor.first - WINDOW), anchor.last + WINDOW + 1)
+        window = {number: kept[number] for number in numbers if number in kept}
         results.append(
             UrlResult(
                 anchor.code_url,
@@ -40,23 +56,38 @@ def fetch_anchors(sessions: Sessions, raw_url: str, anchors: list[CodeAnchor]) -
                 Status.OK,
                 f"read {raw_url}",
                 anchor_lines=window,
-                line_count=len(lines),
+                line_count=line_count,
             )
         )
     return results
 
 
+def _lines(
+    response: requests.Response, wanted: set[int], deadline: float
+) -> tuple[dict[int, str], int]:
+    """The wanted lines by number, and how many lines the file has."""
+    kept: dict[int, str] = {}
+    number = 0
+    pending = b""
+    for chunk in read_chunks(response, 1 << 16, deadline):
+        *complete, pending = (pending + chunk).split(b"\n")
+        for line in complete:
+            number += 1
+            if number in wanted:
+                kept[number] = _text(line)
+        # A 'line' without end (a minified or binary file) is cut, not kept whole.
+        if len(pending) > 1 << 20:
+            pending = pending[: _MAX_LINE_CHARS * 4]
+    if pending:
+        number += 1
+        if number in wanted:
+            kept[number] = _text(pending)
+    return kept, number
+
+
+def _text(line: bytes) -> str:
+    return printable(line.decode("utf-8", errors="replace").rstrip("\r"))[:_MAX_LINE_CHARS]
+
+
 def _unread(anchors: list[CodeAnchor], status: Status, detail: str) -> list[UrlResult]:
     return [UrlResult(anchor.code_url, CheckKind.ANCHOR, status, detail) for anchor in anchors]
-
-
-def _read_text(response: requests.Response) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    started = time.monotonic()
-    for chunk in response.iter_content(1 << 16):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_SOURCE_BYTES or time.monotonic() - started > _FETCH_DEADLINE_S:
-            break  # a source file this large is not one: what was read is enough
-    return b"".join(chunks)[:MAX_SOURCE_BYTES].decode("utf-8", errors="replace")

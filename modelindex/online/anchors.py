@@ -37,6 +37,8 @@ def code_anchor(code_url: str, raw_base: str = DEFAULT_RAW_BASE) -> CodeAnchor |
         return None
     numbers = [int(part) for part in re.findall(r"\d+", anchor)]
     first, last = numbers[0], numbers[-1]
+    if first < 1:
+        return None  # no line 0: nothing to read
     raw_url = f"{raw_base.rstrip('/')}/{match.group('repo')}/{match.group('ref')}/"
     return CodeAnchor(code_url, raw_url + match.group("file"), first, max(first, last))
 

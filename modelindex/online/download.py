@@ -12,15 +12,17 @@ import requests
 
 from modelindex.links import file_name
 from modelindex.online.checkpoint import count_checkpoint_parameters
-from modelindex.online.http_client import Sessions, conditional_headers, fault_result, from_response
+from modelindex.online.http_client import (
+    Sessions,
+    conditional_headers,
+    fault_result,
+    from_response,
+    read_chunks,
+)
 from modelindex.online.results import CheckKind, Status, UrlResult
 
 CHUNK_BYTES = 1 << 20
 DEFAULT_DOWNLOAD_DEADLINE_S = 1800.0
-
-
-class _TooSlow(Exception):
-    pass
 
 
 def download(
@@ -50,40 +52,32 @@ def download(
             result = from_response(url, CheckKind.DOWNLOAD, response, previous)
             if response.status_code == 304 or result.status is not Status.OK:
                 return result
-            path = Path(folder) / (file_name(url) or "weights")
-            digest, size = _stream(
-                response, path if count_parameters else None, started, deadline_s
-            )
+            # Never the URL's own name: decoded, '..%2F..%2Fx' would leave the folder.
+            suffix = ".safetensors" if file_name(url).endswith(".safetensors") else ".bin"
+            path = Path(folder) / f"checkpoint{suffix}"
+            sink = path if count_parameters else None
+            digest, size = _stream(response, sink, started + deadline_s)
             result = replace(result, sha256=digest, content_length=size)
             if count_parameters:
                 count, note = count_checkpoint_parameters(path)
                 result = replace(result, checkpoint_parameters=count, checkpoint_note=note)
             return result
-    except _TooSlow:
-        return UrlResult(
-            url, CheckKind.DOWNLOAD, Status.TIMEOUT, f"download took over {deadline_s:g} s"
-        )
     except requests.RequestException as error:
         return fault_result(url, CheckKind.DOWNLOAD, error)
     except OSError as error:
         return UrlResult(url, CheckKind.DOWNLOAD, Status.UNREACHABLE, f"cannot store: {error}")
 
 
-def _stream(
-    response: requests.Response, path: Path | None, started: float, deadline_s: float
-) -> tuple[str, int]:
+def _stream(response: requests.Response, path: Path | None, deadline: float) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     sink = path.open("wb") if path is not None else None
     try:
-        for chunk in response.iter_content(CHUNK_BYTES):
+        for chunk in read_chunks(response, CHUNK_BYTES, deadline):
             digest.update(chunk)
             size += len(chunk)
             if sink is not None:
                 sink.write(chunk)
-            # The read timeout bounds each wait; this bounds a server that trickles forever.
-            if time.monotonic() - started > deadline_s:
-                raise _TooSlow
     finally:
         if sink is not None:
             sink.close()

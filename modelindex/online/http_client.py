@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -15,7 +17,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import InvalidHeader, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as TimeoutBase
 from urllib3.util.retry import Retry
 
@@ -43,7 +46,10 @@ class _BoundedRetry(Retry):
         return renewed  # type: ignore[return-value]
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        seconds = super().get_retry_after(response)
+        try:
+            seconds = super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # 'Retry-After: soon' gets the usual backoff
         return None if seconds is None else min(seconds, self.max_retry_after_s)
 
 
@@ -158,21 +164,53 @@ def _reason(innermost: BaseException) -> str:
         return "connection refused"
     if isinstance(innermost, socket.gaierror):
         return f"host name not found ({innermost.strerror or innermost})"
-    text = str(innermost) or type(innermost).__name__
-    return text.splitlines()[0][:200]
+    return printable(str(innermost) or type(innermost).__name__)[:200]
+
+
+def printable(text: str) -> str:
+    """Text from a server, safe for a terminal and a one-line finding: control characters
+    (escape sequences, line breaks of any kind) are shown as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+class DeadlinePassed(requests.Timeout):
+    """A body still arriving when its time is up: each read came within the read timeout,
+    but the server trickles."""
+
+
+def read_chunks(response: requests.Response, chunk_bytes: int, deadline: float) -> Iterator[bytes]:
+    """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``
+    (time.monotonic()). Unlike iter_content, a read returns what has come, so a trickling
+    server cannot hold a read past the deadline for a whole chunk."""
+    raw = response.raw
+    while True:
+        if time.monotonic() > deadline:
+            raise DeadlinePassed("the body was still arriving when its time was up")
+        try:
+            chunk = raw.read1(chunk_bytes, decode_content=True)
+        except ReadTimeoutError as error:
+            raise requests.ReadTimeout(error) from error
+        except (ProtocolError, Urllib3Error, OSError) as error:
+            raise requests.ConnectionError(error) from error
+        if not chunk:
+            return
+        yield chunk
 
 
 def content_length(response: requests.Response) -> int | None:
     """The size of the resource: Content-Range's total for a ranged answer, else
     Content-Length, unless the body is compressed in transit."""
-    content_range = response.headers.get("Content-Range", "")
-    if response.status_code == 206 and "/" in content_range:
-        total = content_range.rsplit("/", 1)[1].strip()
-        return int(total) if total.isdigit() else None
+    if response.status_code == 206:
+        # Content-Length is the range's here: the file's size is Content-Range's, or unknown.
+        total = response.headers.get("Content-Range", "").rpartition("/")[2].strip()
+        return _count(total)
     if response.headers.get("Content-Encoding", "identity").lower() not in {"identity", ""}:
         return None
-    value = response.headers.get("Content-Length", "").strip()
-    return int(value) if value.isdigit() else None
+    return _count(response.headers.get("Content-Length", "").strip())
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def conditional_headers(previous: UrlResult | None) -> dict[str, str]:
@@ -201,7 +239,7 @@ def from_response(
     """The result a final response gives; a 304 renews the earlier result."""
     if response.status_code == 304 and previous is not None:
         return replace(previous, detail="not modified since last checked", from_cache=False)
-    reason = f" {response.reason}" if response.reason else ""
+    reason = f" {printable(response.reason)}" if response.reason else ""
     return UrlResult(
         url,
         kind,

@@ -101,9 +101,10 @@ def planned_checks(
         if any(d.field == "Code" and isinstance(d.entry, Model) for d in declarations):
             anchor = code_anchor(url, options.raw_base)
         if anchor is not None:
-            # The file read at the linked commit stands for the page: one request, not two.
             wanted[(url, CheckKind.ANCHOR)] = anchor
-        else:
+        # The file read at the linked commit stands for the page: one request, not two, unless
+        # the URL is also declared as something else (a Weights URL wants its size).
+        if anchor is None or any(d.field != "Code" for d in declarations):
             wanted[(url, CheckKind.PROBE)] = None
         if options.download and any(d.field == "Weights" for d in declarations):
             wanted[(url, CheckKind.DOWNLOAD)] = None
@@ -185,5 +186,6 @@ def _run_tasks(tasks: list[_Task], options: OnlineOptions) -> Iterator[list[UrlR
         for future in as_completed(futures):
             yield future.result()
     finally:
-        # On Ctrl-C, checks not yet started are dropped; running ones end within their timeouts.
-        executor.shutdown(wait=True, cancel_futures=True)
+        # All done, or interrupted: checks not yet started are dropped, running ones not waited
+        # for (they end within their timeouts, their results unused).
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -21,6 +21,7 @@ from modelindex.online.results import TRANSIENT, CheckKind, UrlResult
 DEFAULT_TTL_S = 7 * 24 * 3600
 _FORMAT = 1
 _BUSY_TIMEOUT_S = 30.0
+_SQLITE_HEADER = b"SQLite format 3\x00"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
     url TEXT NOT NULL,
@@ -46,6 +47,30 @@ def default_url_cache_path() -> Path:
     return base / "modelindex" / "urls.sqlite"
 
 
+class _NotOurs(sqlite3.DatabaseError):
+    pass
+
+
+def _looks_like_cache(path: Path) -> bool:
+    """A damaged cache: an sqlite file that is not another program's, or a file under a
+    cache's name. Anything else at that path is somebody's data."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(16)
+    except OSError:
+        return False
+    return path.suffix in {".sqlite", ".sqlite3", ".db"} or header == _SQLITE_HEADER
+
+
+def _unused_name(path: Path) -> Path:
+    """``path``, or ``path-2``, ``path-3``...: an earlier copy set aside is kept."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate
+
+
 class UrlCache:
     """Results of earlier checks. Reads happen once, up front; writes go in batches."""
 
@@ -58,23 +83,33 @@ class UrlCache:
         self._open()
 
     def _open(self) -> None:
+        if self.path.exists() and not self.path.is_file():
+            self._disable(f"the URL cache {self.path} is not a file; checking without a cache")
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._connection = self._connect()
             self._entries = self._read_all()
+        except sqlite3.OperationalError as error:
+            # Locked, read-only, or not openable: the file may be fine; it is never touched.
+            self._disable(f"cannot use the URL cache {self.path}: {error}; checking without it")
+        except _NotOurs as error:
+            self._disable(f"{self.path} is {error}; left as it is, checking without a cache")
         except sqlite3.DatabaseError as error:
             self._rebuild(error)
-        except (OSError, sqlite3.Error) as error:
-            self._disable(f"cannot use the URL cache {self.path}: {error}; checking without")
+        except OSError as error:
+            self._disable(f"cannot use the URL cache {self.path}: {error}; checking without it")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
+            # Looked at before anything is written: another program's database stays as it is.
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+            if version not in {0, _FORMAT} or (tables and "checks" not in tables):
+                raise _NotOurs(f"a database of another program (format {version})")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            (version,) = connection.execute("PRAGMA user_version").fetchone()
-            if version not in {0, _FORMAT}:
-                raise sqlite3.DatabaseError(f"unknown cache format {version}")
             connection.execute(_SCHEMA)
             connection.execute(f"PRAGMA user_version={_FORMAT}")
         except BaseException:
@@ -95,10 +130,18 @@ class UrlCache:
         return entries
 
     def _rebuild(self, error: Exception) -> None:
+        """Move a damaged cache aside and start anew; a file that was never a cache (a typo in
+        --url-cache naming a zoo file, say) is left alone."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        aside = self.path.with_name(self.path.name + ".corrupt")
+        if not _looks_like_cache(self.path):
+            self._disable(
+                f"{self.path} is not a modelindex URL cache ({error}); left as it is, "
+                "checking without a cache"
+            )
+            return
+        aside = _unused_name(self.path.with_name(self.path.name + ".corrupt"))
         try:
             os.replace(self.path, aside)
             for suffix in ("-wal", "-shm"):
@@ -106,9 +149,7 @@ class UrlCache:
             self._connection = self._connect()
             self._entries = {}
         except (OSError, sqlite3.Error) as second:
-            self._disable(
-                f"cannot rebuild the URL cache {self.path}: {second}; checking without it"
-            )
+            self._disable(f"cannot rebuild the URL cache {self.path}: {second}; checking without")
             return
         warnings.warn(
             f"the URL cache {self.path} was unreadable ({error}); moved it to {aside.name} "
