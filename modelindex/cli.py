@@ -82,6 +82,32 @@ def _add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """What validate and check-urls share: the paths, the output and the codes to report."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to check (default: the current folder)",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (e.g. N,U003)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="do not report these codes or prefixes, comma-separated",
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings fail the run too")
+
+
 def _add_online_arguments(parser: argparse.ArgumentParser, with_switch: bool) -> None:
     group = parser.add_argument_group("online checks" + (" (with --online)" if with_switch else ""))
     if with_switch:
@@ -451,28 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  modelindex validate --explain N001\n\nlist the rules with 'modelindex rules'.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    checking.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="files or folders to check (default: the current folder)",
-    )
-    checking.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
-    )
-    checking.add_argument(
-        "--select",
-        action="append",
-        metavar="CODES",
-        help="report only these codes or prefixes, comma-separated (e.g. N,U003)",
-    )
-    checking.add_argument(
-        "--ignore",
-        action="append",
-        metavar="CODES",
-        help="do not report these codes or prefixes, comma-separated",
-    )
-    checking.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    _add_report_arguments(checking)
     checking.add_argument(
         "--statistics", action="store_true", help="print the number of findings per rule"
     )
@@ -492,7 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check-urls",
         help="check that the zoo's URLs answer, weights sizes and hashes, Code anchors",
         description="Check every Weights, Config, Code and Paper URL over the network: the\n"
-        "same engine as 'validate --online', reporting the online codes (O001-O008) only.\n"
+        "same engine as 'validate --online', reporting the online codes (O001-O008), and\n"
+        "files it cannot read (L) and URLs it cannot ask (U001).\n"
         "Results are cached (sqlite, in the user's cache folder) for --ttl hours; a network\n"
         "fault is a warning, never an error, and is asked again next time.\n\n"
         "exit code: 0 no errors, 1 errors (a dead link, a size or hash that differs),\n"
@@ -502,19 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  modelindex check-urls docs/ --refresh --jobs 8 --per-host 4",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    url_checking.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)"
-    )
-    url_checking.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
-    )
-    url_checking.add_argument(
-        "--select", action="append", metavar="CODES", help="report only these online codes"
-    )
-    url_checking.add_argument(
-        "--ignore", action="append", metavar="CODES", help="do not report these codes"
-    )
-    url_checking.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    _add_report_arguments(url_checking)
     _add_config_argument(url_checking)
     url_checking.add_argument("--repo-root", metavar="DIR", help=argparse.SUPPRESS)
     _add_online_arguments(url_checking, with_switch=False)
