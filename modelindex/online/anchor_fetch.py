@@ -29,11 +29,7 @@ def fetch_anchors(
 ) -> list[UrlResult]:
     """Read ``raw_url`` once and keep each anchor's lines, ``WINDOW`` on each side."""
     session = sessions.get()
-    wanted = {
-        number
-        for anchor in anchors
-        for number in range(max(1, anchor.first - WINDOW), anchor.last + WINDOW + 1)
-    }
+    wanted = {number for anchor in anchors for number in _window(anchor)}
     try:
         with session.get(
             raw_url, allow_redirects=True, timeout=sessions.timeout, stream=True
@@ -47,8 +43,7 @@ def fetch_anchors(
         return _unread(anchors, fault.status, f"{raw_url}: {fault.detail}")
     results = []
     for anchor in anchors:
-        numbers = range(max(1, anchor.first - WINDOW), anchor.last + WINDOW + 1)
-        window = {number: kept[number] for number in numbers if number in kept}
+        window = {number: kept[number] for number in _window(anchor) if number in kept}
         results.append(
             UrlResult(
                 anchor.code_url,
@@ -60,6 +55,10 @@ def fetch_anchors(
             )
         )
     return results
+
+
+def _window(anchor: CodeAnchor) -> range:
+    return range(max(1, anchor.first - WINDOW), anchor.last + WINDOW + 1)
 
 
 def _lines(

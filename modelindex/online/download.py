@@ -37,7 +37,7 @@ def download(
     session = sessions.get()
     if previous is not None and previous.sha256 is None:
         previous = None  # nothing worth renewing: download again
-    started = time.monotonic()
+    deadline = time.monotonic() + deadline_s
     try:
         with (
             session.get(
@@ -56,7 +56,7 @@ def download(
             suffix = ".safetensors" if file_name(url).endswith(".safetensors") else ".bin"
             path = Path(folder) / f"checkpoint{suffix}"
             sink = path if count_parameters else None
-            digest, size = _stream(response, sink, started + deadline_s)
+            digest, size = _stream(response, sink, deadline)
             result = replace(result, sha256=digest, content_length=size)
             if count_parameters:
                 count, note = count_checkpoint_parameters(path)

@@ -23,8 +23,6 @@ from modelindex.schema import Model
 if TYPE_CHECKING:
     from modelindex.online.http_client import Sessions
 
-_FLUSH_EVERY = 200
-
 
 @dataclass
 class OnlineRun:
@@ -79,8 +77,6 @@ def check_urls(
                     progress(result.url, result.status.value)
             if cache is not None:
                 cache.store(done)
-                if len(results) % _FLUSH_EVERY == 0:
-                    cache.flush()
     finally:
         sessions.close()
         if cache is not None:

@@ -21,6 +21,7 @@ from modelindex.online.results import TRANSIENT, CheckKind, UrlResult
 DEFAULT_TTL_S = 7 * 24 * 3600
 _FORMAT = 1
 _BUSY_TIMEOUT_S = 30.0
+_WRITE_EVERY = 200
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -179,13 +180,16 @@ class UrlCache:
         return found[1] if found else None
 
     def store(self, results: Iterable[UrlResult]) -> None:
-        """Keep these results; transient faults are not kept, so the next run asks again."""
+        """Keep these results; transient faults are not kept, so the next run asks again.
+        They are written in batches, so that an interrupted run loses little."""
         now = time.time()
         for result in results:
             if result.status in TRANSIENT:
                 continue
             self._entries[(result.url, result.kind)] = (now, result)
             self._pending.append(result)
+        if len(self._pending) >= _WRITE_EVERY:
+            self.flush()
 
     def flush(self) -> None:
         """Write what :meth:`store` kept since the last flush, in one transaction."""
