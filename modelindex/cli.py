@@ -1,7 +1,8 @@
 """The ``modelindex`` command: a thin layer over the Python API.
 
 Exit codes: 0 success; 1 the asked-for model does not exist, or validate found errors;
-2 bad usage or unreadable input (for validate, unreadable input is a finding instead).
+2 bad usage or unreadable input (for validate, unreadable input is a finding instead);
+3 an internal error: a bug in modelindex, never to be read as the zoo's errors.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import math
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -38,6 +40,7 @@ from modelindex.checks.formats import (
     summary_line,
 )
 from modelindex.checks.online_rules import ONLINE_CODES, online_hits
+from modelindex.checks.report import EXIT_INTERNAL_ERROR
 from modelindex.formatting import (
     model_as_json_data,
     model_as_text,
@@ -53,6 +56,7 @@ from modelindex.online.options import DEFAULT_JOBS, DEFAULT_PER_HOST, HttpSettin
 from modelindex.online.results import Status
 from modelindex.online.targets import url_targets
 from modelindex.online.url_cache import DEFAULT_TTL_S, UrlCache, default_url_cache_path
+from modelindex.printable import printable
 from modelindex.progress import progress_bar
 from modelindex.query import FIELDS, QueryError, sort_models
 from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
@@ -180,7 +184,7 @@ def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
 
 def _report_problems(index: Index) -> int:
     for problem in index.problems:
-        print(f"{problem} [{problem.kind.value}]", file=sys.stderr)
+        print(printable(f"{problem} [{problem.kind.value}]"), file=sys.stderr)
     return EXIT_USAGE if index.problems else EXIT_OK
 
 
@@ -190,7 +194,7 @@ def _show(args: argparse.Namespace) -> int:
         model = index[args.name]
     except UnknownModelError as error:
         _report_problems(index)
-        print(f"error: {error}", file=sys.stderr)
+        print(printable(f"error: {error}"), file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.json:
         print(json.dumps(model_as_json_data(model), indent=2))
@@ -275,7 +279,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _check_urls_command(args: argparse.Namespace) -> int:
     """check-urls: validate --online, reporting the online codes only."""
     # Besides its own codes: files it could not read (L) and URLs it could not ask (U001).
-    reported = ONLINE_CODES | {code for code in RULES if code.startswith("L")} | {"U001"}
+    reported = ONLINE_CODES | {code for code in RULES if code.startswith("L")} | {"U001", "M001"}
     selected = _selectors(args.select) or sorted(reported)
     try:
         chosen = [code for code in matching_codes(selected) if code in reported]
@@ -470,8 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check model metadata with consistency rules and report each finding as\n"
         "'path:line: CODE message'.\n\n"
         "exit code: 0 no errors (warnings allowed), 1 errors found (or warnings with\n"
-        "--strict), 2 bad usage. Settings come from [tool.modelindex] in the pyproject.toml\n"
-        "nearest to the first PATH.",
+        "--strict), 2 bad usage, 3 an internal error (a bug in modelindex).\n"
+        "Settings come from [tool.modelindex] in the pyproject.toml nearest to the first PATH.",
         epilog="examples:\n  modelindex validate docs/\n"
         "  modelindex validate docs/ --format github --ignore U006,U007\n"
         "  modelindex validate --explain N001\n\nlist the rules with 'modelindex rules'.",
@@ -497,12 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check-urls",
         help="check that the zoo's URLs answer, weights sizes and hashes, Code anchors",
         description="Check every Weights, Config, Code and Paper URL over the network: the\n"
-        "same engine as 'validate --online', reporting the online codes (O001-O008), and\n"
+        "same engine as 'validate --online', reporting the online codes (O001-O009), and\n"
         "files it cannot read (L) and URLs it cannot ask (U001).\n"
         "Results are cached (sqlite, in the user's cache folder) for --ttl hours; a network\n"
         "fault is a warning, never an error, and is asked again next time.\n\n"
         "exit code: 0 no errors, 1 errors (a dead link, a size or hash that differs),\n"
-        "2 bad usage.",
+        "2 bad usage, 3 an internal error (a bug in modelindex).",
         epilog="examples:\n  modelindex check-urls docs/\n"
         "  modelindex check-urls docs/ --download --format github\n"
         "  modelindex check-urls docs/ --refresh --jobs 8 --per-host 4",
@@ -599,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except _Failure as failure:
-        print(f"error: {failure}", file=sys.stderr)
+        print(printable(f"error: {failure}"), file=sys.stderr)
         return failure.code
     except BrokenPipeError:
         # Output piped into `head` and closed early is not an error of ours.
@@ -607,6 +611,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        print(printable(_internal_error(error)), file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+
+
+def _internal_error(error: Exception) -> str:
+    """One line that a bug report can start from: the error and where in modelindex it rose."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if f"{os.sep}modelindex{os.sep}" in frame.filename]
+    where = ""
+    if ours or frames:
+        frame = (ours or frames)[-1]
+        where = f" at {Path(frame.filename).name}:{frame.lineno}"
+    detail = str(error)
+    detail = detail if len(detail) <= 300 else f"{detail[:297]}..."
+    return (
+        f"internal error: {type(error).__name__}: {detail}{where}. This is a bug in modelindex "
+        f"{__version__}; please report it with the input that caused it."
+    )
 
 
 if __name__ == "__main__":

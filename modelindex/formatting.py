@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 from modelindex.building import METADATA_FIELDS
+from modelindex.printable import printable
 from modelindex.query import FIELDS, row_of
-from modelindex.schema import Model
+from modelindex.schema import Model, short_repr
 
 _METADATA_ORDER = list(dict.fromkeys(METADATA_FIELDS.values()))
 TABLE_COLUMNS = (
@@ -85,10 +86,9 @@ def model_as_text(model: Model) -> str:
     for key, value in model.extra.items():
         add(key, value)
     for invalid in model.invalid:
-        lines.append(
-            f"  ! {invalid.field}: {invalid.value!r} at {invalid.location} ({invalid.reason})"
-        )
-    return "\n".join(lines)
+        value = short_repr(invalid.value)
+        lines.append(f"  ! {invalid.field}: {value} at {invalid.location} ({invalid.reason})")
+    return "\n".join(map(printable, lines))
 
 
 def model_as_json_data(model: Model) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def _table_cell(column: str, value: Any) -> str:
         return human_count(value)
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return printable(str(value))
 
 
 def models_as_table(models: list[Model], columns: tuple[str, ...] = TABLE_COLUMNS) -> str:

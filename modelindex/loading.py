@@ -2,7 +2,10 @@
 
 Bounds hold for hostile input: files over ``max_file_size`` are refused before they are read,
 binary and non-UTF-8 files are reported with the line of the first bad byte, symlink loops in a
-walked folder are detected by inode, and Import cycles by the chain of files being read.
+walked folder are detected by inode, and Import cycles by the chain of files being read. Nothing
+outside the zoo is read: an Import, or a symlink met in a walk, that leads out of the folders
+given (or ``repo_root``) is a problem, not a read. One file holds at most
+``MAX_ENTRIES_PER_FILE`` models and collections, so that a small file cannot fill memory.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ MODEL_INDEX_FILE_NAMES = frozenset(
 )
 _SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
 _BINARY_PROBE_BYTES = 8192
+# Real model-index files declare hundreds of models at most (timm's docs, OpenMMLab's largest
+# metafiles); a zoo of 100k models spreads them over many files. Each model costs a few KB.
+MAX_ENTRIES_PER_FILE = 20_000
 
 PathLike = str | os.PathLike[str]
 
@@ -39,8 +45,10 @@ def is_walked_file(name: str) -> bool:
 
 
 class _Session:
-    def __init__(self, max_file_size: int) -> None:
+    def __init__(self, max_file_size: int, roots: list[str]) -> None:
         self.max_file_size = max_file_size
+        self.roots = roots
+        """Real paths of the folders that reads may not leave."""
         self.entries: list[RawEntry] = []
         self.problems: list[LoadProblem] = []
         self.files: list[str] = []
@@ -51,12 +59,20 @@ class _Session:
         self.problems.append(LoadProblem(kind, path, line, message))
 
     def add(self, path: str) -> None:
-        if not os.path.lexists(path):
-            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
         if os.path.isdir(path):
             self.walk(path, frozenset())
         else:
             self.read(path, ())
+
+    def inside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(
+            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots
+        )
+
+    def outside_message(self, what: str) -> str:
+        roots = ", ".join(self.roots)
+        return f"{what} leads outside the zoo ({roots}): not read; --repo-root widens it"
 
     def walk(self, directory: str, ancestors: frozenset[tuple[int, int]]) -> None:
         try:
@@ -82,8 +98,14 @@ class _Session:
             child_path = os.path.join(directory, child.name)
             try:
                 is_directory = child.is_dir()
+                is_link = child.is_symlink()
             except OSError as error:
                 self.problem(_os_error_kind(error), child_path, _os_error_text(error))
+                continue
+            followed = is_directory or is_walked_file(child.name)
+            if is_link and followed and not self.inside(child_path):
+                message = self.outside_message("symbolic link")
+                self.problem(ProblemKind.OUTSIDE_ROOT, child_path, message)
                 continue
             if is_directory:
                 self.walk(child_path, inside)
@@ -100,7 +122,21 @@ class _Session:
         if text is None:
             return
         self.files.append(path)
-        output = read_text(path, text)
+        try:
+            output = read_text(path, text)
+        except Exception as error:
+            # A bug in a reader costs this file, not the run: the rest is still read.
+            message = f"reading failed: {type(error).__name__}: {error}"[:300]
+            self.problem(ProblemKind.INTERNAL, path, f"{message} (a bug in modelindex)")
+            return
+        if len(output.entries) > MAX_ENTRIES_PER_FILE:
+            dropped = output.entries[MAX_ENTRIES_PER_FILE]
+            message = (
+                f"more than {MAX_ENTRIES_PER_FILE:,} models and collections in one file: "
+                f"the {len(output.entries) - MAX_ENTRIES_PER_FILE:,} from here on are not read"
+            )
+            self.problem(ProblemKind.TOO_COMPLEX, path, message, dropped.data.line)
+            del output.entries[MAX_ENTRIES_PER_FILE:]
         self.entries.extend(output.entries)
         self.problems.extend(output.problems)
         for request in output.imports:
@@ -147,6 +183,13 @@ class _Session:
         pattern = request.pattern
         if not os.path.isabs(pattern):
             pattern = os.path.normpath(os.path.join(os.path.dirname(request.path), pattern))
+        # The part before the first wildcard must stay inside: 'Import: /' or '../../**' would
+        # otherwise walk the whole filesystem before any match could be refused.
+        fixed_part = _fixed_prefix(pattern)
+        if not self.inside(fixed_part):
+            message = self.outside_message(f"Import {request.pattern!r}")
+            self.problem(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
+            return
         if glob.has_magic(pattern):
             # A glob such as '**/*.yml' may match the importing file itself: not a cycle.
             importer = chain[-1][0]
@@ -157,6 +200,12 @@ class _Session:
             message = f"Import {request.pattern!r} matches no file"
             self.problem(ProblemKind.IMPORT_MISSING, request.path, message, request.line)
             return
+        outside = [match for match in matches if not self.inside(match)]
+        if outside:
+            what = f"Import {request.pattern!r} (through a symbolic link: {outside[0]})"
+            message = self.outside_message(what)
+            self.problem(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
+            matches = [match for match in matches if match not in outside]
         for match in matches:
             real = os.path.realpath(match)
             cycle_start = next((i for i, (seen, _) in enumerate(chain) if seen == real), None)
@@ -168,6 +217,15 @@ class _Session:
                 self.walk(match, frozenset())
             else:
                 self.read(match, chain)
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The folders of a glob pattern before its first wildcard ('a/b/*/c' -> 'a/b')."""
+    if not glob.has_magic(pattern):
+        return pattern
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    return str(Path(*parts[:fixed])) if fixed else "."
 
 
 def _glob(pattern: str) -> list[str]:
@@ -205,6 +263,7 @@ def load(
 
     ``repo_root``: OpenMMLab metafiles write ``Config`` and ``README`` relative to the
     repository root rather than to the file; pass the root to resolve them (``Model.config_path``).
+    Reads stay inside the folders given (a file's own folder, for a file) and ``repo_root``.
 
     Files that cannot be read or parsed do not stop the load: they are listed in
     ``Index.problems`` with file and line. A path that does not exist raises FileNotFoundError,
@@ -212,11 +271,17 @@ def load(
     """
     if not paths:
         raise TypeError("load() needs at least one path")
-    session = _Session(max_file_size)
-    for path in paths:
-        session.add(os.fspath(path))
+    given = [os.fspath(path) for path in paths]
+    for path in given:
+        if not os.path.lexists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     root = os.fspath(Path(repo_root)) if repo_root is not None else None
     if root is not None and not os.path.isdir(root):
         raise NotADirectoryError(errno.ENOTDIR, "repo root is not a folder", root)
+    folders = [path if os.path.isdir(path) else os.path.dirname(path) or "." for path in given]
+    roots = [os.path.realpath(folder) for folder in [*folders, *([root] if root else [])]]
+    session = _Session(max_file_size, roots)
+    for path in given:
+        session.add(path)
     built = build_index(session.entries, repo_root=root)
     return Index(built.models, built.collections, session.problems, session.files)

@@ -7,12 +7,21 @@ can record lines and keep hostile input bounded:
 - nesting deeper than any model-index file needs is refused before libyaml composes it, because
   libyaml's recursive C composer overflows the stack (a segfault, not an exception) at ~30k levels.
   A cheap count rules out deep nesting for ordinary files; the rest get an exact depth count from
-  libyaml's event parser, which keeps its own stack and cannot overflow.
+  libyaml's event parser, which keeps its own stack and cannot overflow. Newer libyaml releases
+  (PyYAML 6.0.4's) stop at 1,000 levels themselves, in a scanner that reads flow brackets ahead
+  of the events; whichever layer stops the document, the diagnosis is the same;
+- a document of more than MAX_NODES values is refused before it is composed: libyaml's node
+  graph costs about 300 bytes a value, so a 10 MiB file of '1,1,1,...' would take 1.6 GB;
+- a scalar too long to be a number stays text: YAML 1.1's base-60 integers ('1:2:3:...') cost
+  quadratic time to convert;
+- a key written twice in one mapping is reported with both lines (YAML keeps the last value).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -23,6 +32,12 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 200
 MAX_ALIAS_EXPANSION = 200_000
+# The largest real documents seen (OpenMMLab metafiles, Hub cards with hundreds of metrics) hold
+# a few thousand values; 500,000 leaves room for any zoo in one file and bounds memory.
+MAX_NODES = 500_000
+# The longest number a card could mean ('-1.2345678901234567e+308' with separators) is far
+# shorter; anything longer is kept as text for the schema to reject.
+MAX_TYPED_SCALAR_LENGTH = 100
 
 # Block nesting needs indentation (or '- ' / '? ' indicators) for each level, and flow nesting an
 # opening bracket; a text with fewer of either than MAX_DEPTH cannot nest deeper.
@@ -59,27 +74,76 @@ def _construct_scalar(node: yaml.ScalarNode) -> Any:
     if node.tag == "tag:yaml.org,2002:str":
         return node.value
     construct = _TYPED_SCALARS.get(node.tag)
-    if construct is None:
+    if construct is None or len(node.value) > MAX_TYPED_SCALAR_LENGTH:
         return node.value
     try:
         return construct(_SCALAR_CONSTRUCTOR, node)
-    except (yaml.YAMLError, ValueError):
+    # An explicit tag on a value it does not fit ('!!bool maybe', '!!int ""') makes PyYAML's
+    # constructors fail in several ways; the text is kept for the schema to report.
+    except (yaml.YAMLError, ValueError, KeyError, IndexError, OverflowError):
         return node.value
 
 
-def _check_depth(text: str, line_offset: int) -> None:
-    if text.count("[") + text.count("{") < MAX_DEPTH and not _DEEP_BLOCK.search(text):
+def _too_deep(line: int) -> InputError:
+    return InputError(ProblemKind.TOO_COMPLEX, f"YAML nesting deeper than {MAX_DEPTH} levels", line)
+
+
+def _node_bound(text: str) -> int:
+    """At least the number of nodes in ``text``: sibling nodes are always separated by a comma,
+    a colon or a line break, and every collection opens with one of '[{-?' or a colon."""
+    return sum(text.count(character) for character in ",:\n[{-?") + 1
+
+
+def _check_shape(text: str, line_offset: int) -> None:
+    might_nest = text.count("[") + text.count("{") >= MAX_DEPTH or _DEEP_BLOCK.search(text)
+    if not might_nest and _node_bound(text) <= MAX_NODES:
         return
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    try:
+        _count_events(text, line_offset, _Loader)
+    except yaml.YAMLError as error:
+        if _Loader is yaml.SafeLoader:
+            raise
+        # libyaml may stop the document itself, ahead of our count (PyYAML 6.0.4's scanner reads
+        # flow brackets ahead). Its words for that are the quick answer; where a release words
+        # it otherwise, the pure-Python parser, which has no nesting limit and keeps its own
+        # stack, tells whether the document nests too deeply or is broken otherwise (then the
+        # libyaml error stands).
+        mark = getattr(error, "problem_mark", None)
+        if "nesting depth" in str(getattr(error, "problem", "")) and mark is not None:
+            raise _too_deep(mark.line + line_offset + 1) from None
+        with contextlib.suppress(yaml.YAMLError):
+            _count_events(text, line_offset, yaml.SafeLoader)
+        raise
+
+
+def _count_events(text: str, line_offset: int, loader: type) -> None:
+    """Refuse a document that nests deeper than MAX_DEPTH or holds more than MAX_NODES nodes,
+    from libyaml's event stream, which keeps its own stack and holds one event at a time."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                line = event.start_mark.line + line_offset + 1
-                message = f"YAML nesting deeper than {MAX_DEPTH} levels"
-                raise InputError(ProblemKind.TOO_COMPLEX, message, line)
+                raise _too_deep(event.start_mark.line + line_offset + 1)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+            continue
+        elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            message = f"YAML document holds more than {MAX_NODES:,} values"
+            raise InputError(
+                ProblemKind.TOO_COMPLEX, message, event.start_mark.line + line_offset + 1
+            )
+
+
+@dataclass
+class ParsedYaml:
+    """A parsed document, and the problems that did not stop it from being read."""
+
+    value: Any
+    problems: list[InputError] = field(default_factory=list)
 
 
 class _Builder:
@@ -88,6 +152,10 @@ class _Builder:
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.alias_expansion = 0
+        self.problems: list[InputError] = []
+
+    def line_of(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.line_offset + 1
 
     def size(self, node: yaml.Node) -> int:
         """Node count of the fully expanded subtree, memoized so that shared nodes cost once."""
@@ -114,22 +182,20 @@ class _Builder:
                 raise InputError(
                     ProblemKind.TOO_COMPLEX,
                     f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes",
-                    node.start_mark.line + self.line_offset + 1,
+                    self.line_of(node),
                 )
             return self.built[key]
         if depth > MAX_DEPTH:
-            raise InputError(
-                ProblemKind.TOO_COMPLEX,
-                f"YAML nesting deeper than {MAX_DEPTH} levels",
-                node.start_mark.line + self.line_offset + 1,
-            )
+            raise _too_deep(self.line_of(node))
         if isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
             self.built[key] = items
             items.extend(self.build(item, depth + 1) for item in node.value)
             return items
-        mapping = LocatedDict(node.start_mark.line + self.line_offset + 1)
+        mapping = LocatedDict(self.line_of(node))
         self.built[key] = mapping
+        # Keys merged from '<<: *base' may be overridden; keys written here may not repeat.
+        written: set[Any] = set()
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self._merge(mapping, value_node, depth)
@@ -137,9 +203,21 @@ class _Builder:
             map_key = self.build(key_node, depth + 1)
             if isinstance(map_key, (list, dict)):
                 map_key = str(map_key)
+            line = self.line_of(key_node)
+            if map_key in written:
+                self.duplicate(map_key, mapping.key_lines[map_key], line)
+            written.add(map_key)
             mapping[map_key] = self.build(value_node, depth + 1)
-            mapping.key_lines[map_key] = key_node.start_mark.line + self.line_offset + 1
+            mapping.key_lines[map_key] = line
         return mapping
+
+    def duplicate(self, key: Any, first_line: int | None, line: int) -> None:
+        shown = f"{key!r:.60}"
+        message = (
+            f"duplicate key {shown}: also written at line {first_line}; "
+            "only this later value is read"
+        )
+        self.problems.append(InputError(ProblemKind.DUPLICATE_KEY, message, line))
 
     def _merge(self, mapping: LocatedDict, value_node: yaml.Node, depth: int) -> None:
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
@@ -152,27 +230,44 @@ class _Builder:
                         mapping.key_lines[k] = source.key_lines.get(k, source.line)
 
 
-def parse_yaml(text: str, line_offset: int = 0) -> Any:
+def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int) -> InputError:
+    # The reader's position counts characters (or, from libyaml, bytes) of the text it was
+    # given, which for a card is the inside of a comment: the character itself finds the line.
+    offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+    line = text.count("\n", 0, offset) + line_offset + 1 if offset != -1 else None
+    character = (
+        f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+    )
+    message = f"invalid YAML: character {character} is not allowed (control character)"
+    return InputError(ProblemKind.SYNTAX, message, line)
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> ParsedYaml:
     """Parse one YAML document; lines in the result are ``line_offset`` + the line in ``text``.
 
-    Raises InputError with the line of the fault for malformed or hostile input.
+    Raises InputError with the line of the fault for malformed or hostile input; problems that
+    still let the document be read (a duplicate key) come back with the value.
     """
     try:
-        _check_depth(text, line_offset)
+        _check_shape(text, line_offset)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + line_offset + 1 if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
         raise InputError(ProblemKind.SYNTAX, f"invalid YAML: {problem}", line) from None
+    except yaml.reader.ReaderError as error:
+        raise _reader_error(error, text, line_offset) from None
     except yaml.YAMLError as error:
         message = " ".join(str(error).split())
         raise InputError(ProblemKind.SYNTAX, f"invalid YAML: {message}", None) from None
     if node is None:
-        return None
+        return ParsedYaml(None)
+    builder = _Builder(line_offset)
     try:
-        return _Builder(line_offset).build(node)
+        value = builder.build(node)
     except RecursionError:
         raise InputError(
             ProblemKind.TOO_COMPLEX, "YAML nesting is too deep", line_offset + 1
         ) from None
+    return ParsedYaml(value, builder.problems)

@@ -23,6 +23,9 @@ class ProblemKind(StrEnum):
     IMPORT_MISSING = "import-missing"
     IMPORT_CYCLE = "import-cycle"
     SYMLINK_LOOP = "symlink-loop"
+    DUPLICATE_KEY = "duplicate-key"
+    OUTSIDE_ROOT = "outside-root"
+    INTERNAL = "internal-error"
 
 
 @dataclass(frozen=True, slots=True)

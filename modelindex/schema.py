@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, NamedTuple, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+)
 
 from modelindex.preprocessing import Preprocessing
 
@@ -41,18 +49,34 @@ _LARGEST_COUNT = 10**18
 
 def _reject_bool(value: Any) -> None:
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {short_repr(value)}")
 
 
 def _finite(number: float, value: Any) -> float:
     if not math.isfinite(number):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {short_repr(value)}")
     return number
+
+
+def _as_float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"implausibly large: {short_repr(value)}") from None
+
+
+def short_repr(value: Any) -> str:
+    """A value as a message quotes it: a 4,000-digit number is not worth printing whole."""
+    if isinstance(value, int) and abs(value) >= 10**30:
+        # repr() of an int over 4,300 digits raises; its size is what matters here.
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _bounded_count(number: int, value: Any) -> int:
     if abs(number) > _LARGEST_COUNT:
-        raise ValueError(f"implausibly large: {value!r}")
+        raise ValueError(f"implausibly large: {short_repr(value)}")
     return number
 
 
@@ -71,7 +95,7 @@ def coerce_count(value: Any) -> int | None:
         if match:
             number = _finite(float(match.group(1)) * _MULTIPLIERS[match.group(2)], value)
             return _bounded_count(round(number), value)
-    raise ValueError(f"not a number: {value!r}")
+    raise ValueError(f"not a number: {short_repr(value)}")
 
 
 def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> float | None:
@@ -79,7 +103,7 @@ def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> fl
         return None
     _reject_bool(value)
     if isinstance(value, (int, float)):
-        return _finite(float(value), value)
+        return _finite(_as_float(value), value)
     if isinstance(value, str):
         text, divisor = value.strip(), 1.0
         if text.endswith("%"):
@@ -90,7 +114,7 @@ def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> fl
             pass
         else:
             return _finite(number, value)
-    raise ValueError(f"not {what}: {value!r}")
+    raise ValueError(f"not {what}: {short_repr(value)}")
 
 
 def coerce_fraction(value: Any) -> float | None:
@@ -112,13 +136,13 @@ def coerce_image_size(value: Any) -> int | None:
     elif isinstance(value, (list, tuple)):
         sides = list(value)[-2:]
     else:
-        raise ValueError(f"not an image size: {value!r}")
+        raise ValueError(f"not an image size: {short_repr(value)}")
     try:
         numbers = {_whole_number(side) for side in sides}
     except (ValueError, OverflowError):
-        raise ValueError(f"not an image size: {value!r}") from None
+        raise ValueError(f"not an image size: {short_repr(value)}") from None
     if len(numbers) != 1:
-        raise ValueError(f"image size is not square: {value!r}")
+        raise ValueError(f"image size is not square: {short_repr(value)}")
     return _bounded_count(numbers.pop(), value)
 
 
@@ -209,7 +233,14 @@ class Paper(_Record):
     url: Text = None
 
 
+# A model that has metadata keys of its own and inherits others sees both through a ChainMap,
+# so that a collection's keys are never copied into each of its models.
+InheritedMapping = Annotated[Mapping[str, Any], PlainSerializer(dict)]
+
+
 class Metadata(_Record):
+    extra: InheritedMapping = Field(default_factory=dict)  # type: ignore[assignment]
+    """Keys the schema does not know, the collection's included; read-only."""
     flops: Count = None
     parameters: Count = None
     file_size: Count = None
@@ -251,10 +282,11 @@ class _Entry(_Record):
     dialect: str
     invalid: list[InvalidValue] = Field(default_factory=list)
 
-    # A plain default, not a default_factory: pydantic inspects a factory's signature on every
+    # Plain defaults, not default_factory: pydantic inspects a factory's signature on every
     # instantiation, which cost more than the rest of the validation of a model.
     _locations: dict[str, Location] | None = PrivateAttr(default=None)
-    _inherited: frozenset[str] = PrivateAttr(default=frozenset())
+    _parent_locations: dict[str, Location] | None = PrivateAttr(default=None)
+    """The collection's locations, shared by its models, for what a model inherits."""
 
     def location(self, field: str | None = None) -> Location:
         """Where ``field`` (a model-index key such as 'Parameters' or 'Weights') was written.
@@ -263,22 +295,31 @@ class _Entry(_Record):
         """
         if field is None:
             return self.source
-        locations = self._locations or {}
-        if field in locations:
-            return locations[field]
+        # A model's Name is its own, even where it has none.
+        parent = self._parent_locations if field != "Name" else None
+        scopes = [scope for scope in (self._locations, parent) if scope]
+        for locations in scopes:
+            if field in locations:
+                return locations[field]
         wanted = normalize_key(field)
-        for key, where in locations.items():
-            if normalize_key(key) == wanted:
-                return where
+        for locations in scopes:
+            for key, where in locations.items():
+                if normalize_key(key) == wanted:
+                    return where
         return self.source
 
     @property
     def fields_with_location(self) -> dict[str, Location]:
-        return dict(self._locations or {})
+        inherited = {k: v for k, v in (self._parent_locations or {}).items() if k != "Name"}
+        return {**inherited, **(self._locations or {})}
 
     def is_inherited(self, field: str) -> bool:
         """Whether ``field`` (as cards write it, e.g. 'Code') was taken from the collection."""
-        return field in self._inherited
+        return (
+            field != "Name"
+            and field not in (self._locations or {})
+            and field in (self._parent_locations or {})
+        )
 
 
 class Collection(_Entry):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
+
+import modelindex
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
@@ -18,6 +21,24 @@ def line_of(path: Path, text: str, after: str | None = None) -> int:
     if after is not None:
         start = next(i for i, line in enumerate(lines) if after in line) + 1
     return next(i for i in range(start, len(lines)) if text in lines[i]) + 1
+
+
+def write_file(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``, making its folders; return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_with_peak(*paths: Path) -> tuple[modelindex.Index, int]:
+    """Load ``paths``; return the index and the peak of memory traced while loading."""
+    tracemalloc.start()
+    try:
+        zoo = modelindex.load(*paths)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return zoo, peak
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import time
-import tracemalloc
 from pathlib import Path
 
 import modelindex
 from modelindex import ProblemKind
+from tests.conftest import load_with_peak
 
 GOOD_CARD = "<!--\nType: model-index\nModels:\n- Name: survivor\n  Metadata:\n    FLOPs: 10\n-->\n"
 
@@ -29,12 +29,7 @@ def _load_with_survivor(tmp_path: Path, name: str, content: str | bytes):
     else:
         bad.write_text(content, encoding="utf-8")
     started = time.perf_counter()
-    tracemalloc.start()
-    try:
-        zoo = modelindex.load(tmp_path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    zoo, peak = load_with_peak(tmp_path)
     elapsed = time.perf_counter() - started
     assert "survivor" in zoo, "a bad file must not cost another file its models"
     return zoo, bad, elapsed, peak

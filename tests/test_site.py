@@ -19,7 +19,7 @@ from modelindex.cli import main
 from modelindex.loading import load
 from modelindex.site.build import MARKER, BuildError, build_site
 from modelindex.site.safe_markdown import is_safe_link
-from tests.conftest import TIMM_DOCS
+from tests.conftest import TIMM_DOCS, write_file
 
 ROOT = Path(__file__).parent.parent
 
@@ -117,9 +117,7 @@ def test_a_hostile_card_renders_inert(tmp_path: Path) -> None:
     card.write_text(HOSTILE_CARD, encoding="utf-8")
     site = tmp_path / "site"
     assert main(["build", str(card.parent), "-o", str(site)]) == 0
-    # <title> is raw text to a browser (nothing in it runs), and mkdocs fills it unescaped.
-    title = re.compile(r"<title>.*?</title>", re.DOTALL)
-    pages = {path: title.sub("", _text(path)) for path in site.rglob("*.html")}
+    pages = {path: _text(path) for path in site.rglob("*.html")}
     assert len(pages) >= 4
     for path, page in pages.items():
         assert "<script>alert" not in page, path
@@ -127,6 +125,8 @@ def test_a_hostile_card_renders_inert(tmp_path: Path) -> None:
         assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", page, re.I), path
         assert "<b>bicubic</b>" not in page, path
     card_page = pages[site / "models" / "evil.html"]
+    title = "Evil &lt;script&gt;alert(&quot;prose&quot;)&lt;/script&gt; family - Model zoo"
+    assert f"<title>{title}</title>" in card_page
     assert 'Evil &lt;script&gt;alert("prose")&lt;/script&gt; family</h1>' in card_page
     assert "<strong>net&lt;script&gt;alert('name')&lt;/script&gt;</strong>" in card_page
     assert '<span title="link">here</span>' in card_page  # the link's text, without the link
@@ -160,12 +160,6 @@ Models:
   Metadata: {{Parameters: 1000}}
 -->
 """
-
-
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _hrefs(page: str) -> list[str]:
@@ -205,7 +199,7 @@ def test_entity_encoded_javascript_links_in_a_card_lose_their_url(tmp_path: Path
         "[c](&#106;avascript:alert(3)) [r][ref] [ok](https://example.org)\n\n"
         "[ref]: javascript&#x3a;alert(5)\n"
     )
-    card = _write(tmp_path / "zoo" / "entities.md", _card("entities", "Entities", body))
+    card = write_file(tmp_path / "zoo" / "entities.md", _card("entities", "Entities", body))
     site = build_site([card.parent], tmp_path / "site")
     hrefs = _hrefs(_text(site / "models" / "entities.html"))
     assert "https://example.org" in hrefs
@@ -220,8 +214,8 @@ def test_attr_list_cannot_give_a_card_event_handlers_or_styles(tmp_path: Path) -
         "[swap](https://example.org){ href=\"javascript:alert('href')\" }\n\n"
         "| a | b |\n|:--|--:|\n| 1 | 2 |\n"
     )
-    _write(tmp_path / "docs" / "attrs.md", _card("attrs", "Attrs", body))
-    _write(
+    write_file(tmp_path / "docs" / "attrs.md", _card("attrs", "Attrs", body))
+    write_file(
         tmp_path / "mkdocs.yml",
         "site_name: attrs\ntheme: {name: material, font: false}\n"
         "markdown_extensions: [attr_list, tables]\nplugins: [search, modelindex]\n",
@@ -239,8 +233,8 @@ def test_attr_list_cannot_give_a_card_event_handlers_or_styles(tmp_path: Path) -
 
 def test_build_refuses_an_output_that_holds_an_input(tmp_path: Path, monkeypatch, capsys) -> None:
     project = tmp_path / "proj"
-    _write(project / "zoo" / "net.md", _card("net", "Net"))
-    _write(project / "src" / "main.py", "x\n")
+    write_file(project / "zoo" / "net.md", _card("net", "Net"))
+    write_file(project / "src" / "main.py", "x\n")
     (project / "search").mkdir()
     monkeypatch.chdir(project)
     before = sorted(path.relative_to(project) for path in project.rglob("*"))
@@ -251,25 +245,25 @@ def test_build_refuses_an_output_that_holds_an_input(tmp_path: Path, monkeypatch
 
 
 def test_build_replaces_only_a_folder_it_built_before(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
     lookalike = tmp_path / "lookalike"
-    _write(lookalike / "404.html", "mine")
-    _write(lookalike / "search" / "notes.txt", "keep me")
+    write_file(lookalike / "404.html", "mine")
+    write_file(lookalike / "search" / "notes.txt", "keep me")
     with pytest.raises(BuildError, match="not a site built by modelindex"):
         build_site([zoo], lookalike)
     assert _text(lookalike / "search" / "notes.txt") == "keep me"
     site = build_site([zoo], tmp_path / "site")
     assert (site / MARKER).is_file()
-    _write(site / "stale.html", "from before")
+    write_file(site / "stale.html", "from before")
     build_site([zoo], site)  # the folder's contents are replaced
     assert not (site / "stale.html").exists() and (site / "index.html").is_file()
 
 
 def test_a_site_inside_the_zoo_is_not_read_back_by_the_next_build(tmp_path: Path) -> None:
     body = "![arch](img/arch.png) and [its metafile](metafile.yml)"
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net", body)).parent
-    _write(zoo / "img" / "arch.png", "png")
-    _write(zoo / "metafile.yml", "Models:\n- Name: meta\n  Metadata: {Parameters: 5}\n")
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net", body)).parent
+    write_file(zoo / "img" / "arch.png", "png")
+    write_file(zoo / "metafile.yml", "Models:\n- Name: meta\n  Metadata: {Parameters: 5}\n")
     for _ in range(2):
         site = build_site([zoo], zoo / "public")
         assert _text(site / "comparison.html").count("<tr data-row=") == 2
@@ -278,7 +272,7 @@ def test_a_site_inside_the_zoo_is_not_read_back_by_the_next_build(tmp_path: Path
 
 
 def test_build_links_pages_by_file_and_inlines_the_search_index(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
     site = build_site([zoo], tmp_path / "site")
     home = _text(site / "index.html")
     assert 'href="comparison.html"' in home and 'href="models/net.html' in home
@@ -325,7 +319,7 @@ def _collection_links(site: Path) -> dict[str, str]:
 
 
 def test_collections_whose_names_slug_alike_get_a_page_each(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
+    zoo = write_file(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
     links = _collection_links(build_site([zoo], tmp_path / "site"))
     names = ["C#", "C++", "Other Models", "Other models", "Wide  Net", "Αλφα", "Бета"]
     assert sorted(links) == names and len(set(links.values())) == len(names)
@@ -333,28 +327,28 @@ def test_collections_whose_names_slug_alike_get_a_page_each(tmp_path: Path) -> N
     # The same names get the same pages whatever order the models come in.
     models = EDGE_ZOO.split("\n- ")
     reordered = "\n- ".join([models[0], *reversed(models[1:])])
-    zoo2 = _write(tmp_path / "zoo2" / "model-index.yml", reordered.rstrip("\n") + "\n").parent
+    zoo2 = write_file(tmp_path / "zoo2" / "model-index.yml", reordered.rstrip("\n") + "\n").parent
     assert _collection_links(build_site([zoo2], tmp_path / "site2")) == links
 
 
 def test_home_counts_models_without_a_collection_as_no_collection(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
+    zoo = write_file(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
     home = _text(build_site([zoo], tmp_path / "site") / "index.html")
     assert 'id="modelindex-collections">6</span> collections' in home
 
 
 def test_the_collection_filter_options_carry_their_exact_names(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
+    zoo = write_file(tmp_path / "zoo" / "model-index.yml", EDGE_ZOO).parent
     page = _text(build_site([zoo], tmp_path / "site") / "comparison.html")
     assert '<option value="Wide  Net">Wide  Net</option>' in page
 
 
 def test_cards_keep_their_links_and_images_under_build(tmp_path: Path) -> None:
     body = "See [other](Other.md) and [the third](sub/Third.md).\n\n![arch](img/arch.png)"
-    zoo = _write(tmp_path / "zoo" / "My_Net.md", _card("my_net", "My Net", body)).parent
-    _write(zoo / "Other.md", _card("other", "Other"))
-    _write(zoo / "sub" / "Third.md", _card("third", "Third", "[back](../My_Net.md)"))
-    _write(zoo / "img" / "arch.png", "png")
+    zoo = write_file(tmp_path / "zoo" / "My_Net.md", _card("my_net", "My Net", body)).parent
+    write_file(zoo / "Other.md", _card("other", "Other"))
+    write_file(zoo / "sub" / "Third.md", _card("third", "Third", "[back](../My_Net.md)"))
+    write_file(zoo / "img" / "arch.png", "png")
     site = build_site([zoo], tmp_path / "site", strict=True)  # strict: no link warning
     page = _text(site / "models" / "My_Net.html")
     assert 'href="Other.html"' in page and 'href="sub/Third.html"' in page
@@ -364,9 +358,9 @@ def test_cards_keep_their_links_and_images_under_build(tmp_path: Path) -> None:
 
 def test_build_publishes_no_linked_file_outside_the_zoo_or_hidden(tmp_path: Path) -> None:
     body = "[secret](../secret.txt) [env](.env) [key](keys/.id_rsa)"
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net", body)).parent
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net", body)).parent
     for path in (tmp_path / "secret.txt", zoo / ".env", zoo / "keys" / ".id_rsa"):
-        _write(path, "secret")
+        write_file(path, "secret")
     site = build_site([zoo], tmp_path / "site")
     assert not [
         path for path in site.rglob("*") if path.is_file() and path.read_bytes() == b"secret"
@@ -374,7 +368,7 @@ def test_build_publishes_no_linked_file_outside_the_zoo_or_hidden(tmp_path: Path
 
 
 def test_a_broken_link_warning_names_the_users_file(tmp_path: Path, monkeypatch, caplog) -> None:
-    _write(tmp_path / "zoo" / "cards" / "My_Net.md", _card("my_net", "Net", "[gone](Gone.md)"))
+    write_file(tmp_path / "zoo" / "cards" / "My_Net.md", _card("my_net", "Net", "[gone](Gone.md)"))
     monkeypatch.chdir(tmp_path)
     with caplog.at_level(logging.WARNING, logger="mkdocs"):
         build_site([Path("zoo")], tmp_path / "site")
@@ -395,8 +389,8 @@ def test_a_broken_link_warning_names_the_users_file(tmp_path: Path, monkeypatch,
 def test_a_template_error_is_one_line_naming_the_file_and_line(
     tmp_path: Path, template: str, expected: str
 ) -> None:
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
-    templates = _write(tmp_path / "templates" / "home.html", template).parent
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
+    templates = write_file(tmp_path / "templates" / "home.html", template).parent
     with pytest.raises(BuildError) as raised:
         build_site([zoo], tmp_path / "site", templates=templates)
     message = str(raised.value)
@@ -405,7 +399,7 @@ def test_a_template_error_is_one_line_naming_the_file_and_line(
 
 
 def test_an_output_that_cannot_be_created_is_a_build_error(tmp_path: Path) -> None:
-    zoo = _write(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
+    zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
     with pytest.raises(BuildError, match=r"^cannot write the site to /proc/modelindex-site: "):
         build_site([zoo], Path("/proc/modelindex-site"))
 

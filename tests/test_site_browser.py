@@ -36,7 +36,8 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from modelindex.site.build import build_site  # noqa: E402
-from tests.test_site import EDGE_ZOO  # noqa: E402
+from tests.test_site import EDGE_ZOO, HOSTILE_CARD  # noqa: E402
+from tests.test_site_hostile import HOSTILE_COLLECTION, HOSTILE_HEADING  # noqa: E402
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -282,3 +283,35 @@ def test_the_collection_filter_matches_a_name_with_two_spaces(page: Page, disk_u
     page.select_option("#modelindex-filter-collection", "Wide  Net")
     assert page.text_content("#modelindex-shown") == "1 of 8 models"
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    """A site built from cards and a metafile whose headings, names and folder names try to end
+    the page's <title> or to add elements that run script."""
+    zoo = tmp_path_factory.mktemp("hostile") / "zoo"
+    (zoo / "<img src=x onerror=alert(1)>").mkdir(parents=True)
+    (zoo / "evil.md").write_text(HOSTILE_CARD, encoding="utf-8")
+    tricky = f"# {HOSTILE_HEADING}\n\n<!--\nType: model-index\nModels:\n- Name: tricky\n-->\n"
+    (zoo / "<img src=x onerror=alert(1)>" / "tricky.md").write_text(tricky, encoding="utf-8")
+    (zoo / "model-index.yml").write_text(
+        f"Models:\n- Name: m\n  In Collection: {json.dumps(HOSTILE_COLLECTION)}\n",
+        encoding="utf-8",
+    )
+    return build_site([zoo], zoo.parent / "site")
+
+
+def test_no_page_of_a_hostile_zoo_runs_its_script(page: Page, hostile_site: Path) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    titles = {}
+    for path in sorted(hostile_site.rglob("*.html")):
+        page.goto(path.as_uri(), wait_until="load")
+        assert page.evaluate("document.documentElement.dataset.xss") is None, path
+        assert page.locator("img[src=x]").count() == 0, path
+        titles[path.relative_to(hostile_site).as_posix()] = page.title()
+    assert dialogs == []
+    shown = set(titles.values())
+    assert f"{HOSTILE_HEADING} - Model zoo" in shown
+    assert f"{HOSTILE_COLLECTION} - Model zoo" in shown
+    assert 'Evil <script>alert("prose")</script> family - Model zoo' in shown

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.util import find_spec
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,47 @@ def test_without_torch_verify_says_how_to_install_it(capsys, tmp_path) -> None:
     assert err == (
         "error: modelindex verify needs torch and timm: pip install 'modelindex-toolkit[verify]'\n"
     )
+
+
+# verify without torch: a stand-in for the harness that measures one model of the zoo.
+_VERIFY_WITHOUT_TORCH = """
+import sys
+import modelindex.cli as cli
+from modelindex.verify.cache import cache_key
+from modelindex.verify.references import Reference
+from tests.test_verify_offline import _entry
+
+
+def measure_one(index, cache, **_options):
+    cache.put(cache_key("resnet18", Reference("resnet18", 1000, 224), "1.0"), _entry(7))
+    return []
+
+
+cli.verify = measure_one
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("given", ["folder", "card"])
+def test_a_cache_that_is_not_one_is_left_alone_with_one_warning(tmp_path, given: str) -> None:
+    cache = tmp_path / "data"
+    if given == "folder":
+        cache.mkdir()
+        (cache / "references.yml").write_text("- pattern: x\n", encoding="utf-8")
+    else:
+        cache.write_bytes((SEEDS / "resnest.md").read_bytes())
+    before = sorted((p.name, p.is_file() and p.read_bytes()) for p in tmp_path.rglob("*"))
+    done = subprocess.run(
+        [sys.executable, "-c", _VERIFY_WITHOUT_TORCH, "verify", str(SEEDS), "--cache", str(cache)],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sorted((p.name, p.is_file() and p.read_bytes()) for p in tmp_path.rglob("*")) == before
+    why = "a folder" if given == "folder" else "its text does not begin as a measurement cache does"
+    assert done.stderr == (
+        f"warning: {cache} is not a modelindex measurement cache ({why}); left as it is, "
+        "and measurements are not saved to it\n"
+    )
+    assert done.returncode == 0

@@ -83,7 +83,7 @@ def test_a_corrupt_cache_is_rebuilt_with_a_warning_and_kept_aside(tmp_path: Path
     assert cache.entries == {}
     cache.put(cache_key("net", Reference("net", 1000, 224), "1.0"), _entry(10))
     cache.save()
-    assert (tmp_path / "m.json.unreadable").read_text(encoding="utf-8") == conflicted
+    assert (tmp_path / "m.json.corrupt").read_text(encoding="utf-8") == conflicted
     assert len(MeasurementCache(path).entries) == 1
 
 

@@ -16,14 +16,14 @@ from modelindex.checks.findings import Finding, Severity
 from modelindex.checks.registry import RULES, Rule
 from modelindex.checks.report import Report
 from modelindex.formatting import plural
+from modelindex.printable import printable
 
 FORMATS = ("text", "json", "github", "sarif")
 
 
 def finding_as_text(finding: Finding) -> str:
-    # One line per finding, whatever a card's names contain.
-    message = finding.message.replace("\r", "\\r").replace("\n", "\\n")
-    return f"{finding.location}: {finding.code} {message}"
+    # One line per finding, whatever a card's names or a file's name contain.
+    return printable(f"{finding.location}: {finding.code} {finding.message}")
 
 
 def as_text(report: Report) -> str:
@@ -32,7 +32,7 @@ def as_text(report: Report) -> str:
     for finding in report.findings:
         lines.append(finding_as_text(finding))
         if finding.fix:
-            lines.append(f"  help: {finding.fix}")
+            lines.append(printable(f"  help: {finding.fix}"))
     return "\n".join(lines)
 
 

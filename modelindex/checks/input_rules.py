@@ -17,7 +17,11 @@ CODE_BY_PROBLEM: dict[ProblemKind, str] = {
     ProblemKind.IMPORT_MISSING: "L008",
     ProblemKind.IMPORT_CYCLE: "L009",
     ProblemKind.SYMLINK_LOOP: "L010",
+    ProblemKind.DUPLICATE_KEY: "L011",
+    ProblemKind.OUTSIDE_ROOT: "L012",
 }
+INTERNAL_ERROR = "M001"
+CODE_BY_PROBLEM[ProblemKind.INTERNAL] = INTERNAL_ERROR
 
 _EXPLANATIONS: dict[ProblemKind, str] = {
     ProblemKind.UNREADABLE: """A file could not be read: permissions, a FIFO or a vanished file.
@@ -42,17 +46,23 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
     ProblemKind.IMPORT_MISSING: """An `Import:` names a file or glob that matches nothing.""",
     ProblemKind.IMPORT_CYCLE: """Files `Import:` each other in a cycle; the cycle is cut.""",
     ProblemKind.SYMLINK_LOOP: """A symbolic link in a walked folder leads back into the walk.""",
+    ProblemKind.DUPLICATE_KEY: """A key is written twice in one YAML or JSON mapping.
+
+        YAML keeps only the last value, so the first is lost without a word: two `Models:` keys
+        load only the second list, two `Parameters:` only the second number. Both lines are
+        named; merge the two or delete one.""",
+    ProblemKind.OUTSIDE_ROOT: """An `Import:` or a symlink in a walked folder leads out of the zoo.
+
+        modelindex reads only inside the folders it was given (a file's own folder, for a file)
+        and `--repo-root`: `Import: /` or `Import: /etc/passwd` in a hostile metafile is
+        refused, not read. Pass `--repo-root` when a zoo's files import each other from
+        sibling folders.""",
+    ProblemKind.INTERNAL: """modelindex failed on this input: a bug, reported instead of a crash.
+
+        A reader or a rule raised an unexpected error. Everything else was still read and
+        checked, and the run exits with code 3 (not 1) so that CI can tell a bug in the tool
+        from errors in the zoo. Please report the message with the input that caused it.""",
 }
 
 for _kind, _code in CODE_BY_PROBLEM.items():
     declare(_code, _kind.value, Severity.ERROR, _EXPLANATIONS[_kind])
-
-INTERNAL_ERROR = "M001"
-declare(
-    INTERNAL_ERROR,
-    "internal-error",
-    Severity.ERROR,
-    """A rule failed on this input: a bug in modelindex, reported instead of a crash.
-
-    The other rules still ran. Please report the message with the input that caused it.""",
-)

@@ -11,9 +11,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from modelindex.checks.findings import Hit, Severity
+from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import declare
 from modelindex.links import sha256_prefix_in_name
-from modelindex.online.anchors import code_anchor, defines, pointed_at
+from modelindex.online.anchors import (
+    MAX_ANCHOR_SPAN,
+    anchor_fault,
+    code_anchor,
+    defines,
+    pointed_at,
+)
 from modelindex.online.results import CheckKind, Status, UrlResult, reachability
 from modelindex.schema import Model
 from modelindex.verify.compare import parameters_agree
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 
 NOT_FOUND, UNREACHABLE, SERVER_ERROR, TOO_MANY_REDIRECTS = "O001", "O002", "O003", "O004"
 SIZE_DIFFERS, HASH_DIFFERS, PARAMETERS_DIFFER, ANCHOR_ELSEWHERE = "O005", "O006", "O007", "O008"
+CHECKPOINT_INVALID = "O009"
 
 declare(
     NOT_FOUND,
@@ -65,7 +73,8 @@ declare(
     """The weights file's Content-Length differs from the card's File Size.
 
     The file behind the URL is not the one the card describes: another model's checkpoint,
-    a re-upload, or a size copied from a sibling. A compressed transfer is not compared.""",
+    a re-upload, or a size copied from a sibling. A compressed transfer is not compared. A
+    download stops a tenth (and a MiB) past the File Size: the file is larger than that.""",
 )
 declare(
     HASH_DIFFERS,
@@ -92,11 +101,22 @@ declare(
     ANCHOR_ELSEWHERE,
     "code-anchor-elsewhere",
     Severity.WARNING,
-    """A GitHub Code URL's line anchor does not point at the model's definition.
+    f"""A GitHub Code URL's line anchor does not point at the model's definition.
 
     The anchored line, or the three lines on each side, must hold `def NAME(`, `class NAME`
     or a registry entry 'NAME'. The finding names what the anchor points at instead. The file
-    is read at the linked commit from the raw host (`--github-raw` changes it).""",
+    is read at the linked commit from the raw host (`--github-raw` changes it). A range of more
+    than {MAX_ANCHOR_SPAN} lines, or a line past any source file, is reported, not read.""",
+)
+declare(
+    CHECKPOINT_INVALID,
+    "checkpoint-invalid",
+    Severity.ERROR,
+    """A downloaded weights file is not a valid checkpoint: its header contradicts the file.
+
+    A safetensors header whose shapes do not fit their byte offsets, offsets past the end of
+    the file, no JSON at all (an HTML page served as weights); a torch file claiming more
+    parameters than its bytes can hold. Needs `--download`.""",
 )
 
 _CODE_BY_STATUS = {
@@ -107,23 +127,40 @@ _CODE_BY_STATUS = {
     Status.TOO_MANY_REDIRECTS: TOO_MANY_REDIRECTS,
 }
 ONLINE_CODES = frozenset({*_CODE_BY_STATUS.values(), SIZE_DIFFERS, HASH_DIFFERS})
-ONLINE_CODES |= {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE}
+ONLINE_CODES |= {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE, CHECKPOINT_INVALID}
 
 
 def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:
-    """(code, hit) for every problem an online run found, at each place declaring the URL."""
+    """(code, hit) for every problem an online run found, at each place declaring the URL. A
+    URL whose findings fail is one internal-error finding; the other URLs' still come."""
     for url, declarations in run.targets.items():
-        answered = reachability(run.results, url)
-        probe = run.results.get((url, CheckKind.PROBE))
-        download = run.results.get((url, CheckKind.DOWNLOAD))
-        anchor = run.results.get((url, CheckKind.ANCHOR))
-        for declaration in declarations:
-            if answered is not None and answered.status is not Status.OK:
-                yield _status_hit(declaration, url, answered)
-                continue
-            if declaration.field == "Weights":
-                yield from _weights_hits(declaration, url, probe, download)
-            if declaration.field == "Code" and anchor is not None:
+        try:
+            # A list: a failure halfway must not leave half a URL's findings reported.
+            hits = list(_url_hits(run, url, declarations))
+        except Exception as error:
+            where = declarations[0]
+            message = f"checking {where.field} {url} failed: {error!r}"[:300]
+            location = where.entry.location(where.field)
+            hits = [(INTERNAL_ERROR, Hit(location, message, where.entry.name, where.field))]
+        yield from hits
+
+
+def _url_hits(
+    run: OnlineRun, url: str, declarations: list[Declaration]
+) -> Iterator[tuple[str, Hit]]:
+    answered = reachability(run.results, url)
+    probe = run.results.get((url, CheckKind.PROBE))
+    download = run.results.get((url, CheckKind.DOWNLOAD))
+    anchor = run.results.get((url, CheckKind.ANCHOR))
+    for declaration in declarations:
+        if answered is not None and answered.status is not Status.OK:
+            yield _status_hit(declaration, url, answered)
+            continue
+        if declaration.field == "Weights":
+            yield from _weights_hits(declaration, url, probe, download)
+        if declaration.field == "Code":
+            yield from _anchor_fault_hits(declaration, url)
+            if anchor is not None:
                 yield from _anchor_hits(declaration, url, anchor)
 
 
@@ -142,20 +179,20 @@ def _weights_hits(
     collection's weights are checked against the collection's own numbers)."""
     entry = declaration.entry
     declared_size = entry.metadata.file_size
-    # The downloaded byte count, when there is one, is the surer measure.
-    sizes = [r.content_length for r in (download, probe) if r and r.status is Status.OK]
-    size = next((s for s in sizes if s is not None), None)
-    if declared_size is not None and size is not None:
+    served = _served_size(probe, download)
+    if declared_size is not None and served is not None:
+        size, at_least = served
         tolerance = entry.rounding.get("File Size", 0.0) if isinstance(entry, Model) else 0.0
-        if abs(size - declared_size) > tolerance:
+        if size - declared_size > tolerance or (not at_least and declared_size - size > tolerance):
             yield (
                 SIZE_DIFFERS,
                 Hit(
                     entry.location("File Size"),
-                    f"File Size {declared_size} differs from the {size} bytes that {url} serves",
+                    f"File Size {declared_size} differs from the "
+                    f"{'more than ' if at_least else ''}{size} bytes that {url} serves",
                     entry.name,
                     "File Size",
-                    fix=f"File Size: {size}",
+                    fix=None if at_least else f"File Size: {size}",
                 ),
             )
     if download is None:
@@ -171,6 +208,16 @@ def _weights_hits(
                 entry.location("Weights"),
                 f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
                 f"start with the {expected} its name carries",
+                entry.name,
+                "Weights",
+            ),
+        )
+    if download.checkpoint_fault:
+        yield (
+            CHECKPOINT_INVALID,
+            Hit(
+                entry.location("Weights"),
+                f"Weights file {url} is no valid checkpoint: {download.checkpoint_fault}",
                 entry.name,
                 "Weights",
             ),
@@ -191,6 +238,35 @@ def _weights_hits(
                 "Parameters",
             ),
         )
+
+
+def _served_size(probe: UrlResult | None, download: UrlResult | None) -> tuple[int, bool] | None:
+    """The size a URL serves, and whether it is only a lower bound (a download stopped at its
+    limit). The downloaded byte count, when there is one, is the surer measure."""
+    if download is not None and download.status is Status.OK:
+        if download.content_length is not None:
+            return download.content_length, False
+        if download.larger_than is not None:
+            return download.larger_than, True
+    if probe is not None and probe.status is Status.OK and probe.content_length is not None:
+        return probe.content_length, False
+    return None
+
+
+def _anchor_fault_hits(declaration: Declaration, url: str) -> Iterator[tuple[str, Hit]]:
+    entry = declaration.entry
+    fault = anchor_fault(url)
+    if fault is None or not isinstance(entry, Model):
+        return
+    yield (
+        ANCHOR_ELSEWHERE,
+        Hit(
+            entry.location("Code"),
+            f"Code anchor #{url.rsplit('#', 1)[-1][:60]} {fault}: not read",
+            entry.name,
+            "Code",
+        ),
+    )
 
 
 def _anchor_hits(

@@ -6,11 +6,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from modelindex.checks.findings import Finding, Severity
+from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.settings import Settings
 from modelindex.index import Index
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
+# 2 is bad usage; a bug of modelindex's own must not read as the zoo's errors.
+EXIT_INTERNAL_ERROR = 3
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Report:
         return any(finding.severity in failing for finding in self.findings)
 
     def exit_code(self, strict: bool = False) -> int:
+        if any(finding.code == INTERNAL_ERROR for finding in self.findings):
+            return EXIT_INTERNAL_ERROR
         return EXIT_FINDINGS if self.failed(strict) else EXIT_CLEAN
 
     def by_code(self) -> Counter[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
-from modelindex.schema import Collection, Model
+from modelindex.schema import Collection, Model, short_repr
 
 _Entry = Model | Collection
 
@@ -40,7 +40,10 @@ def _invalid(entry: _Entry, field: str) -> Iterator[Hit]:
     for bad in entry.invalid:
         if bad.field == field:
             yield Hit(
-                bad.location, f"{field} {bad.value!r}: {bad.reason}", model=entry.name, field=field
+                bad.location,
+                f"{field} {short_repr(bad.value)}: {bad.reason}",
+                model=entry.name,
+                field=field,
             )
 
 
@@ -253,7 +256,7 @@ def invalid_value(entry: _Entry, context: Context) -> Iterator[Hit]:
         if bad.field not in _FIELDS_WITH_OWN_RULE:
             yield Hit(
                 bad.location,
-                f"{bad.field} {bad.value!r} does not parse: {bad.reason}",
+                f"{bad.field} {short_repr(bad.value)} does not parse: {bad.reason}",
                 model=entry.name,
                 field=bad.field,
             )

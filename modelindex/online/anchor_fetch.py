@@ -3,13 +3,13 @@ only the lines around the anchors, so that a file of any size takes little memor
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from modelindex.online.anchors import WINDOW, CodeAnchor
+from modelindex.online.deadline import Deadline, overall_deadline
 from modelindex.online.http_client import (
     Sessions,
+    cut_short,
     fault_result,
     from_response,
     printable,
@@ -27,7 +27,16 @@ def fetch_anchors(
     anchors: list[CodeAnchor],
     deadline_s: float = FETCH_DEADLINE_S,
 ) -> list[UrlResult]:
-    """Read ``raw_url`` once and keep each anchor's lines, ``WINDOW`` on each side."""
+    """Read ``raw_url`` once, within ``deadline_s``, and keep each anchor's lines, ``WINDOW``
+    on each side."""
+    with overall_deadline(deadline_s) as deadline:
+        results = _read_anchors(sessions, raw_url, anchors, deadline)
+    return [cut_short(deadline, result) for result in results]
+
+
+def _read_anchors(
+    sessions: Sessions, raw_url: str, anchors: list[CodeAnchor], deadline: Deadline
+) -> list[UrlResult]:
     session = sessions.get()
     wanted = {number for anchor in anchors for number in _window(anchor)}
     try:
@@ -37,7 +46,7 @@ def fetch_anchors(
             answered = from_response(raw_url, CheckKind.ANCHOR, response, None)
             if answered.status is not Status.OK:
                 return _unread(anchors, answered.status, f"{raw_url}: {answered.detail}")
-            kept, line_count = _lines(response, wanted, time.monotonic() + deadline_s)
+            kept, line_count = _lines(response, wanted, deadline)
     except requests.RequestException as error:
         fault = fault_result(raw_url, CheckKind.ANCHOR, error)
         return _unread(anchors, fault.status, f"{raw_url}: {fault.detail}")
@@ -62,13 +71,14 @@ def _window(anchor: CodeAnchor) -> range:
 
 
 def _lines(
-    response: requests.Response, wanted: set[int], deadline: float
+    response: requests.Response, wanted: set[int], deadline: Deadline
 ) -> tuple[dict[int, str], int]:
     """The wanted lines by number, and how many lines the file has."""
     kept: dict[int, str] = {}
     number = 0
     pending = b""
-    for chunk in read_chunks(response, 1 << 16, deadline):
+    # A source file sent compressed despite the request is inflated, a chunk at a time.
+    for chunk in read_chunks(response, 1 << 16, deadline, decode=True):
         *complete, pending = (pending + chunk).split(b"\n")
         for line in complete:
             number += 1

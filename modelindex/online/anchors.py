@@ -3,7 +3,8 @@
 ``https://github.com/o/r/blob/<commit>/f.py#L456`` is read from the raw host as
 ``<raw base>/o/r/<commit>/f.py``; the raw base is configurable so that tests (or a mirror) can
 stand in for raw.githubusercontent.com. The anchored lines and ``WINDOW`` lines on each side
-must hold the model's definition.
+must hold the model's definition. Only those lines are kept: an anchor's range is bounded
+(``MAX_ANCHOR_SPAN``), and a longer one is reported, not read.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import re
 from dataclasses import dataclass
 
 from modelindex.links import GITHUB_CODE, LINE_ANCHOR
-from modelindex.online.results import UrlResult
+from modelindex.online.results import MAX_LINE, UrlResult
 
 DEFAULT_RAW_BASE = "https://raw.githubusercontent.com"
 WINDOW = 3
+# A definition, with its decorators and docstring, fits in far fewer lines; a longer range is
+# no pointer at one.
+MAX_ANCHOR_SPAN = 1000
 _DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(?P<name>\w+)")
 
 
@@ -28,19 +32,44 @@ class CodeAnchor:
 
 
 def code_anchor(code_url: str, raw_base: str = DEFAULT_RAW_BASE) -> CodeAnchor | None:
-    """The raw file and lines a GitHub blob URL with a line anchor points at, else None."""
+    """The raw file and lines a GitHub blob URL with a line anchor points at, else None (also
+    for an anchor that :func:`anchor_fault` reports)."""
+    parsed = _line_anchor(code_url)
+    if parsed is None or anchor_fault(code_url) is not None:
+        return None
+    match, numbers = parsed
+    first, last = int(numbers[0]), int(numbers[-1])
+    if first < 1:
+        return None  # no line 0: nothing to read
+    raw_url = f"{raw_base.rstrip('/')}/{match.group('repo')}/{match.group('ref')}/"
+    return CodeAnchor(code_url, raw_url + match.group("file"), first, max(first, last))
+
+
+def anchor_fault(code_url: str) -> str | None:
+    """Why a GitHub line anchor is reported rather than read: a line no source file reaches,
+    or a range too long to be one definition (reading it would keep every line of it)."""
+    parsed = _line_anchor(code_url)
+    if parsed is None:
+        return None
+    # Compared as text first: an anchor may carry thousands of digits.
+    numbers = [number.lstrip("0") or "0" for number in parsed[1]]
+    if any(len(number) > len(str(MAX_LINE)) or int(number) > MAX_LINE for number in numbers):
+        return f"names a line past {MAX_LINE}, beyond any source file"
+    span = int(numbers[-1]) - int(numbers[0]) + 1
+    if span > MAX_ANCHOR_SPAN:
+        return f"spans {span} lines, more than the {MAX_ANCHOR_SPAN} an anchor is read for"
+    return None
+
+
+def _line_anchor(code_url: str) -> tuple[re.Match[str], list[str]] | None:
+    """The URL's parts and the digits of its line anchor ('L12-L40': ['12', '40'])."""
     match = GITHUB_CODE.match(code_url)
     if not match or "/blob/" not in code_url:
         return None
     anchor = match.group("anchor") or ""
     if not LINE_ANCHOR.match(anchor):
         return None
-    numbers = [int(part) for part in re.findall(r"\d+", anchor)]
-    first, last = numbers[0], numbers[-1]
-    if first < 1:
-        return None  # no line 0: nothing to read
-    raw_url = f"{raw_base.rstrip('/')}/{match.group('repo')}/{match.group('ref')}/"
-    return CodeAnchor(code_url, raw_url + match.group("file"), first, max(first, last))
+    return match, re.findall(r"\d+", anchor)
 
 
 def _names(model_name: str) -> list[str]:

@@ -4,12 +4,14 @@ safetensors files are read from their JSON header alone. torch files are opened 
 ``torch.load(mmap=True)``: the tensors stay in the file and only their shapes are read.
 Buffers of batch normalisation (running statistics, the batch counter) and integer tensors
 (index tables) are not parameters and are not counted.
+
+The file comes from a server: a header whose numbers do not describe the file (shapes larger
+than its bytes, offsets past its end) makes it no checkpoint, raised as InvalidCheckpoint.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,37 +19,105 @@ from typing import Any
 
 _BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 _FLOAT_DTYPES = {"F16", "BF16", "F32", "F64", "F8_E4M3", "F8_E5M2"}
+_DTYPE_BYTES = {
+    **dict.fromkeys(("BOOL", "U8", "I8", "F8_E4M3", "F8_E5M2"), 1),
+    **dict.fromkeys(("I16", "U16", "F16", "BF16"), 2),
+    **dict.fromkeys(("I32", "U32", "F32"), 4),
+    **dict.fromkeys(("I64", "U64", "F64"), 8),
+}
 # Where training scripts nest the weights inside a checkpoint, in the order to prefer.
 _NESTED_KEYS = ("state_dict", "model", "state_dict_ema", "model_ema", "module")
 _MAX_SAFETENSORS_HEADER = 100 << 20
 
 
+class InvalidCheckpoint(ValueError):
+    """The file is not a valid checkpoint of its format: the message says why."""
+
+
 def count_checkpoint_parameters(path: Path) -> tuple[int | None, str | None]:
-    """(parameters, None), or (None, why they could not be counted)."""
+    """(parameters, None), or (None, why they could not be counted). Raises InvalidCheckpoint
+    for a file whose header contradicts itself or the file."""
     if path.suffix == ".safetensors":
-        return _count_safetensors(path)
-    return _count_torch(path)
+        count = _count_safetensors(path)
+    else:
+        count, note = _count_torch(path)
+        if count is None:
+            return None, note
+    # No float takes less than a byte: more parameters than bytes come from shapes that lie.
+    file_bytes = path.stat().st_size
+    if count > file_bytes:
+        raise InvalidCheckpoint(f"it claims {count} parameters in {file_bytes} bytes")
+    return count, None
 
 
 def _is_parameter(name: str) -> bool:
     return not name.endswith(_BUFFER_SUFFIXES)
 
 
-def _count_safetensors(path: Path) -> tuple[int | None, str | None]:
+def _count_safetensors(path: Path) -> int:
+    file_bytes = path.stat().st_size
+    with path.open("rb") as file:
+        start = file.read(8)
+        if len(start) < 8:
+            raise InvalidCheckpoint("not a safetensors file: shorter than 8 bytes")
+        (length,) = struct.unpack("<Q", start)
+        if length > min(_MAX_SAFETENSORS_HEADER, file_bytes - 8):
+            raise InvalidCheckpoint(f"not a safetensors file: its header claims {length} bytes")
+        text = file.read(length)
     try:
-        with path.open("rb") as file:
-            (length,) = struct.unpack("<Q", file.read(8))
-            if length > _MAX_SAFETENSORS_HEADER:
-                return None, "not a safetensors file: its header is implausibly large"
-            header = json.loads(file.read(length))
-        total = sum(
-            math.prod(entry["shape"])
-            for name, entry in header.items()
-            if name != "__metadata__" and entry["dtype"] in _FLOAT_DTYPES and _is_parameter(name)
-        )
-    except (OSError, struct.error, ValueError, KeyError, TypeError, AttributeError) as error:
-        return None, f"not a safetensors file it can read ({error})"
-    return total, None
+        header = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        # RecursionError: '[[[[...' nested deeper than the parser goes.
+        reason = _first_line(error)
+        raise InvalidCheckpoint(
+            f"not a safetensors file: its header is no JSON ({reason})"
+        ) from None
+    if not isinstance(header, dict):
+        raise InvalidCheckpoint("not a safetensors file: its header is no JSON object")
+    data_bytes = file_bytes - 8 - length
+    return sum(
+        _tensor_elements(name, entry, data_bytes)
+        for name, entry in header.items()
+        if name != "__metadata__"
+    )
+
+
+def _tensor_elements(name: str, entry: object, data_bytes: int) -> int:
+    """The parameters one safetensors entry holds (0 for a buffer or an integer tensor), once
+    its shape and offsets are known to fit the file."""
+    where = f"not a safetensors file: tensor {name[:80]!r}"
+    if not isinstance(entry, dict):
+        raise InvalidCheckpoint(f"{where} is no JSON object")
+    shape, offsets, dtype = entry.get("shape"), entry.get("data_offsets"), entry.get("dtype")
+    if not _naturals(shape) or not _naturals(offsets) or len(offsets) != 2:
+        raise InvalidCheckpoint(f"{where} has no shape and offsets of whole numbers")
+    begin, end = offsets
+    if not begin <= end <= data_bytes:
+        raise InvalidCheckpoint(f"{where} lies outside the file's {data_bytes} bytes of data")
+    # The offsets bound the elements before the product is taken: numbers stay small. A
+    # dtype not known here may pack elements below a byte, but not below a bit.
+    item_bytes = _DTYPE_BYTES.get(dtype) if isinstance(dtype, str) else None
+    elements = _product_within(shape, (end - begin) * (8 if item_bytes is None else 1))
+    if elements is None or (item_bytes is not None and elements * item_bytes != end - begin):
+        raise InvalidCheckpoint(f"{where} has a shape that does not fit its {end - begin} bytes")
+    return elements if dtype in _FLOAT_DTYPES and _is_parameter(name) else 0
+
+
+def _naturals(value: object) -> bool:
+    # bool is an int: 'true' is no dimension.
+    return isinstance(value, list) and all(type(v) is int and v >= 0 for v in value)
+
+
+def _product_within(dimensions: list[int], limit: int) -> int | None:
+    """The product of ``dimensions``, or None once it passes ``limit`` (an empty tensor fits)."""
+    if 0 in dimensions:
+        return 0
+    product = 1
+    for dimension in dimensions:
+        product *= dimension
+        if product > limit:
+            return None
+    return product
 
 
 def _count_torch(path: Path) -> tuple[int | None, str | None]:
@@ -67,6 +137,8 @@ def _count_torch(path: Path) -> tuple[int | None, str | None]:
     tensors = _state_dict(loaded, torch.Tensor)
     if tensors is None:
         return None, "no state dict of tensors in it"
+    # Python integers: a sum of lying shapes grows without overflowing, and the caller compares
+    # it with the file's size.
     return sum(
         tensor.numel()
         for name, tensor in tensors

@@ -1,29 +1,38 @@
 """HTTP with requests: a session per thread with urllib3's Retry, and the reachability probe.
 
 Every request is bounded: connect and read timeouts, a fixed number of retries with backoff
-(429 waits as Retry-After asks, up to a cap), and at most ``MAX_REDIRECTS`` redirects.
+(429 waits as Retry-After asks, up to a cap), at most ``MAX_REDIRECTS`` redirects, and an
+overall deadline for each check (see :mod:`modelindex.online.deadline`). Bodies are asked for
+and read as they are stored (``Accept-Encoding: identity``): a weights file is never inflated.
 """
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import InvalidHeader, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as TimeoutBase
 from urllib3.util.retry import Retry
 
+from modelindex.online.deadline import (
+    Deadline,
+    WatchedAdapter,
+    deadline_fired,
+    overall_deadline,
+    time_left,
+)
 from modelindex.online.options import HttpSettings
-from modelindex.online.results import CheckKind, Status, UrlResult
+from modelindex.online.results import MAX_BYTES, CheckKind, Status, UrlResult
 
 MAX_REDIRECTS = 10
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -33,8 +42,9 @@ HEAD_REFUSED = frozenset({400, 403, 405, 501})
 
 
 class _BoundedRetry(Retry):
-    """urllib3's Retry, with Retry-After capped: a server asking for an hour must not stall
-    a CI job for an hour."""
+    """urllib3's Retry, with every wait bounded: Retry-After is capped (a server asking for an
+    hour must not stall a CI job for an hour), and no wait outlasts the check's deadline,
+    after which nothing is tried again."""
 
     def __init__(self, *args: Any, max_retry_after_s: float = 30.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,11 +56,29 @@ class _BoundedRetry(Retry):
         return renewed  # type: ignore[return-value]
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        try:
-            seconds = super().get_retry_after(response)
-        except InvalidHeader:
-            return None  # 'Retry-After: soon' gets the usual backoff
-        return None if seconds is None else min(seconds, self.max_retry_after_s)
+        seconds = retry_after_seconds(response.headers.get("Retry-After", ""))
+        return None if seconds is None else min(seconds, self.max_retry_after_s, time_left())
+
+    def get_backoff_time(self) -> float:
+        return min(super().get_backoff_time(), time_left())
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or deadline_fired()
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """The wait a Retry-After asks for, in seconds or as an HTTP date; None when it says
+    neither ('soon'). Never converts a number of any length whole."""
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(text) if len(text) <= 9 else math.inf
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def retry_policy(settings: HttpSettings) -> Retry:
@@ -85,7 +113,7 @@ class Sessions:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(
+            adapter = WatchedAdapter(
                 max_retries=retry_policy(self.settings),
                 pool_connections=self._pool_size,
                 pool_maxsize=self._pool_size,
@@ -93,7 +121,7 @@ class Sessions:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.max_redirects = MAX_REDIRECTS
-            session.headers.update(self.settings.headers)
+            session.headers.update({"Accept-Encoding": "identity", **self.settings.headers})
             session.trust_env = True
             self._local.session = session
             with self._lock:
@@ -122,6 +150,8 @@ def status_of(http_status: int) -> Status:
 
 def fault_result(url: str, kind: CheckKind, error: requests.RequestException) -> UrlResult:
     """A network fault as a result: it never says the card is wrong."""
+    if isinstance(error, DeadlinePassed):
+        return UrlResult(url, kind, Status.TIMEOUT, str(error))
     causes = _causes(error)
     reason = _reason(causes[-1])
     if isinstance(error, requests.TooManyRedirects):
@@ -178,23 +208,49 @@ class DeadlinePassed(requests.Timeout):
     but the server trickles."""
 
 
-def read_chunks(response: requests.Response, chunk_bytes: int, deadline: float) -> Iterator[bytes]:
-    """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``
-    (time.monotonic()). Unlike iter_content, a read returns what has come, so a trickling
-    server cannot hold a read past the deadline for a whole chunk."""
+_STILL_ARRIVING = "the body was still arriving when its time was up"
+
+
+def read_chunks(
+    response: requests.Response, chunk_bytes: int, deadline: Deadline, decode: bool
+) -> Iterator[bytes]:
+    """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``. Unlike
+    iter_content, a read returns what has come, so a trickling server cannot hold a read past
+    the deadline for a whole chunk. ``decode``: undo a Content-Encoding (urllib3 inflates at
+    most ``chunk_bytes`` per read); without it, the bytes as sent."""
     raw = response.raw
     while True:
-        if time.monotonic() > deadline:
-            raise DeadlinePassed("the body was still arriving when its time was up")
+        if deadline.fired or deadline.remaining() <= 0:
+            raise DeadlinePassed(_STILL_ARRIVING)
         try:
-            chunk = raw.read1(chunk_bytes, decode_content=True)
-        except ReadTimeoutError as error:
-            raise requests.ReadTimeout(error) from error
+            chunk = raw.read1(chunk_bytes, decode_content=decode)
         except (ProtocolError, Urllib3Error, OSError) as error:
+            if deadline.fired:
+                raise DeadlinePassed(_STILL_ARRIVING) from error
+            if isinstance(error, ReadTimeoutError):
+                raise requests.ReadTimeout(error) from error
             raise requests.ConnectionError(error) from error
         if not chunk:
+            # The deadline shut the socket: what looks like the end is where it was cut.
+            if deadline.fired:
+                raise DeadlinePassed(_STILL_ARRIVING)
             return
         yield chunk
+
+
+def cut_short(deadline: Deadline, result: UrlResult) -> UrlResult:
+    """A check's result, or a timeout where its deadline shut the connection: what was read
+    after that (headers, a body) may end where it was cut, so it says nothing."""
+    if not deadline.fired or result.status is Status.TIMEOUT:
+        return result
+    detail = f"no complete answer within {deadline.seconds:g} s"
+    return UrlResult(result.url, result.kind, Status.TIMEOUT, detail)
+
+
+def content_encoding(response: requests.Response) -> str | None:
+    """The Content-Encoding a body was sent with, None for the body as stored."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    return None if encoding in {"", "identity"} else printable(encoding)[:40]
 
 
 def content_length(response: requests.Response) -> int | None:
@@ -204,13 +260,18 @@ def content_length(response: requests.Response) -> int | None:
         # Content-Length is the range's here: the file's size is Content-Range's, or unknown.
         total = response.headers.get("Content-Range", "").rpartition("/")[2].strip()
         return _count(total)
-    if response.headers.get("Content-Encoding", "identity").lower() not in {"identity", ""}:
+    if content_encoding(response) is not None:
         return None
     return _count(response.headers.get("Content-Length", "").strip())
 
 
 def _count(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
+    """A byte count from a header; None for one that is not a count, or larger than any file
+    (never converted whole: a header may carry thousands of digits)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_BYTES)):
+        return None
+    count = int(text)
+    return count if count <= MAX_BYTES else None
 
 
 def conditional_headers(previous: UrlResult | None) -> dict[str, str]:
@@ -254,7 +315,13 @@ def from_response(
 
 def probe(sessions: Sessions, url: str, previous: UrlResult | None = None) -> UrlResult:
     """Whether ``url`` answers, and the size it announces: HEAD, or a one-byte GET when the
-    server refuses HEAD. Redirects are followed."""
+    server refuses HEAD. Redirects are followed; all of it within the probe's deadline."""
+    with overall_deadline(sessions.settings.probe_deadline_s) as deadline:
+        result = _probe(sessions, url, previous)
+    return cut_short(deadline, result)
+
+
+def _probe(sessions: Sessions, url: str, previous: UrlResult | None) -> UrlResult:
     session = sessions.get()
     headers = conditional_headers(previous)
     try:

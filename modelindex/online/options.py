@@ -21,9 +21,21 @@ class HttpSettings:
     """The longest wait a 429's Retry-After gets; a longer one is cut to this."""
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
 
+    @property
+    def probe_deadline_s(self) -> float:
+        """The longest one probe may take, every try and every wait between them included:
+        a HEAD and its fallback GET, each a connect and an answer, per try. A server that
+        trickles its headers within the read timeout is cut off here."""
+        tries = self.retries + 1
+        longest_wait = max(self.max_retry_after_s, 8 * self.backoff_s)
+        return tries * 4 * self.timeout_s + self.retries * longest_wait
+
 
 DEFAULT_JOBS = 32
 DEFAULT_PER_HOST = 16
+# The largest checkpoints published as one file weigh tens of GiB; a body beyond this is not
+# a weights file, whatever the card says.
+MAX_DOWNLOAD_BYTES = 64 << 30
 
 
 @dataclass(frozen=True)
@@ -37,3 +49,5 @@ class OnlineOptions:
     """Where GitHub's raw files are read from (raw.githubusercontent.com, or a stand-in)."""
     refresh: bool = False
     """Ask the network even where the cache has a fresh result."""
+    max_download_bytes: int = MAX_DOWNLOAD_BYTES
+    """The most a download may take where no File Size says how large the file is."""

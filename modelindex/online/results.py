@@ -19,6 +19,19 @@ class Status(StrEnum):
 # Faults of the network or of the server's mood: never cached, so the next run asks again.
 TRANSIENT = frozenset({Status.SERVER_ERROR, Status.UNREACHABLE, Status.TIMEOUT})
 
+# Every number of a result comes from a server (or from a cache file anyone may edit). A byte
+# count beyond a petabyte is no file's; a checkpoint holds fewer parameters than bytes.
+MAX_BYTES = 10**15
+MAX_LINE = 10**9
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "http_status": (100, 999),
+    "content_length": (0, MAX_BYTES),
+    "larger_than": (0, MAX_BYTES),
+    "checkpoint_parameters": (0, MAX_BYTES),
+    "line_count": (0, MAX_BYTES),
+}
+_TEXTS = ("detail", "etag", "last_modified", "sha256", "checkpoint_note", "checkpoint_fault")
+
 
 class CheckKind(StrEnum):
     """What was asked of a URL; the cache keeps one result per URL and kind."""
@@ -50,11 +63,29 @@ class UrlResult:
     checkpoint_parameters: int | None = None
     """Parameters counted in a downloaded checkpoint (torch or safetensors), when countable."""
     checkpoint_note: str | None = None
-    """Why the checkpoint's parameters were not counted."""
+    """Why the checkpoint's parameters were not counted, or its hash not taken."""
+    checkpoint_fault: str | None = None
+    """Why the downloaded file is not a valid checkpoint (its header is nonsense)."""
+    larger_than: int | None = None
+    """The download stopped after this many bytes, the most it may take: the file is larger."""
     anchor_lines: dict[int, str] = field(default_factory=dict)
     """For a Code anchor: the anchored lines and a few around them, by 1-based line number."""
     line_count: int | None = None
     from_cache: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse a result whose numbers are out of bounds: a check that made one failed (and
+        is not cached); a cached one is checked again."""
+        for name, (low, high) in _BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and (type(value) is not int or not low <= value <= high):
+                raise ValueError(f"{name} out of bounds")
+        for name in _TEXTS:
+            if not isinstance(getattr(self, name), str | None):
+                raise ValueError(f"{name} is not text")
+        for number, text in self.anchor_lines.items():
+            if type(number) is not int or not 1 <= number <= MAX_LINE or not isinstance(text, str):
+                raise ValueError("anchor_lines out of bounds")
 
     def as_data(self) -> dict[str, Any]:
         data = asdict(self)

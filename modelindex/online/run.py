@@ -68,7 +68,7 @@ def check_urls(
     from modelindex.online.http_client import Sessions
 
     sessions = Sessions(options.http, pool_size=options.per_host)
-    tasks = _tasks(missing, wanted, cache, options, sessions)
+    tasks = _tasks(missing, wanted, targets, cache, options, sessions)
     try:
         for done in _run_tasks(tasks, options):
             for result in done:
@@ -114,12 +114,12 @@ def _host(url: str) -> str:
 def _tasks(
     missing: list[tuple[str, CheckKind]],
     wanted: dict[tuple[str, CheckKind], CodeAnchor | None],
+    targets: dict[str, list[Declaration]],
     cache: UrlCache | None,
     options: OnlineOptions,
     sessions: Sessions,
 ) -> list[_Task]:
     from modelindex.online.anchor_fetch import fetch_anchors
-    from modelindex.online.download import download
     from modelindex.online.http_client import probe
 
     tasks: list[_Task] = []
@@ -131,7 +131,7 @@ def _tasks(
         if anchor is not None:
             anchors_by_file.setdefault(anchor.raw_url, []).append(anchor)
         else:
-            check = probe if kind is CheckKind.PROBE else download
+            check = probe if kind is CheckKind.PROBE else _bounded_download(targets[url], options)
             tasks.append(
                 _Task(_host(url), (key,), partial(_listed, check, sessions, url, previous))
             )
@@ -142,6 +142,16 @@ def _tasks(
             _Task(_host(raw_url), keys, partial(fetch_anchors, sessions, raw_url, anchors))
         )
     return _interleaved(tasks)
+
+
+def _bounded_download(
+    declarations: list[Declaration], options: OnlineOptions
+) -> Callable[[Sessions, str, UrlResult | None], UrlResult]:
+    """A download that stops past the File Size its declarations give (and a margin)."""
+    from modelindex.online.download import download, download_limit
+
+    sizes = [d.entry.metadata.file_size for d in declarations if d.field == "Weights"]
+    return partial(download, max_bytes=download_limit(sizes, options.max_download_bytes))
 
 
 def _listed(

@@ -39,11 +39,14 @@ def _download_lines(run: OnlineRun) -> list[str]:
     downloads = [r for (_, kind), r in run.results.items() if kind is CheckKind.DOWNLOAD]
     if not downloads:
         return []
-    done = [r for r in downloads if r.status is Status.OK]
-    counted = sum(1 for r in done if r.checkpoint_parameters is not None)
-    notes = Counter(r.checkpoint_note for r in done if r.checkpoint_note)
+    answered = [r for r in downloads if r.status is Status.OK]
+    # A download stopped at its limit, or sent compressed, answered but has no hash.
+    complete = [r for r in answered if r.sha256]
+    counted = sum(1 for r in complete if r.checkpoint_parameters is not None)
+    notes = Counter(r.checkpoint_note for r in answered if r.checkpoint_note)
+    notes.update("no valid checkpoint (O009)" for r in complete if r.checkpoint_fault)
     lines = [
-        f"downloads: {len(done)} of {len(downloads)} complete, sha256 of each; "
+        f"downloads: {len(complete)} of {len(downloads)} complete, sha256 of each; "
         f"parameters counted in {counted}"
     ]
     lines += [f"  not counted in {count}: {note}" for note, count in notes.most_common()]

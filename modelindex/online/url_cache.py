@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+from modelindex.cache_files import move_aside
 from modelindex.online.results import TRANSIENT, CheckKind, UrlResult
 
 DEFAULT_TTL_S = 7 * 24 * 3600
@@ -61,15 +62,6 @@ def _looks_like_cache(path: Path) -> bool:
     except OSError:
         return False
     return path.suffix in {".sqlite", ".sqlite3", ".db"} or header == _SQLITE_HEADER
-
-
-def _unused_name(path: Path) -> Path:
-    """``path``, or ``path-2``, ``path-3``...: an earlier copy set aside is kept."""
-    candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.name}-{number}")
-    return candidate
 
 
 class UrlCache:
@@ -142,9 +134,8 @@ class UrlCache:
                 "checking without a cache"
             )
             return
-        aside = _unused_name(self.path.with_name(self.path.name + ".corrupt"))
         try:
-            os.replace(self.path, aside)
+            aside = move_aside(self.path)
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self._connection = self._connect()

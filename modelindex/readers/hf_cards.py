@@ -80,16 +80,19 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
     if match is None or "model-index" not in match.group(1).lower():
         return output
     try:
-        header = parse_yaml(match.group(1), line_offset=1)
+        parsed = parse_yaml(match.group(1), line_offset=1)
     except InputError as error:
         output.problems.append(error.at(path))
         return output
+    output.problems += [problem.at(path) for problem in parsed.problems]
+    header = parsed.value
     if not isinstance(header, LocatedDict):
         return output
     value, line = _get(header, "model-index")
     if isinstance(value, LocatedDict):
         # The Papers-with-Code flavour: a whole model-index document in the header.
-        return interpret_document(value, path, line, Dialect.HF_CARD)
+        output.extend(interpret_document(value, path, line, Dialect.HF_CARD))
+        return output
     if not isinstance(value, list):
         message = "model-index in the YAML header must be a list of models"
         output.problems.append(LoadProblem(ProblemKind.STRUCTURE, path, line, message))

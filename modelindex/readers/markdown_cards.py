@@ -73,10 +73,12 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         if head.strip():
             body = head.lstrip() + body[len(head) :]
         try:
-            data = parse_yaml(body, line_offset=first_line - 1)
+            parsed = parse_yaml(body, line_offset=first_line - 1)
         except InputError as error:
             output.problems.append(error.at(path))
             continue
+        output.problems += [problem.at(path) for problem in parsed.problems]
+        data = parsed.value
         if isinstance(data, dict) and {normalize_key(key) for key in data} <= {"type"}:
             data = None  # only the Type marker: an empty model-index comment
         output.extend(interpret_document(data, path, first_line, Dialect.MARKDOWN_CARD))

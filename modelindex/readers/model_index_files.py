@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelindex.located_yaml import LocatedDict, parse_yaml
+from modelindex.located_yaml import LocatedDict, ParsedYaml, parse_yaml
 from modelindex.problems import InputError, ProblemKind
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import Dialect, ReadOutput
@@ -24,7 +24,7 @@ def _locate_plain(value: Any, line: int | None) -> Any:
     return value
 
 
-def _parse_json(text: str) -> Any:
+def _parse_json(text: str) -> ParsedYaml:
     # The json module says whether the text is JSON (YAML would accept a trailing comma); the
     # YAML parser, which reads JSON too, then gives every key its line. Where YAML disagrees
     # (keys over 1024 characters), the values load without lines.
@@ -34,17 +34,22 @@ def _parse_json(text: str) -> Any:
         raise InputError(ProblemKind.SYNTAX, f"invalid JSON: {error.msg}", error.lineno) from None
     except RecursionError:
         raise InputError(ProblemKind.TOO_COMPLEX, "JSON nesting is too deep", None) from None
+    except ValueError as error:
+        # An integer of more digits than Python converts (4,300) is no JSONDecodeError.
+        raise InputError(ProblemKind.SYNTAX, f"invalid JSON: {error}", None) from None
     try:
         return parse_yaml(text)
     except InputError as yaml_error:
         if yaml_error.kind is not ProblemKind.SYNTAX:
             raise
-        return _locate_plain(plain, None)
+        return ParsedYaml(_locate_plain(plain, None))
 
 
 def read_model_index_file(path: str, text: str) -> ReadOutput:
     try:
-        data = _parse_json(text) if path.lower().endswith(".json") else parse_yaml(text)
+        parsed = _parse_json(text) if path.lower().endswith(".json") else parse_yaml(text)
     except InputError as error:
         return ReadOutput(problems=[error.at(path)])
-    return interpret_document(data, path, 1, Dialect.MODEL_INDEX_FILE)
+    output = interpret_document(parsed.value, path, 1, Dialect.MODEL_INDEX_FILE)
+    output.problems[:0] = [problem.at(path) for problem in parsed.problems]
+    return output

@@ -25,19 +25,21 @@ from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.readers.records import Dialect, EntryKind, RawEntry, ReadOutput
 
 # Every quantifier below is bounded or cannot overlap its neighbour, so that hostile lines cost
-# linear time: these patterns run on every line of every markdown file.
+# linear time: these patterns run on every line of every markdown file. A link's text stops at
+# the next '[' and its URL at the next '(': a scan that starts at one '[' then never runs past
+# the start of the next link, so '[](' repeated costs linear time, not 2,000 steps per '['.
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LINK = re.compile(
-    r"\[([^\]\n]{0,500})\]"  # [text]
-    r"\([ \t]{0,10}<?([^)\s>]{1,2000})>?"  # (url
-    r"(?: \"[^\"\n]{0,500}\")?[ \t]{0,10}\)"  # "title")
+    r"\[([^\[\]\n]{0,500}+)\]"  # [text]
+    r"\([ \t]{0,10}+<?([^()\s<>]{1,2000}+)>?"  # (url
+    r"(?: \"[^\"\n]{0,500}+\")?[ \t]{0,10}+\)"  # "title")
 )
+# Results tables have a dozen columns; a line of a million pipes is not one.
+MAX_COLUMNS = 64
 _DELIMITER_CHARACTERS = frozenset("|:- \t")
 _CODE = re.compile(r"`([^`]+)`")
-_TASK_ON_DATASET = re.compile(r"^(.+?)\s+on\s+(.+)$")
 _COUNT_HEADER = re.compile(r"^(?:params|parameters|#params|flops|gflops)\((k|m|g|b|t)\)$")
-_METRIC_HEADER = re.compile(r"^(.+?)\s*\(%\)$")
 _NO_VALUE = {"", "-", "\N{EM DASH}", "\N{EN DASH}", "n/a", "na", "none"}
 _UNITS = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
 _METRIC_NAMES = {"top-1": "Top 1 Accuracy", "top-5": "Top 5 Accuracy"}
@@ -66,9 +68,8 @@ def _column(header: str) -> _Column:
         return _Column("download", label)
     if compact in {"resolution", "inputsize", "imagesize", "inputresolution"}:
         return _Column("image_size", label)
-    metric = _METRIC_HEADER.match(label)
-    if metric:
-        name = metric.group(1).strip()
+    name = label.removesuffix("(%)").strip()
+    if name and name != label:
         return _Column("metric", _METRIC_NAMES.get(name.lower().replace(" ", ""), name))
     return _Column("extra", label)
 
@@ -84,7 +85,8 @@ def _cells(line: str) -> list[str]:
         stripped = stripped[1:]
     if stripped.endswith("|") and not stripped.endswith("\\|"):
         stripped = stripped[:-1]
-    return [cell.strip() for cell in _CELL_SPLIT.split(stripped)]
+    cells = _CELL_SPLIT.split(stripped, maxsplit=MAX_COLUMNS)
+    return [cell.strip() for cell in cells[:MAX_COLUMNS]]
 
 
 def _number(text: str, unit: float) -> tuple[Any, float | None]:
@@ -197,9 +199,11 @@ class _TableParser:
     def _task_and_dataset(self) -> tuple[str | None, str | None]:
         if not self.heading:
             return None, None
-        match = _TASK_ON_DATASET.match(self.heading)
-        if match:
-            return match.group(1).strip(), match.group(2).strip()
+        # '<task> on <dataset>', split at the first ' on ' once spaces are collapsed (a regex
+        # with a lazy group before '\s+on\s+' is quadratic in a run of spaces).
+        task, on, dataset = " ".join(self.heading.split()).partition(" on ")
+        if on and task and dataset:
+            return task, dataset
         return None, self.heading
 
     def finish(self) -> ReadOutput:
@@ -248,6 +252,9 @@ def read_readme_tables(path: str, text: str) -> ReadOutput:
         is_table = "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1])
         if not is_table:
             index += 1
+            continue
+        if line.count("|") > MAX_COLUMNS + 1:
+            index += 2
             continue
         columns = [_column(header) for header in _cells(line)]
         roles = {column.role for column in columns}

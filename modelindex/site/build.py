@@ -6,6 +6,15 @@ cards keep working; the images and other files they link to are copied beside th
 from other files (metafiles, README tables) get a generated page per collection. The site opens
 from disk as well as from a server: page links name their .html files, and search runs without
 a web worker where the browser refuses one to a file:// page.
+
+A card may publish the files it links to only from inside an input folder: a folder given as
+input, or, for a card given as a file, the card's own folder (so that the images beside it keep
+working). A link that leaves those folders, by ``..`` or by a symlink, stays a link to nothing.
+
+The site is built in a fresh folder beside the output (inside it, where the output is a mount
+point) and swapped in only once mkdocs has finished without error: a failed build leaves the
+previous site as it was, and nothing in the output (a symlink included) is followed or written
+through.
 """
 
 from __future__ import annotations
@@ -35,7 +44,8 @@ CARDS = "models"
 MARKER = ".modelindex-site"
 _MARKER_NOTE = (
     "This folder is a site built by `modelindex build`. The next build into it replaces\n"
-    "everything in it except dot files; any other non-empty folder is refused.\n"
+    "everything in it except dot files, once it has succeeded; any other non-empty folder is\n"
+    "refused.\n"
 )
 # material's offline plugin inlines the search index, so that search needs no server.
 _OFFLINE = "material/offline"
@@ -65,41 +75,43 @@ def build_site(
     index = load(*paths)
     if not index.models:
         raise BuildError(f"no model found in {', '.join(str(path) for path in paths)}")
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        (output / MARKER).write_text(_MARKER_NOTE, encoding="utf-8")
-    except OSError as error:
-        raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
-    with tempfile.TemporaryDirectory(prefix="modelindex-site-") as folder:
-        docs = Path(folder) / "docs"
-        root = _zoo_root(paths, index)
-        sources = _copy_cards(index, root, docs, output)
-        plugin: dict[str, object] = {
-            "index": [str(Path(path).resolve()) for path in paths],
-            "sources": sources,
-        }
-        if templates:
-            plugin["templates"] = str(templates.resolve())
-        if measurements:
-            plugin["measurements"] = str(measurements.resolve())
-        offline = bool(entry_points(group="mkdocs.plugins", name=_OFFLINE))
-        config = {
-            "site_name": site_name,
-            "docs_dir": str(docs),
-            "site_dir": str(output),
-            # Directory URLs end in a folder, which a browser shows as a listing from disk.
-            "use_directory_urls": False,
-            "theme": {"name": "material", "font": False},
-            "plugins": ["search", *([_OFFLINE] if offline else []), {"modelindex": plugin}],
-            # The offline plugin adds a CDN copy of the iframe-worker shim unless a polyfill of
-            # that name is listed: this one is modelindex's own and ships in the site.
-            "extra": {"polyfills": [FRAME_WORKER] if offline else []},
-            "strict": strict,
-        }
-        config_file = Path(folder) / "mkdocs.yml"
-        config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
-        with _mkdocs_messages(docs, root) as messages:
-            _run_mkdocs(config_file, output, messages)
+    root = _zoo_root(paths, index)
+    inputs = [Path(path).resolve() for path in paths]
+    with _work_folder(output, "new") as staged:
+        with tempfile.TemporaryDirectory(prefix="modelindex-site-") as folder:
+            docs = Path(folder) / "docs"
+            sources = _copy_cards(index, root, inputs, docs, output)
+            plugin: dict[str, object] = {
+                "index": [str(path) for path in inputs],
+                "sources": sources,
+            }
+            if templates:
+                plugin["templates"] = str(templates.resolve())
+            if measurements:
+                plugin["measurements"] = str(measurements.resolve())
+            offline = bool(entry_points(group="mkdocs.plugins", name=_OFFLINE))
+            config = {
+                "site_name": site_name,
+                "docs_dir": str(docs),
+                "site_dir": str(staged),
+                # Directory URLs end in a folder, which a browser shows as a listing from disk.
+                "use_directory_urls": False,
+                "theme": {"name": "material", "font": False},
+                "plugins": ["search", *([_OFFLINE] if offline else []), {"modelindex": plugin}],
+                # The offline plugin adds a CDN copy of the iframe-worker shim unless a polyfill
+                # of that name is listed: this one is modelindex's own and ships in the site.
+                "extra": {"polyfills": [FRAME_WORKER] if offline else []},
+                "strict": strict,
+            }
+            config_file = Path(folder) / "mkdocs.yml"
+            config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
+            with _mkdocs_messages(docs, root) as messages:
+                _run_mkdocs(config_file, output, messages)
+        try:
+            (staged / MARKER).write_text(_MARKER_NOTE, encoding="utf-8")
+        except OSError as error:
+            raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
+        _swap_in(staged, output)
     return output
 
 
@@ -115,11 +127,82 @@ def _check_output(output: Path, inputs: Iterable[Path]) -> None:
         return
     if not output.is_dir():
         raise BuildError(f"-o {output} is a file; choose a folder")
-    if any(output.iterdir()) and not (output / MARKER).is_file():
+    marker = output / MARKER
+    # A marker that is a symlink was not written by a build: it proves nothing.
+    if any(output.iterdir()) and (marker.is_symlink() or not marker.is_file()):
         raise BuildError(
             f"-o {output} is not empty and is not a site built by modelindex (no {MARKER}); "
             "choose another -o"
         )
+
+
+@contextmanager
+def _work_folder(output: Path, purpose: str) -> Iterator[Path]:
+    """A fresh hidden folder on the output's filesystem, removed on the way out: its entries
+    move into the output by rename, which is atomic but cannot cross filesystems. It lies beside
+    the output, or inside it where the output is a mount point (a container's volume)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        inside = output.is_dir() and os.path.ismount(output)
+        folder = tempfile.TemporaryDirectory(
+            prefix=f".{output.name}.modelindex-{purpose}-",
+            dir=output if inside else output.parent,
+            ignore_cleanup_errors=True,
+        )
+    except OSError as error:
+        raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
+    with folder as name:
+        yield Path(name)
+
+
+def _swap_in(staged: Path, output: Path) -> None:
+    """Put the site built in ``staged`` in place of ``output``'s contents, dot files apart.
+
+    Each old entry moves aside just before the new one of its name moves in, so that the site
+    is whole but for one entry at a time; the old entries are deleted only once every new one
+    is in. A failure on the way, Ctrl-C included, moves everything back. Renames never follow a
+    symlink.
+    """
+    with _work_folder(output, "old") as retired:
+        done: list[tuple[Path, Path]] = []
+
+        def move(source: Path, target: Path) -> None:
+            os.rename(source, target)
+            done.append((source, target))
+
+        try:
+            output.mkdir(exist_ok=True)
+            old = {name for name in os.listdir(output) if not name.startswith(".")}
+            new = sorted(name for name in os.listdir(staged) if name != MARKER)
+            for name in new:
+                if name in old:
+                    move(output / name, retired / name)
+                move(staged / name, output / name)
+            for name in sorted(old - set(new)):
+                move(output / name, retired / name)
+            # Last, as nothing can undo it: the marker replaces the old one, never a file it
+            # might point to.
+            os.replace(staged / MARKER, output / MARKER)
+        except BaseException as error:
+            _undo(done, retired)
+            if isinstance(error, OSError):
+                raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
+            raise
+
+
+def _undo(moves: list[tuple[Path, Path]], retired: Path) -> None:
+    try:
+        for source, target in reversed(moves):
+            os.rename(target, source)
+    except OSError as error:
+        # The old site must not be deleted with the folder that holds it: it is moved out of
+        # that folder's way, and the user is told where it is.
+        kept = retired.with_name(retired.name + "-kept")
+        os.rename(retired, kept)
+        raise BuildError(
+            f"the build failed while replacing the site ({error.strerror}); the previous site's "
+            f"files are in {kept}"
+        ) from None
 
 
 def _zoo_root(paths: list[Path], index: Index) -> Path:
@@ -129,9 +212,11 @@ def _zoo_root(paths: list[Path], index: Index) -> Path:
     return Path(os.path.commonpath(folders))
 
 
-def _copy_cards(index: Index, root: Path, docs: Path, output: Path) -> dict[str, str]:
+def _copy_cards(
+    index: Index, root: Path, inputs: list[Path], docs: Path, output: Path
+) -> dict[str, str]:
     """Copy the markdown cards, and the files they link to, under ``docs/models``; return the
-    docs page of each card (by its resolved path)."""
+    docs page of each card (by its resolved path). ``inputs`` are the resolved input paths."""
     docs.mkdir()
     sources: dict[str, str] = {}
     for source in sorted({model.source.path for model in index.models}):
@@ -142,11 +227,18 @@ def _copy_cards(index: Index, root: Path, docs: Path, output: Path) -> dict[str,
         (docs / CARDS / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, docs / CARDS / relative)
         sources[str(path)] = f"{CARDS}/{relative}"
-        for linked in _linked_files(path, root, output):
+        for linked, content in _linked_files(path, _link_folders(path, inputs), output):
             target = docs / CARDS / linked.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(linked, target)
+            shutil.copyfile(content, target)
     return sources
+
+
+def _link_folders(card: Path, inputs: list[Path]) -> list[Path]:
+    """The folders whose files ``card`` may publish by linking to them: the input folders, and
+    the card's own folder where the card itself is an input file."""
+    folders = [path for path in inputs if path.is_dir()]
+    return [*folders, card.parent] if card in inputs else folders
 
 
 class _Links(Treeprocessor):
@@ -169,10 +261,11 @@ def _links_of(card: Path) -> list[str]:
     return collector.links
 
 
-def _linked_files(card: Path, root: Path, output: Path) -> Iterator[Path]:
-    """The files ``card`` links to by a relative URL, that the site may publish: under the zoo's
-    root, outside the output folder, with no hidden part, and none that ``load`` would read (a
-    site inside the zoo must not feed models back into the next build)."""
+def _linked_files(card: Path, folders: list[Path], output: Path) -> Iterator[tuple[Path, Path]]:
+    """(the path a link names, the file it resolves to) for each file ``card`` links to by a
+    relative URL that the site may publish: inside one of ``folders`` both as written and once
+    its symlinks are resolved, outside the output folder, with no hidden part, and none that
+    ``load`` would read (a site inside the zoo must not feed models back into the next build)."""
     for link in _links_of(card):
         try:
             parts = urlsplit(link)
@@ -180,15 +273,25 @@ def _linked_files(card: Path, root: Path, output: Path) -> Iterator[Path]:
             continue
         if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
             continue
-        target = (card.parent / unquote(parts.path)).resolve()
+        named = Path(os.path.normpath(card.parent / unquote(parts.path)))
+        target = named.resolve()
         if (
             target.is_file()
-            and target.is_relative_to(root)
+            and not named.is_relative_to(output)
             and not target.is_relative_to(output)
-            and not any(part.startswith(".") for part in target.relative_to(root).parts)
-            and not is_walked_file(target.name)
+            and any(
+                _is_published(named, folder) and _is_published(target, folder) for folder in folders
+            )
         ):
-            yield target
+            yield named, target
+
+
+def _is_published(path: Path, folder: Path) -> bool:
+    return (
+        path.is_relative_to(folder)
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and not is_walked_file(path.name)
+    )
 
 
 def _run_mkdocs(config_file: Path, output: Path, messages: _Messages) -> None:

@@ -5,10 +5,16 @@ gets its code snippets (where it writes ``{% include 'code_snippets.md' %}``), a
 model and a status badge; the plugin adds a comparison page, a findings page, a page per
 collection that has no card, and the zoo's counts on the home page. A card's own prose renders
 with raw HTML shown as text, unsafe links removed and attributes that run script dropped.
+
+Card text is shown, never acted on: what a card's front matter says (title, description) is
+escaped before the theme prints it unescaped, page titles are handed to mkdocs as escaped HTML,
+include syntax of pymdownx.snippets in a card is escaped so that it shows as written, and
+mkdocs-macros is told not to render a card page (``render_macros: false``).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -17,12 +23,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from mkdocs.config import config_options as options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
@@ -134,6 +142,16 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             files.append(File.generated(config, f"{ASSETS}/{asset}", content=source))
         return files
 
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        if config.nav is None:
+            # mkdocs names the sections of a navigation it makes by the docs' folder names, and
+            # the theme prints those as HTML.
+            for section in _sections(nav.items):
+                section.title = html.escape(section.title)
+        return nav
+
+    # Early, so that other plugins (mkdocs-macros) see a card page's metadata as set here.
+    @event_priority(50)
     def on_page_markdown(
         self, markdown: str, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
@@ -141,6 +159,11 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         kind = self._generated.get(uri)
         views = self.data.pages.get(uri)
         self._safe.active = views is not None
+        if views is not None:
+            # material prints front matter (title, description, subtitle) as HTML, unescaped;
+            # mkdocs-macros renders no page that says render_macros: false.
+            page.meta.update({key: _escaped(value) for key, value in page.meta.items()})
+            page.meta["render_macros"] = False
         if kind == "comparison":
             return "# Compare models" + _placeholder("comparison")
         if kind == "findings":
@@ -160,6 +183,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.src_uri in self.data.pages and page.title:
+            page.meta["title"] = _title_html(page.title)
         return _PLACEHOLDER_HTML.sub(lambda match: self._render(match.group(1), page, files), html)
 
     def _template(self, name: str, **context: object) -> str:
@@ -210,6 +235,35 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             else "",
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
         )
+
+
+def _escaped(value: object) -> object:
+    """``value`` with every string in it escaped for HTML."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    return value
+
+
+def _title_html(title: str) -> str:
+    """A page title as HTML that the theme may print anywhere, <title> included.
+
+    mkdocs gives a title from the first heading as HTML text (tags stripped, "<" as "&lt;"),
+    and material's <title> strips tags and decodes that again, so "</title><script>" in a
+    heading would end the element. A title in the page's metadata goes in as it is: this one is
+    the heading's plain text, escaped once.
+    """
+    return html.escape(Markup(title).striptags())
+
+
+def _sections(items: list[object]) -> Iterator[Section]:
+    for item in items:
+        if isinstance(item, Section):
+            yield item
+            yield from _sections(item.children)
 
 
 @contextmanager

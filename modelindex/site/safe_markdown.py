@@ -4,7 +4,9 @@ Card text comes from anyone who can open a pull request on a zoo. With this exte
 raw HTML in the markdown is shown as text; URLs that are not http(s), mailto, relative or a
 fragment (``javascript:``, ``data:``, however entity-encoded) are removed; and attributes that
 run script or restyle the page (``on*``, ``style``, ``srcdoc``, which attr_list can set) are
-dropped.
+dropped. Where pymdownx.snippets is enabled, its include lines (``--8<-- "file"``, blocks, section
+markers) are escaped as its own syntax allows, so that a card shows them instead of inlining the
+site's files; the site's own ``auto_append`` still works.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import xml.etree.ElementTree as ElementTree
 from urllib.parse import urlsplit
 
 from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
@@ -35,6 +38,10 @@ _ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
 # the ends, tabs and newlines anywhere.
 _STRIPPED_AT_ENDS = "".join(chr(code) for code in range(0x21))
 _REMOVED_ANYWHERE = re.compile("[\t\n\r]")
+# pymdownx.snippets registers itself under this name at priority 32, after its own whitespace
+# normalisation at 35: the escaping runs between the two, on the lines snippets will read.
+_SNIPPETS = "snippet"
+_BEFORE_SNIPPETS = 33
 
 
 def is_safe_link(url: str) -> bool:
@@ -75,6 +82,28 @@ class _UnsafeMarkup(Treeprocessor):
                 element.tag = "span"
 
 
+class _InertSnippets(Preprocessor):
+    """Adds one ';' where pymdownx.snippets would read an include or a section marker: it reads
+    ';--8<--' as the escaped, literal '--8<--' and removes the ';' (and ';;' as ';--8<--')."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if _SNIPPETS not in self.md.preprocessors:
+            return lines
+        snippets = self.md.preprocessors[_SNIPPETS]
+        return [_escaped_snippet(line, snippets) for line in lines]
+
+
+def _escaped_snippet(line: str, snippets: Preprocessor) -> str:
+    if "8<-" not in line:  # in every form of the syntax; the section pattern is slow on long lines
+        return line
+    # The extension's own patterns, so that the escaping matches the installed version.
+    syntax = snippets.RE_ALL_SNIPPETS.match(line) or snippets.RE_SNIPPET_SECTION.match(line)  # type: ignore[attr-defined]
+    if syntax is None:
+        return line
+    at = syntax.start("escape")
+    return f"{line[:at]};{line[at:]}"
+
+
 class SafeCardMarkdown(Extension):
     """Active only while a card page renders: the plugin switches it per page, because mkdocs
     builds one Markdown instance per page from the same extension list."""
@@ -90,3 +119,4 @@ class SafeCardMarkdown(Extension):
         md.inlinePatterns.deregister("html")
         # Below every other treeprocessor, so that it sees the attributes attr_list has set.
         md.treeprocessors.register(_UnsafeMarkup(md), "modelindex_unsafe_markup", -100)
+        md.preprocessors.register(_InertSnippets(md), "modelindex_inert_snippets", _BEFORE_SNIPPETS)

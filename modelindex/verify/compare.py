@@ -9,6 +9,9 @@ from modelindex.schema import Model
 
 # A declared count with no stated rounding may be rounded to about three significant digits.
 UNROUNDED_TOLERANCE = 0.005
+# No model has a quadrillion parameters: a larger measured count is no measurement (and would
+# overflow the float arithmetic below).
+MAX_MEASURED_PARAMETERS = 10**15
 
 
 def parameter_tolerance(model: Model, measured: int) -> float:
@@ -21,6 +24,8 @@ def parameter_tolerance(model: Model, measured: int) -> float:
 def parameters_agree(model: Model, measurement: dict[str, Any]) -> bool | None:
     declared, measured = model.metadata.parameters, measurement.get("parameters")
     if declared is None or not isinstance(measured, int) or measured <= 0:
+        return None
+    if measured > MAX_MEASURED_PARAMETERS:
         return None
     return abs(declared - measured) <= parameter_tolerance(model, measured)
 
