@@ -10,7 +10,7 @@ can record lines and keep hostile input bounded:
   libyaml's event parser, which keeps its own stack and cannot overflow. Newer libyaml releases
   (PyYAML 6.0.4's) stop at 1,000 levels themselves, in a scanner that reads flow brackets ahead
   of the events; whichever layer stops the document, the diagnosis is the same;
-- a document of more than MAX_NODES values is refused before it is composed: libyaml's node
+- a file of more than MAX_NODES values is refused before it is composed: libyaml's node
   graph costs about 300 bytes a value, so a 10 MiB file of '1,1,1,...' would take 1.6 GB;
 - a scalar too long to be a number stays text: YAML 1.1's base-60 integers ('1:2:3:...') cost
   quadratic time to convert;
@@ -88,18 +88,18 @@ def _too_deep(line: int) -> InputError:
     return InputError(ProblemKind.TOO_COMPLEX, f"YAML nesting deeper than {MAX_DEPTH} levels", line)
 
 
-def _node_bound(text: str) -> int:
+def node_bound(text: str) -> int:
     """At least the number of nodes in ``text``: sibling nodes are always separated by a comma,
     a colon or a line break, and every collection opens with one of '[{-?' or a colon."""
     return sum(text.count(character) for character in ",:\n[{-?") + 1
 
 
-def _check_shape(text: str, line_offset: int) -> None:
+def _check_shape(text: str, line_offset: int, max_nodes: int) -> None:
     might_nest = text.count("[") + text.count("{") >= MAX_DEPTH or _DEEP_BLOCK.search(text)
-    if not might_nest and _node_bound(text) <= MAX_NODES:
+    if not might_nest and node_bound(text) <= max_nodes:
         return
     try:
-        _count_events(text, line_offset, _Loader)
+        _count_events(text, line_offset, _Loader, max_nodes)
     except yaml.YAMLError as error:
         if _Loader is yaml.SafeLoader:
             raise
@@ -112,13 +112,14 @@ def _check_shape(text: str, line_offset: int) -> None:
         if "nesting depth" in str(getattr(error, "problem", "")) and mark is not None:
             raise _too_deep(mark.line + line_offset + 1) from None
         with contextlib.suppress(yaml.YAMLError):
-            _count_events(text, line_offset, yaml.SafeLoader)
+            _count_events(text, line_offset, yaml.SafeLoader, max_nodes)
         raise
 
 
-def _count_events(text: str, line_offset: int, loader: type) -> None:
-    """Refuse a document that nests deeper than MAX_DEPTH or holds more than MAX_NODES nodes,
-    from libyaml's event stream, which keeps its own stack and holds one event at a time."""
+def _count_events(text: str, line_offset: int, loader: type, max_nodes: int) -> None:
+    """Refuse a document that nests deeper than MAX_DEPTH or holds more than ``max_nodes``
+    nodes, from libyaml's event stream, which keeps its own stack and holds one event at a
+    time."""
     depth = nodes = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -131,8 +132,8 @@ def _count_events(text: str, line_offset: int, loader: type) -> None:
         elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
             continue
         nodes += 1
-        if nodes > MAX_NODES:
-            message = f"YAML document holds more than {MAX_NODES:,} values"
+        if nodes > max_nodes:
+            message = f"YAML holds more than {MAX_NODES:,} values in one file"
             raise InputError(
                 ProblemKind.TOO_COMPLEX, message, event.start_mark.line + line_offset + 1
             )
@@ -242,14 +243,15 @@ def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int) -
     return InputError(ProblemKind.SYNTAX, message, line)
 
 
-def parse_yaml(text: str, line_offset: int = 0) -> ParsedYaml:
+def parse_yaml(text: str, line_offset: int = 0, max_nodes: int = MAX_NODES) -> ParsedYaml:
     """Parse one YAML document; lines in the result are ``line_offset`` + the line in ``text``.
 
     Raises InputError with the line of the fault for malformed or hostile input; problems that
-    still let the document be read (a duplicate key) come back with the value.
+    still let the document be read (a duplicate key) come back with the value. ``max_nodes`` is
+    what is left of the file's MAX_NODES where one file holds several documents.
     """
     try:
-        _check_shape(text, line_offset)
+        _check_shape(text, line_offset, max_nodes)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -11,6 +11,7 @@ a longer run is the same test with a larger number:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -66,10 +67,31 @@ _TOKENS = [
 ]  # fmt: skip
 
 
+# Values that keep the document's shape but not its sense: they go where a value was.
+_VALUES = [
+    HUGE := "1" + "0" * 400, "-" + HUGE, "!!bool maybe", '!!bool ""', '!!int ""', '!!float ""',
+    "!!int +", "!!float _", "1e400", "-1e400", ".nan", ".inf", "~", "null", "true", "[]", "{}",
+    "[1, [2, [3]]]", "{a: 1}", "*a", "&a x", "'82.31%'", "'1:2:3'", "1:2:3", "0b", "0x",
+    "9" * 5000, "'\x1b[31mred'", "-1", "0", "2.4 GFLOPs", "11.7 M", "'224x224'", "[3, 224, 224]",
+    "[224, 256]", "0.875", "87.5", "bicubicc", "https://x/../../etc/passwd", "../../../etc/passwd",
+    "/etc/passwd", "!!binary AAAA", "!!timestamp 2001-12-14", "2001-12-14", "!!set {a, b}",
+    "!!omap [a: 1]", "!!python/name:os.system", "'253.91 +/- 68.63'", "'1,5'", "[x](y)",
+]  # fmt: skip
+_VALUE_AT = re.compile(r"(?<=:[ \t])[^\n]*|(?<=\|)[^|\n]*(?=\|)")
+
+
 @st.composite
 def _mutated(draw: st.DrawFn, dialect: str) -> tuple[str, str]:
     name, text = draw(st.sampled_from(_SEEDS[dialect]))
+    values = [(match.start(), match.end()) for match in _VALUE_AT.finditer(text)]
     for _ in range(draw(st.integers(1, 6))):
+        if values and draw(st.booleans()):
+            # Most mutations replace one value, so that the document still parses and the
+            # hostile value reaches the schema, the rules and the outputs.
+            start, end = draw(st.sampled_from(values))
+            if end <= len(text):
+                text = text[:start] + draw(st.sampled_from(_VALUES)) + text[end:]
+            continue
         at = draw(st.integers(0, len(text)))
         end = draw(st.integers(at, min(len(text), at + 200)))
         action = draw(st.sampled_from(["insert", "delete", "replace", "repeat", "text"]))

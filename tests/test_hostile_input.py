@@ -14,6 +14,7 @@ import modelindex
 from modelindex import ProblemKind, loading, located_yaml
 from modelindex.checks import validate
 from modelindex.cli import main
+from modelindex.readers import markdown_cards
 from tests.conftest import load_with_peak
 
 CARD = "<!--\nType: model-index\nModels:\n- Name: m\n  Metadata:\n{metadata}-->\n"
@@ -259,6 +260,18 @@ def test_a_document_of_too_many_values_is_refused_before_it_is_built(write) -> N
     [problem] = zoo.problems
     assert (problem.kind, problem.line) == (ProblemKind.TOO_COMPLEX, 4)
     assert peak < 50 * 2**20
+
+
+def test_the_comments_of_one_card_share_one_budget_of_values(
+    write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markdown_cards, "MAX_NODES", 1_000)
+    comment = "<!--\nType: model-index\nModels:\n- Name: m{}\n  Metadata: {{Tasks: [{}]}}\n-->\n"
+    text = "".join(comment.format(i, "1," * 400) for i in range(3))
+    zoo = modelindex.load(write("card.md", text))
+    assert zoo.names == ["m0", "m1"]
+    [problem] = zoo.problems
+    assert (problem.kind, problem.line) == (ProblemKind.TOO_COMPLEX, 17)
 
 
 def test_models_past_the_per_file_limit_are_reported_not_read(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from modelindex.located_yaml import parse_yaml
+from modelindex.located_yaml import MAX_NODES, node_bound, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.model_index_document import interpret_document
@@ -47,6 +47,8 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
     fenced = FencedCode(text)
     lines = LineCounter(text)
     position = 0
+    # The comments of one card share one budget of YAML values, as a standalone file has.
+    nodes_left = MAX_NODES
     while (start := text.find("<!--", position)) != -1:
         end = text.find("-->", start + 4)
         body = text[start + 4 : len(text) if end == -1 else end]
@@ -72,8 +74,9 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         head = body if newline == -1 else body[:newline]
         if head.strip():
             body = head.lstrip() + body[len(head) :]
+        budget, nodes_left = nodes_left, max(0, nodes_left - node_bound(body))
         try:
-            parsed = parse_yaml(body, line_offset=first_line - 1)
+            parsed = parse_yaml(body, line_offset=first_line - 1, max_nodes=budget)
         except InputError as error:
             output.problems.append(error.at(path))
             continue
