@@ -7,15 +7,16 @@ was written at; a model inherits what its collection declares and it does not.
 from __future__ import annotations
 
 import os
-from collections import ChainMap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from modelindex.located_yaml import LocatedDict
+from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.records import Dialect, EntryKind, RawEntry
 from modelindex.schema import (
     Collection,
+    InheritedKeys,
     InvalidValue,
     Location,
     Model,
@@ -82,9 +83,26 @@ class _Flat:
     locations: dict[str, Location] = field(default_factory=dict)
     invalid: list[InvalidValue] = field(default_factory=list)
     """Values of the wrong shape (Metadata that is a list), kept for the validator."""
+    problems: list[LoadProblem] = field(default_factory=list)
+    _spellings: dict[str, tuple[Any, int | None]] = field(default_factory=dict)
 
     def reject(self, display: str, value: Any, reason: str, where: Location) -> None:
         self.invalid.append(InvalidValue(field=display, value=value, reason=reason, location=where))
+
+    def written(self, display: str, key: Any, where: Location) -> None:
+        """Note that ``key`` sets the field ``display``; a second spelling of it is a problem,
+        as the later value replaces the first without a word ('Params' and 'Parameters')."""
+        if display in self._spellings:
+            first_key, first_line = self._spellings[display]
+            message = (
+                f"duplicate key {str(key)!r:.60}: {str(first_key)!r:.60} at line {first_line} "
+                "sets the same field (keys are case-insensitive and '_' is a space); only this "
+                "later value is read"
+            )
+            self.problems.append(
+                LoadProblem(ProblemKind.DUPLICATE_KEY, where.path, where.line, message)
+            )
+        self._spellings[display] = (key, where.line)
 
 
 def _name_of(value: Any) -> Any:
@@ -102,11 +120,13 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
     if isinstance(raw, LocatedDict):
         for key, value in raw.items():
             attr, display = METADATA_FIELDS.get(normalize_key(key), (None, str(key)))
+            where = Location(path, raw.key_lines.get(key, raw.line))
             if attr is None:
                 extra[str(key)] = value
             else:
+                flat.written(display, key, where)
                 metadata[attr] = value
-            flat.locations[display] = Location(path, raw.key_lines.get(key, raw.line))
+            flat.locations[display] = where
     elif raw is not None:
         flat.reject(
             "Metadata",
@@ -190,12 +210,25 @@ def _flatten_link(raw: Any, attr: str, display: str, flat: _Flat) -> None:
             flat.data["extra"][f"{display} {key}"] = value
 
 
+# The keys of an entry that set one field each, by normalised key.
+_SINGLE_FIELDS = {
+    "metadata": "Metadata",
+    "results": "Results",
+    "paper": "Paper",
+    "code": "Code",
+    "id": "ID",
+    **{normalized: display for normalized, (_, display) in ENTRY_FIELDS.items()},
+}
+
+
 def _flatten(raw: LocatedDict, path: str) -> _Flat:
     flat = _Flat()
     flat.data["extra"] = {}
     for key, value in raw.items():
         normalized = normalize_key(key)
         where = Location(path, raw.key_lines.get(key, raw.line))
+        if normalized in _SINGLE_FIELDS:
+            flat.written(_SINGLE_FIELDS[normalized], key, where)
         if normalized == "metadata":
             flat.locations["Metadata"] = where
             _flatten_metadata(value, path, flat)
@@ -240,7 +273,7 @@ def _inherit(model: Model, own: _Flat, collection: Collection) -> None:
         setattr(metadata, attr, getattr(inherited, attr))
     if inherited.extra:
         metadata.extra = (
-            ChainMap(metadata.extra, inherited.extra) if metadata.extra else inherited.extra
+            InheritedKeys(metadata.extra, inherited.extra) if metadata.extra else inherited.extra
         )
     model._parent_locations = collection._locations
 
@@ -255,6 +288,8 @@ def _resolve_path(value: str | None, base: str) -> str | None:
 class BuiltIndex:
     collections: list[Collection]
     models: list[Model]
+    problems: list[LoadProblem] = field(default_factory=list)
+    """Keys that set the same field twice."""
 
 
 def _build(
@@ -275,13 +310,16 @@ def _build(
 def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> BuiltIndex:
     """Type every entry; models inherit from the collection named by ``In Collection``."""
     entries = list(entries)
+    problems: list[LoadProblem] = []
     collections: list[Collection] = []
     parents: dict[str, Collection] = {}
     declared_names: set[str] = set()
     for entry in entries:
         if entry.kind is not EntryKind.COLLECTION:
             continue
-        collection = _build(Collection, _flatten(entry.data, entry.path), entry)
+        flat = _flatten(entry.data, entry.path)
+        problems += flat.problems
+        collection = _build(Collection, flat, entry)
         collections.append(collection)  # type: ignore[arg-type]
         if collection.name is None:
             continue
@@ -300,6 +338,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
         if entry.kind is not EntryKind.MODEL:
             continue
         flat = _flatten(entry.data, entry.path)
+        problems += flat.problems
         if entry.rounding:
             flat.data["rounding"] = entry.rounding
         model: Model = _build(Model, flat, entry)  # type: ignore[assignment]
@@ -314,7 +353,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
                 base = repo_root if relative_to_root else os.path.dirname(declared_in)
                 setattr(model, f"{attr}_path", _resolve_path(value, base or "."))
         models.append(model)
-    return BuiltIndex(collections, models)
+    return BuiltIndex(collections, models, problems)
 
 
 __all__ = ["ENTRY_FIELDS", "METADATA_FIELDS", "BuiltIndex", "InvalidValue", "build_index"]

@@ -11,10 +11,12 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +59,7 @@ from modelindex.online.results import Status
 from modelindex.online.targets import url_targets
 from modelindex.online.url_cache import DEFAULT_TTL_S, UrlCache, default_url_cache_path
 from modelindex.printable import printable
+from modelindex.problems import ProblemKind
 from modelindex.progress import progress_bar
 from modelindex.query import FIELDS, QueryError, sort_models
 from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class _Failure(Exception):
@@ -185,6 +189,8 @@ def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
 def _report_problems(index: Index) -> int:
     for problem in index.problems:
         print(printable(f"{problem} [{problem.kind.value}]"), file=sys.stderr)
+    if any(problem.kind is ProblemKind.INTERNAL for problem in index.problems):
+        return EXIT_INTERNAL_ERROR
     return EXIT_USAGE if index.problems else EXIT_OK
 
 
@@ -333,7 +339,7 @@ def _check_urls(args: argparse.Namespace, index: Index) -> OnlineRun:
         print("\ninterrupted; the URLs checked so far are cached", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -600,6 +606,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A warning (an unreadable cache, say) is one line for the user, not Python's source echo.
     warnings.formatwarning = lambda message, *_rest, **_kw: f"warning: {message}\n"
+    with _terminate_as_interrupt():
+        return _run(args)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, a container stopped) ends a command as Ctrl-C does, so that
+    it cleans up after itself: a half-built site, a partial download, a cache being saved."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals to whoever runs us
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args))
     except _Failure as failure:
@@ -610,7 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:
         print(printable(_internal_error(error)), file=sys.stderr)
         return EXIT_INTERNAL_ERROR

@@ -116,7 +116,11 @@ def models_as_csv(models: list[Model]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # Data, but read in terminals too: a card's escape sequences are shown, not sent.
+    writer.writerows(
+        {key: printable(value) if isinstance(value, str) else value for key, value in row.items()}
+        for row in rows
+    )
     return buffer.getvalue()
 
 

@@ -11,15 +11,21 @@ given (or ``repo_root``) is a problem, not a read. One file holds at most
 from __future__ import annotations
 
 import errno
-import glob
 import os
 import stat
 from pathlib import Path
 
 from modelindex.building import build_index
+from modelindex.import_patterns import (
+    MAX_LISTED_ENTRIES,
+    PatternError,
+    PatternWalker,
+    split_pattern,
+)
 from modelindex.index import Index
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers import MARKDOWN_SUFFIXES, ImportRequest, RawEntry, read_text
+from modelindex.readers.records import MAX_ENTRIES_PER_FILE
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 MODEL_INDEX_FILE_NAMES = frozenset(
@@ -27,9 +33,8 @@ MODEL_INDEX_FILE_NAMES = frozenset(
 )
 _SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
 _BINARY_PROBE_BYTES = 8192
-# Real model-index files declare hundreds of models at most (timm's docs, OpenMMLab's largest
-# metafiles); a zoo of 100k models spreads them over many files. Each model costs a few KB.
-MAX_ENTRIES_PER_FILE = 20_000
+# A hostile file can hold a problem on every line; the first hundred say what is wrong.
+MAX_PROBLEMS_PER_FILE = 100
 
 PathLike = str | os.PathLike[str]
 
@@ -44,34 +49,71 @@ def is_walked_file(name: str) -> bool:
     return lower.endswith(MARKDOWN_SUFFIXES) or lower in MODEL_INDEX_FILE_NAMES
 
 
+# What is left to do, on a stack rather than in recursion: a zoo's folders may nest a thousand
+# deep and its files import each other in long chains.
+_Task = tuple[str, object, object]
+_Chain = tuple[tuple[str, str], ...]
+"""(real path, shown path) of the files importing a file, outermost first."""
+
+
 class _Session:
     def __init__(self, max_file_size: int, roots: list[str]) -> None:
         self.max_file_size = max_file_size
-        self.roots = roots
+        self.roots = [Path(root) for root in roots]
         """Real paths of the folders that reads may not leave."""
         self.entries: list[RawEntry] = []
         self.problems: list[LoadProblem] = []
         self.files: list[str] = []
         self.read_paths: set[str] = set()
         self.walked_directories: set[tuple[int, int]] = set()
+        self.refused_links: set[str] = set()
+        self.real_paths: dict[str, str] = {}
+        self.patterns = PatternWalker(self.may_enter)
+        self.pending: list[_Task] = []
 
     def problem(self, kind: ProblemKind, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(LoadProblem(kind, path, line, message))
 
     def add(self, path: str) -> None:
-        if os.path.isdir(path):
-            self.walk(path, frozenset())
-        else:
-            self.read(path, ())
+        self.pending.append(
+            ("walk", path, frozenset()) if os.path.isdir(path) else ("read", path, ())
+        )
+        while self.pending:
+            action, subject, context = self.pending.pop()
+            if action == "walk":
+                self.walk(subject, context)  # type: ignore[arg-type]
+            elif action == "read":
+                self.read(subject, context)  # type: ignore[arg-type]
+            elif action == "import":
+                self.guarded_import(subject, context)  # type: ignore[arg-type]
+            else:
+                self.problems.append(subject)  # type: ignore[arg-type]
+
+    def later(self, tasks: list[_Task]) -> None:
+        """Do ``tasks`` next, in their order, before what was pending already."""
+        self.pending.extend(reversed(tasks))
+
+    def real(self, path: str) -> str:
+        """``os.path.realpath``, once per path: Import globs name the same files many times."""
+        if path not in self.real_paths:
+            self.real_paths[path] = os.path.realpath(path)
+        return self.real_paths[path]
 
     def inside(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(
-            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots
-        )
+        real = Path(self.real(path))
+        return any(real.is_relative_to(root) for root in self.roots)
+
+    def may_enter(self, link: str) -> bool:
+        """Whether the symbolic link ``link`` may be followed; a refusal is reported once."""
+        if self.inside(link):
+            return True
+        if link not in self.refused_links:
+            self.refused_links.add(link)
+            self.problem(ProblemKind.OUTSIDE_ROOT, link, self.outside_message("symbolic link"))
+        return False
 
     def outside_message(self, what: str) -> str:
-        roots = ", ".join(self.roots)
+        roots = ", ".join(map(str, self.roots))
         return f"{what} leads outside the zoo ({roots}): not read; --repo-root widens it"
 
     def walk(self, directory: str, ancestors: frozenset[tuple[int, int]]) -> None:
@@ -92,6 +134,7 @@ class _Session:
             return  # the same folder reached twice through links: read once
         self.walked_directories.add(key)
         inside = ancestors | {key}
+        tasks: list[_Task] = []
         for child in children:
             if child.name.startswith(".") or child.name in _SKIPPED_DIRECTORIES:
                 continue
@@ -100,21 +143,20 @@ class _Session:
                 is_directory = child.is_dir()
                 is_link = child.is_symlink()
             except OSError as error:
-                self.problem(_os_error_kind(error), child_path, _os_error_text(error))
+                tasks.append(_reported(_os_error_kind(error), child_path, _os_error_text(error)))
                 continue
             followed = is_directory or is_walked_file(child.name)
             if is_link and followed and not self.inside(child_path):
                 message = self.outside_message("symbolic link")
-                self.problem(ProblemKind.OUTSIDE_ROOT, child_path, message)
-                continue
-            if is_directory:
-                self.walk(child_path, inside)
+                tasks.append(_reported(ProblemKind.OUTSIDE_ROOT, child_path, message))
+            elif is_directory:
+                tasks.append(("walk", child_path, inside))
             elif is_walked_file(child.name):
-                self.read(child_path, ())
+                tasks.append(("read", child_path, ()))
+        self.later(tasks)
 
-    def read(self, path: str, chain: tuple[tuple[str, str], ...]) -> None:
-        """Read one file; ``chain`` holds (real path, shown path) of the files importing it."""
-        real = os.path.realpath(path)
+    def read(self, path: str, chain: _Chain) -> None:
+        real = self.real(path)
         if real in self.read_paths:
             return
         self.read_paths.add(real)
@@ -126,8 +168,7 @@ class _Session:
             output = read_text(path, text)
         except Exception as error:
             # A bug in a reader costs this file, not the run: the rest is still read.
-            message = f"reading failed: {type(error).__name__}: {error}"[:300]
-            self.problem(ProblemKind.INTERNAL, path, f"{message} (a bug in modelindex)")
+            self.problem(ProblemKind.INTERNAL, path, _bug("reading failed", error))
             return
         if len(output.entries) > MAX_ENTRIES_PER_FILE:
             dropped = output.entries[MAX_ENTRIES_PER_FILE]
@@ -138,9 +179,14 @@ class _Session:
             self.problem(ProblemKind.TOO_COMPLEX, path, message, dropped.data.line)
             del output.entries[MAX_ENTRIES_PER_FILE:]
         self.entries.extend(output.entries)
-        self.problems.extend(output.problems)
-        for request in output.imports:
-            self.follow_import(request, (*chain, (real, path)))
+        self.problems.extend(output.problems[:MAX_PROBLEMS_PER_FILE])
+        if len(output.problems) > MAX_PROBLEMS_PER_FILE:
+            more = len(output.problems) - MAX_PROBLEMS_PER_FILE
+            first_unshown = output.problems[MAX_PROBLEMS_PER_FILE]
+            message = f"{more:,} more problems in this file are not shown"
+            self.problem(first_unshown.kind, path, message, first_unshown.line)
+        inner = (*chain, (real, path))
+        self.later([("import", request, inner) for request in output.imports])
 
     def read_text(self, path: str) -> str | None:
         try:
@@ -179,62 +225,79 @@ class _Session:
         # the markdown readers too, so that both agree on line numbers.
         return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
-    def follow_import(self, request: ImportRequest, chain: tuple[tuple[str, str], ...]) -> None:
-        pattern = request.pattern
-        if not os.path.isabs(pattern):
-            pattern = os.path.normpath(os.path.join(os.path.dirname(request.path), pattern))
-        # The part before the first wildcard must stay inside: 'Import: /' or '../../**' would
-        # otherwise walk the whole filesystem before any match could be refused.
-        fixed_part = _fixed_prefix(pattern)
-        if not self.inside(fixed_part):
-            message = self.outside_message(f"Import {request.pattern!r}")
-            self.problem(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
+    def guarded_import(self, request: ImportRequest, chain: _Chain) -> None:
+        try:
+            self.follow_import(request, chain)
+        except Exception as error:
+            message = _bug(f"Import {request.pattern!r:.100} failed", error)
+            self.problem(ProblemKind.INTERNAL, request.path, message, request.line)
+
+    def follow_import(self, request: ImportRequest, chain: _Chain) -> None:
+        def refuse(kind: ProblemKind, message: str) -> None:
+            self.problem(kind, request.path, message, request.line)
+
+        shown = f"Import {request.pattern!r:.200}"
+        try:
+            split = split_pattern(request.pattern, os.path.dirname(request.path))
+        except PatternError as error:
+            refuse(ProblemKind.IMPORT_MISSING, f"{shown} is not a file name: {error}")
             return
-        if glob.has_magic(pattern):
-            # A glob such as '**/*.yml' may match the importing file itself: not a cycle.
-            importer = chain[-1][0]
-            matches = [m for m in _glob(pattern) if os.path.realpath(m) != importer]
+        # The literal folder must stay inside before anything is listed: 'Import: /' or
+        # '../../**' would otherwise walk the whole filesystem.
+        if not self.inside(split.folder):
+            refuse(ProblemKind.OUTSIDE_ROOT, self.outside_message(shown))
+            return
+        if split.wildcards:
+            matches = self.patterns.expand(split)
+            if self.patterns.exhausted:
+                message = (
+                    f"{shown}: Import patterns looked at more than {MAX_LISTED_ENTRIES:,} "
+                    "files and folders; the rest were not searched"
+                )
+                refuse(ProblemKind.TOO_COMPLEX, message)
         else:
-            matches = [pattern] if os.path.lexists(pattern) else []
+            matches = [split.folder] if os.path.lexists(split.folder) else []
         if not matches:
-            message = f"Import {request.pattern!r} matches no file"
-            self.problem(ProblemKind.IMPORT_MISSING, request.path, message, request.line)
+            refuse(ProblemKind.IMPORT_MISSING, f"{shown} matches no file")
             return
-        outside = [match for match in matches if not self.inside(match)]
-        if outside:
-            what = f"Import {request.pattern!r} (through a symbolic link: {outside[0]})"
-            message = self.outside_message(what)
-            self.problem(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
-            matches = [match for match in matches if match not in outside]
+        tasks: list[_Task] = []
         for match in matches:
-            real = os.path.realpath(match)
+            real = self.real(match)
+            if split.wildcards and real in self.read_paths:
+                # A wildcard that matches a file read already ('**/*.yml' in every metafile)
+                # imports nothing new; only a path named outright can close a cycle.
+                continue
             cycle_start = next((i for i, (seen, _) in enumerate(chain) if seen == real), None)
-            if cycle_start is not None:
-                shown = [shown for _, shown in chain[cycle_start:]] + [match]
-                message = "Import cycle: " + " -> ".join(shown)
-                self.problem(ProblemKind.IMPORT_CYCLE, request.path, message, request.line)
+            if not self.inside(match):
+                message = self.outside_message(shown)
+                tasks.append(
+                    _reported(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
+                )
+            elif cycle_start is not None:
+                files = [shown_path for _, shown_path in chain[cycle_start:]] + [match]
+                cycle = _cycle(files)
+                tasks.append(_reported(ProblemKind.IMPORT_CYCLE, request.path, cycle, request.line))
             elif os.path.isdir(match):
-                self.walk(match, frozenset())
+                tasks.append(("walk", match, frozenset()))
             else:
-                self.read(match, chain)
+                tasks.append(("read", match, chain))
+        self.later(tasks)
 
 
-def _fixed_prefix(pattern: str) -> str:
-    """The folders of a glob pattern before its first wildcard ('a/b/*/c' -> 'a/b')."""
-    if not glob.has_magic(pattern):
-        return pattern
-    parts = Path(pattern).parts
-    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-    return str(Path(*parts[:fixed])) if fixed else "."
+def _reported(kind: ProblemKind, path: str, message: str, line: int | None = None) -> _Task:
+    """A task that reports a problem in its turn, so that problems keep the order of the walk."""
+    return ("problem", LoadProblem(kind, path, line, message), None)
 
 
-def _glob(pattern: str) -> list[str]:
-    """Expand an Import glob. pathlib's '**' does not descend into symlinked folders, where
-    glob.glob(recursive=True) would follow a symlink loop into exponentially many paths."""
-    path = Path(pattern)
-    anchor = Path(path.anchor) if path.is_absolute() else Path()
-    relative = str(path.relative_to(anchor)) if path.is_absolute() else pattern
-    return sorted(str(match) for match in anchor.glob(relative))
+def _cycle(files: list[str]) -> str:
+    """'Import cycle: a -> b -> a', with a long chain's middle left out."""
+    if len(files) > 6:
+        files = [*files[:3], f"... ({len(files) - 5} more)", *files[-2:]]
+    return "Import cycle: " + " -> ".join(files)
+
+
+def _bug(what: str, error: Exception) -> str:
+    return f"{what}: {type(error).__name__}: {error}"[:300] + " (a bug in modelindex)"
 
 
 def _os_error_kind(error: OSError) -> ProblemKind:
@@ -284,4 +347,4 @@ def load(
     for path in given:
         session.add(path)
     built = build_index(session.entries, repo_root=root)
-    return Index(built.models, built.collections, session.problems, session.files)
+    return Index(built.models, built.collections, session.problems + built.problems, session.files)

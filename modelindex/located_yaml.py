@@ -35,6 +35,9 @@ MAX_ALIAS_EXPANSION = 200_000
 # The largest real documents seen (OpenMMLab metafiles, Hub cards with hundreds of metrics) hold
 # a few thousand values; 500,000 leaves room for any zoo in one file and bounds memory.
 MAX_NODES = 500_000
+MAX_DUPLICATE_KEYS = 100
+_UNUSUAL_BREAKS = re.compile("[\x85\u2028\u2029]")
+_AS_SPACES = {0x85: " ", 0x2028: " ", 0x2029: " "}
 # The longest number a card could mean ('-1.2345678901234567e+308' with separators) is far
 # shorter; anything longer is kept as text for the schema to reject.
 MAX_TYPED_SCALAR_LENGTH = 100
@@ -88,10 +91,20 @@ def _too_deep(line: int) -> InputError:
     return InputError(ProblemKind.TOO_COMPLEX, f"YAML nesting deeper than {MAX_DEPTH} levels", line)
 
 
+@dataclass
+class YamlBudget:
+    """What the YAML of one file may cost, whatever the number of documents (comments) in it."""
+
+    nodes: int = field(default_factory=lambda: MAX_NODES)
+    alias_expansion: int = field(default_factory=lambda: MAX_ALIAS_EXPANSION)
+    duplicate_keys: int = field(default_factory=lambda: MAX_DUPLICATE_KEYS)
+
+
 def node_bound(text: str) -> int:
     """At least the number of nodes in ``text``: sibling nodes are always separated by a comma,
-    a colon or a line break, and every collection opens with one of '[{-?' or a colon."""
-    return sum(text.count(character) for character in ",:\n[{-?") + 1
+    a colon or a line break, every collection opens with one of '[{-?' or a colon, and each of
+    those brings at most two nodes (a key of '{a, b}' comes with an empty value)."""
+    return 2 * sum(text.count(character) for character in ",:\n[{-?") + 1
 
 
 def _check_shape(text: str, line_offset: int, max_nodes: int) -> None:
@@ -111,9 +124,30 @@ def _check_shape(text: str, line_offset: int, max_nodes: int) -> None:
         mark = getattr(error, "problem_mark", None)
         if "nesting depth" in str(getattr(error, "problem", "")) and mark is not None:
             raise _too_deep(mark.line + line_offset + 1) from None
-        with contextlib.suppress(yaml.YAMLError):
-            _count_events(text, line_offset, yaml.SafeLoader, max_nodes)
+        suspect = _nesting_suspect(text, mark)
+        if suspect is not None:
+            with contextlib.suppress(yaml.YAMLError):
+                _count_events(suspect, line_offset, yaml.SafeLoader, max_nodes)
         raise
+
+
+def _nesting_suspect(text: str, mark: yaml.Mark | None) -> str | None:
+    """The text up to where libyaml stopped, if it may have stopped for nesting: at an opening
+    bracket or an indentation deeper than MAX_DEPTH. Re-reading only that much with the slow
+    parser keeps a large file that is merely broken at its end from costing seconds."""
+    if mark is None:
+        return text
+    line_start = 0
+    for _ in range(mark.line):
+        line_start = text.find("\n", line_start) + 1
+        if line_start == 0:
+            return None
+    stop = line_start + mark.column
+    line = text[line_start : text.find("\n", line_start) % (len(text) + 1)]
+    at_bracket = text[max(line_start, stop - 1) : stop + 1].strip(" \t") in {"[", "{"}
+    opened = text[line_start:stop].rstrip(" \t").endswith(("[", "{"))
+    deep = len(line) - len(line.lstrip(" -?")) >= MAX_DEPTH
+    return text[: stop + 1] if at_bracket or opened or deep else None
 
 
 def _count_events(text: str, line_offset: int, loader: type, max_nodes: int) -> None:
@@ -148,11 +182,11 @@ class ParsedYaml:
 
 
 class _Builder:
-    def __init__(self, line_offset: int) -> None:
+    def __init__(self, line_offset: int, budget: YamlBudget) -> None:
         self.line_offset = line_offset
+        self.budget = budget
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
-        self.alias_expansion = 0
         self.problems: list[InputError] = []
 
     def line_of(self, node: yaml.Node) -> int:
@@ -178,8 +212,8 @@ class _Builder:
             return _construct_scalar(node)
         key = id(node)
         if key in self.built:
-            self.alias_expansion += self.size(node)
-            if self.alias_expansion > MAX_ALIAS_EXPANSION:
+            self.budget.alias_expansion -= self.size(node)
+            if self.budget.alias_expansion < 0:
                 raise InputError(
                     ProblemKind.TOO_COMPLEX,
                     f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes",
@@ -213,6 +247,9 @@ class _Builder:
         return mapping
 
     def duplicate(self, key: Any, first_line: int | None, line: int) -> None:
+        self.budget.duplicate_keys -= 1
+        if self.budget.duplicate_keys < 0:
+            return  # a hostile file may repeat a key on every line: the first ones say it
         shown = f"{key!r:.60}"
         message = (
             f"duplicate key {shown}: also written at line {first_line}; "
@@ -243,13 +280,19 @@ def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int) -
     return InputError(ProblemKind.SYNTAX, message, line)
 
 
-def parse_yaml(text: str, line_offset: int = 0, max_nodes: int = MAX_NODES) -> ParsedYaml:
+def parse_yaml(text: str, line_offset: int = 0, budget: YamlBudget | None = None) -> ParsedYaml:
     """Parse one YAML document; lines in the result are ``line_offset`` + the line in ``text``.
 
     Raises InputError with the line of the fault for malformed or hostile input; problems that
-    still let the document be read (a duplicate key) come back with the value. ``max_nodes`` is
-    what is left of the file's MAX_NODES where one file holds several documents.
+    still let the document be read (a duplicate key) come back with the value. Documents of one
+    file share one ``budget``.
     """
+    budget = budget if budget is not None else YamlBudget()
+    # YAML 1.1 breaks lines at NEL, LS and PS too, where editors and the markdown readers do
+    # not: as spaces, they keep YAML's line numbers the file's.
+    if _UNUSUAL_BREAKS.search(text):
+        text = text.translate(_AS_SPACES)
+    max_nodes, budget.nodes = budget.nodes, max(0, budget.nodes - node_bound(text))
     try:
         _check_shape(text, line_offset, max_nodes)
         node = yaml.compose(text, Loader=_Loader)
@@ -265,7 +308,7 @@ def parse_yaml(text: str, line_offset: int = 0, max_nodes: int = MAX_NODES) -> P
         raise InputError(ProblemKind.SYNTAX, f"invalid YAML: {message}", None) from None
     if node is None:
         return ParsedYaml(None)
-    builder = _Builder(line_offset)
+    builder = _Builder(line_offset, budget)
     try:
         value = builder.build(node)
     except RecursionError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import (
@@ -176,6 +176,9 @@ def coerce_text_list(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
+        # A list or mapping item would become the text of its whole (possibly aliased) content.
+        if any(isinstance(item, (list, dict)) for item in value):
+            raise ValueError("expected a list of text, found a list or mapping inside it")
         return [str(item) for item in value if item is not None]
     if isinstance(value, dict):
         raise ValueError("expected text or a list of text, got a mapping")
@@ -233,14 +236,39 @@ class Paper(_Record):
     url: Text = None
 
 
-# A model that has metadata keys of its own and inherits others sees both through a ChainMap,
-# so that a collection's keys are never copied into each of its models.
-InheritedMapping = Annotated[Mapping[str, Any], PlainSerializer(dict)]
+class InheritedKeys(Mapping[str, Any]):
+    """A model's own metadata keys over the ones it inherits, read-only, in the order a merged
+    mapping would have: its own first. The collection's keys are looked up, never copied, so
+    that 20,000 models inheriting 200 keys cost 20,000 small objects, not 4 million entries.
+    ``dict(...)`` gives a plain copy."""
+
+    __slots__ = ("inherited", "own")
+
+    def __init__(self, own: Mapping[str, Any], inherited: Mapping[str, Any]) -> None:
+        self.own = own
+        self.inherited = inherited
+
+    def __getitem__(self, key: str) -> Any:
+        return self.own[key] if key in self.own else self.inherited[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        yield from (key for key in self.inherited if key not in self.own)
+
+    def __len__(self) -> int:
+        return len(self.own) + sum(1 for key in self.inherited if key not in self.own)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+ExtraKeys = Annotated[Mapping[str, Any], PlainSerializer(dict)]
 
 
 class Metadata(_Record):
-    extra: InheritedMapping = Field(default_factory=dict)  # type: ignore[assignment]
-    """Keys the schema does not know, the collection's included; read-only."""
+    extra: ExtraKeys = Field(default_factory=dict)  # type: ignore[assignment]
+    """Keys the schema does not know, the collection's included. Where a model inherits them
+    they are shared with its collection (see :class:`InheritedKeys`): treat them as read-only."""
     flops: Count = None
     parameters: Count = None
     file_size: Count = None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -55,3 +56,12 @@ def write(tmp_path: Path):
         return path
 
     return write_file
+
+
+@pytest.fixture
+def download_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where this test's downloads go (Python's temporary folder), to measure what they keep."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

@@ -3,7 +3,10 @@ run, read outside the zoo, filled memory, took minutes, dropped data or printed 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import modelindex
 from modelindex import ProblemKind, loading, located_yaml
 from modelindex.checks import validate
 from modelindex.cli import main
-from modelindex.readers import markdown_cards
+from modelindex.readers import readme_tables
 from tests.conftest import load_with_peak
 
 CARD = "<!--\nType: model-index\nModels:\n- Name: m\n  Metadata:\n{metadata}-->\n"
@@ -248,6 +251,11 @@ def test_inherited_values_are_shared_not_copied(write) -> None:
         9,
     )
     assert own.model_dump(mode="json")["metadata"]["extra"]["key199"] == 199
+    # A model's own keys come first, as in a merged mapping, and the view is read-only.
+    assert list(own.metadata.extra)[:3] == ["key0", "more", "key1"]
+    assert len(own.metadata.extra) == 201 and dict(own.metadata.extra)["key0"] == "mine"
+    with pytest.raises(TypeError):
+        own.metadata.extra["key1"] = "changed"  # type: ignore[index]
     assert last.is_inherited("Architecture") and not own.is_inherited("key0")
     assert last.location("Architecture").line == 4
     # Copied, the list alone would be 10 million references (80 MB).
@@ -265,7 +273,7 @@ def test_a_document_of_too_many_values_is_refused_before_it_is_built(write) -> N
 def test_the_comments_of_one_card_share_one_budget_of_values(
     write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(markdown_cards, "MAX_NODES", 1_000)
+    monkeypatch.setattr(located_yaml, "MAX_NODES", 2_000)
     comment = "<!--\nType: model-index\nModels:\n- Name: m{}\n  Metadata: {{Tasks: [{}]}}\n-->\n"
     text = "".join(comment.format(i, "1," * 400) for i in range(3))
     zoo = modelindex.load(write("card.md", text))
@@ -369,3 +377,347 @@ def test_a_control_character_is_reported_at_its_file_line(write) -> None:
     [problem] = modelindex.load(write("card.md", text)).problems
     assert (problem.kind, problem.line) == (ProblemKind.SYNTAX, 10)
     assert "#x0001" in problem.message and "position" not in problem.message
+
+
+def test_sigterm_ends_a_command_as_ctrl_c_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    cleaned: list[bool] = []
+
+    def terminated_while_loading(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        finally:
+            cleaned.append(True)
+
+    monkeypatch.setattr("modelindex.cli.load", terminated_while_loading)
+    before = signal.getsignal(signal.SIGTERM)
+    started = time.perf_counter()
+    assert main(["list", "somewhere"]) == 130
+    assert time.perf_counter() - started < 2
+    assert cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+# --- Import paths and globs (second review) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("model-index.yml", 'Import: "a\\0b"\n'),
+        ("model-index.json", '{"Import": "\\ud800x"}'),
+        ("card.md", '<!--\nType: model-index\nModels: ["a\\0b"]\n-->\n'),
+    ],
+)
+def test_an_import_that_is_no_file_name_is_a_finding(write, name: str, text: str) -> None:
+    write("good/model-index.yml", "Models:\n- Name: good\n")
+    zoo = modelindex.load(write(f"bad/{name}", text).parent.parent)
+    assert zoo.names == ["good"]
+    [problem] = zoo.problems
+    assert problem.kind is ProblemKind.IMPORT_MISSING and "not a file name" in problem.message
+
+
+def test_a_thousand_nested_folders_load_without_recursion(tmp_path: Path) -> None:
+    folders = [tmp_path / "deep"]
+    for _ in range(1_000):  # mkdir(parents=True) and rmtree recurse themselves
+        folders.append(folders[-1] / "d")
+    for folder in folders:
+        folder.mkdir()
+    card = folders[-1] / "card.md"
+    card.write_text(CARD.format(metadata="    FLOPs: 1\n"), encoding="utf-8")
+    try:
+        zoo = modelindex.load(folders[0])
+        assert (zoo.names, zoo.problems) == (["m"], [])
+    finally:
+        card.unlink()
+        for folder in reversed(folders):
+            folder.rmdir()
+
+
+def test_a_long_import_chain_is_read_to_its_end(tmp_path: Path) -> None:
+    for number in range(1_200):
+        (tmp_path / f"f{number}.yml").write_text(
+            f"Models:\n- Name: m{number}\nImport: f{number + 1}.yml\n", encoding="utf-8"
+        )
+    (tmp_path / "f1200.yml").write_text("Models:\n- Name: last\n", encoding="utf-8")
+    zoo = modelindex.load(tmp_path / "f0.yml")
+    assert len(zoo.models) == 1_201 and zoo.problems == []
+
+
+def test_import_globs_end_quickly_whatever_their_shape(tmp_path: Path) -> None:
+    loops = tmp_path / "loops"
+    loops.mkdir()
+    os.symlink(".", loops / "a")
+    os.symlink(".", loops / "b")
+    (loops / "x.yml").write_text("Models:\n- Name: x\n", encoding="utf-8")
+    stars = "/".join(["*"] * 17)
+    (loops / "model-index.yml").write_text(f'Import: ["{stars}/x.yml"]\n', encoding="utf-8")
+    chain = tmp_path / "chain"
+    chain.joinpath(*["c"] * 150).mkdir(parents=True)
+    chain.joinpath(*["c"] * 150, "x.yml").write_text("Models:\n- Name: y\n", encoding="utf-8")
+    chain.joinpath("model-index.yml").write_text('Import: ["**/**/**/x.yml"]\n', encoding="utf-8")
+    many = tmp_path / "many"
+    for folder in range(200):
+        (many / f"f{folder}").mkdir(parents=True)
+        (many / f"f{folder}" / "metafile.yml").write_text(f"Models:\n- Name: z{folder}\n")
+    (many / "model-index.yml").write_text("Import:\n" + '- "**/*.yml"\n' * 2_000)
+    started = time.perf_counter()
+    zoos = [modelindex.load(folder / "model-index.yml") for folder in (loops, chain, many)]
+    assert time.perf_counter() - started < 5
+    assert [len(zoo.models) for zoo in zoos] == [1, 1, 200]
+    assert all(zoo.problems == [] for zoo in zoos)
+
+
+def test_an_import_glob_through_a_link_out_of_the_zoo_names_nothing_outside(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "etc").mkdir(parents=True)
+    (outside / "etc" / "hostname").write_text("secret-host\n", encoding="utf-8")
+    zoo_root = tmp_path / "zoo"
+    zoo_root.mkdir()
+    os.symlink(outside, zoo_root / "l")
+    (zoo_root / "model-index.yml").write_text('Import: ["l*/etc/host*"]\n', encoding="utf-8")
+    zoo = modelindex.load(zoo_root / "model-index.yml")
+    assert "hostname" not in " ".join(str(problem) for problem in zoo.problems)
+    assert {problem.kind for problem in zoo.problems} <= {
+        ProblemKind.OUTSIDE_ROOT,
+        ProblemKind.IMPORT_MISSING,
+    }
+
+
+def test_a_folder_named_like_a_glob_imports_plainly(tmp_path: Path) -> None:
+    zoo_root = tmp_path / "zoo[v2]"
+    (zoo_root / "sub").mkdir(parents=True)
+    (zoo_root / "sub" / "a.yml").write_text("Models:\n- Name: a\n", encoding="utf-8")
+    (zoo_root / "model-index.yml").write_text("Import: [sub/a.yml, 'sub/*.yml']\n")
+    zoo = modelindex.load(zoo_root / "model-index.yml")
+    assert (zoo.names, zoo.problems) == (["a"], [])
+
+
+def test_files_that_import_each_other_by_glob_are_no_cycle(tmp_path: Path) -> None:
+    for number in range(300):
+        (tmp_path / f"m{number}.yml").write_text(
+            f'Import: "*.yml"\nModels: [{{Name: n{number}}}]\n'
+        )
+    zoo = modelindex.load(tmp_path / "m0.yml")
+    assert len(zoo.models) == 300 and zoo.problems == []
+
+
+def test_a_long_import_cycle_is_reported_once_with_its_middle_left_out(tmp_path: Path) -> None:
+    for number in range(50):
+        (tmp_path / f"c{number}.yml").write_text(f"Import: c{(number + 1) % 50}.yml\n")
+    [problem] = modelindex.load(tmp_path / "c0.yml").problems
+    assert problem.kind is ProblemKind.IMPORT_CYCLE
+    assert "(46 more)" in problem.message and problem.message.count(" -> ") == 5
+
+
+# --- every output format stays printable UTF-8 --------------------------------------------------
+
+HOSTILE_NAME = "a\x1b[2J\x1b]0;pwned\x07\x9b31m\u2028::error file=x::fake\ud800"
+
+
+@pytest.mark.parametrize("output", ["text", "json", "github", "sarif"])
+def test_every_report_format_escapes_what_a_card_or_file_name_holds(
+    tmp_path: Path, capsys, output: str
+) -> None:
+    card = json.dumps({"Models": [{"Name": HOSTILE_NAME, "Weights": "https://x/w.pth"}] * 2})
+    (tmp_path / "model-index.json").write_text(card, encoding="utf-8")
+    undecodable = os.fsdecode(b"\xff-card.md")
+    (tmp_path / undecodable).write_text(CARD.format(metadata="    FLOPs: x\n"), encoding="utf-8")
+    assert main(["validate", str(tmp_path), "--format", output]) == 1
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # no lone surrogate: prints under a strict UTF-8 stdout
+    assert all(c.isprintable() for line in out.splitlines() for c in line)
+    if output == "github":
+        assert all(
+            line.startswith(("::error ", "::warning ", "::notice ")) for line in out.splitlines()
+        )
+    if output == "sarif":
+        uris = {
+            location["physicalLocation"]["artifactLocation"]["uri"]
+            for result in json.loads(out)["runs"][0]["results"]
+            for location in result["locations"]
+        }
+        assert any(uri.endswith("/%FF-card.md") for uri in uris)
+
+
+def test_csv_rows_escape_control_characters(write, capsys) -> None:
+    path = write("model-index.json", json.dumps({"Models": [{"Name": HOSTILE_NAME}]}))
+    assert main(["list", str(path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    out.encode("utf-8")
+    assert "\x1b" not in out and "\x9b" not in out and "\u2028" not in out
+
+
+# --- budgets shared by a file's documents (second review) ---------------------------------------
+
+
+def test_aliases_across_a_cards_comments_share_one_budget(write) -> None:
+    comment = (
+        "<!--\nType: model-index\nA: &a [1,1,1,1,1,1,1,1,1,1]\nB: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "C: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nD: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        "Models: [{Name: m{n}, Metadata: {Training Data: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}}]\n-->\n"
+    )
+    path = write("card.md", "".join(comment.replace("{n}", str(n)) for n in range(300)))
+    started = time.perf_counter()
+    zoo, peak = load_with_peak(path)
+    assert time.perf_counter() - started < 10
+    assert peak < 200 * 2**20
+    assert ProblemKind.TOO_COMPLEX in {problem.kind for problem in zoo.problems}
+
+
+def test_a_list_inside_a_text_list_is_an_invalid_value(write) -> None:
+    zoo = modelindex.load(write("card.md", CARD.format(metadata="    Training Data: [[a, b]]\n")))
+    assert [invalid.field for invalid in zoo["m"].invalid] == ["Training Data"]
+
+
+def test_keys_without_values_count_twice_toward_the_limit(
+    write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(located_yaml, "MAX_NODES", 1_000)
+    keys = ", ".join(f"k{i}" for i in range(700))  # 700 keys and 700 empty values
+    [problem] = modelindex.load(write("model-index.yml", f"X: {{{keys}}}\n")).problems
+    assert problem.kind is ProblemKind.TOO_COMPLEX
+
+
+def test_repeated_keys_are_reported_a_hundred_times_at_most(write) -> None:
+    text = "Models:\n- Name: a\n  Metadata:\n" + "    FLOPs: 1\n" * 5_000
+    problems = modelindex.load(write("model-index.yml", text)).problems
+    assert 50 <= len(problems) <= 101
+    assert all(problem.kind is ProblemKind.DUPLICATE_KEY for problem in problems)
+
+
+def test_a_card_of_many_comments_is_cut_with_a_finding(write) -> None:
+    comment = "<!--\nType: model-index\nModels: [{Name: m{n}}]\n-->\n"
+    path = write("card.md", "".join(comment.replace("{n}", str(n)) for n in range(5_000)))
+    started = time.perf_counter()
+    zoo = modelindex.load(path)
+    assert time.perf_counter() - started < 3
+    assert len(zoo.models) == 1_000
+    [problem] = zoo.problems
+    assert (problem.kind, problem.line) == (ProblemKind.TOO_COMPLEX, 4_001)
+
+
+def test_a_table_past_the_row_limit_is_cut_while_it_is_read(
+    write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readme_tables, "MAX_ENTRIES_PER_FILE", 11)
+    rows = "".join(f"| `m{n}` | 1 |\n" for n in range(50))
+    zoo = modelindex.load(write("README.md", "# T\n| Model | Top-1 (%) |\n|---|---|\n" + rows))
+    assert len(zoo.models) == 10
+    [problem] = zoo.problems
+    assert (problem.kind, problem.line) == (ProblemKind.TOO_COMPLEX, 14)
+
+
+def test_a_large_file_broken_at_its_end_fails_fast(write) -> None:
+    text = "Models:\n" + "- {Name: model_with_a_long_name}\n" * 100_000 + "bad: [\n"
+    path = write("model-index.yml", text)
+    started = time.perf_counter()
+    [problem] = modelindex.load(path).problems
+    assert time.perf_counter() - started < 3
+    assert problem.kind is ProblemKind.SYNTAX
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_unusual_line_breaks_do_not_shift_line_numbers(write, separator: str) -> None:
+    text = CARD.format(metadata=f"    Tasks: [a{separator}b]\n    Parameters: bad\n")
+    [invalid] = modelindex.load(write("card.md", text))["m"].invalid
+    assert (invalid.field, invalid.location.line) == ("Parameters", 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Models:\n- Name: a\nmodels:\n- Name: b\n", 3),
+        ("Models:\n- Name: a\n  ID: a\n  Metadata: {ID: b}\n", 4),
+        ("Models:\n- Name: a\n  Metadata:\n    Params: 1\n    parameters: 2\n", 5),
+        ("Models:\n- Name: a\n  weights: x\n  Weights: y\n", 4),
+    ],
+)
+def test_two_spellings_of_one_key_are_a_duplicate(write, text: str, line: int) -> None:
+    problems = modelindex.load(write("model-index.yml", text)).problems
+    assert [(problem.kind, problem.line) for problem in problems] == [
+        (ProblemKind.DUPLICATE_KEY, line)
+    ]
+
+
+def test_duplicate_keys_a_hub_card_holds_outside_its_model_index_are_not_ours(write) -> None:
+    text = (
+        "---\ntags: [a]\nlicense: mit\ntags: [b]\nmodel-index:\n- name: m\n  name: n\n"
+        "license: apache-2.0\n---\n"
+    )
+    [problem] = modelindex.load(write("README.md", text)).problems
+    assert (problem.kind, problem.line) == (ProblemKind.DUPLICATE_KEY, 7)
+
+
+# --- internal errors are never hidden (second review) -------------------------------------------
+
+
+def _failing_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = loading.read_text
+
+    def failing_on_bad(path: str, text: str):
+        if path.endswith("bad.md"):
+            raise ZeroDivisionError("a reader bug")
+        return original(path, text)
+
+    monkeypatch.setattr(loading, "read_text", failing_on_bad)
+
+
+@pytest.mark.parametrize("argv", [["list"], ["show", "g"]])
+def test_list_and_show_exit_3_when_a_reader_fails(
+    write, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    _failing_reader(monkeypatch)
+    write("bad.md", CARD.format(metadata="    FLOPs: 1\n"))
+    folder = write("good.md", CARD.format(metadata="    FLOPs: 1\n").replace("Name: m", "Name: g"))
+    assert main([*argv, str(folder.parent)]) == 3
+
+
+@pytest.mark.parametrize("options", [["--select", "S"], ["--ignore", "M001"], ["--ignore", "M"]])
+def test_settings_cannot_hide_an_internal_error(
+    write, monkeypatch: pytest.MonkeyPatch, capsys, options: list[str]
+) -> None:
+    _failing_reader(monkeypatch)
+    folder = write("bad.md", CARD.format(metadata="    FLOPs: 1\n")).parent
+    assert main(["validate", str(folder), *options]) == 3
+    assert "M001" in capsys.readouterr().out
+
+
+def test_a_rule_that_fails_on_one_model_still_checks_the_others(
+    write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelindex.checks import registry
+
+    rule = registry.RULES["S005"]
+    original = rule.check
+
+    def failing_on_one(entry, context):
+        if entry.name == "b":
+            raise RuntimeError("a rule bug")
+        return original(entry, context)
+
+    monkeypatch.setitem(registry.RULES, "S005", dataclasses.replace(rule, check=failing_on_one))
+    text = "Models:\n" + "".join(f"- Name: {n}\n  Metadata: {{ID: x{n}}}\n" for n in "abc")
+    report = validate(modelindex.load(write("model-index.yml", text)))
+    found = [(f.code, f.line) for f in report.findings if f.code in {"S005", "M001"}]
+    assert found == [("S005", 3), ("M001", 4), ("S005", 7)]
+    assert report.exit_code() == 3
+
+
+def test_results_inherited_by_many_models_are_checked_once(write) -> None:
+    results = "".join(
+        f"  - {{Task: T, Dataset: D{i % 7}, Metrics: {{Top 1 Accuracy: {50 + i % 40}, "
+        f"Top 5 Accuracy: 99, mAP: {i % 120}}}}}\n"
+        for i in range(2_000)
+    )
+    models = "".join(f"- {{Name: m{i}, In Collection: C}}\n" for i in range(500))
+    path = write(
+        "model-index.yml", f"Collections:\n- Name: C\n  Results:\n{results}Models:\n{models}"
+    )
+    zoo = modelindex.load(path)
+    started = time.perf_counter()
+    report = validate(zoo)
+    assert time.perf_counter() - started < 5
+    assert report.by_code()["S009"] == 304  # mAP 101-119 on the collection, once each

@@ -4,6 +4,7 @@ corrupt file rebuilt with a warning, and concurrent runs on one file."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -138,3 +139,106 @@ def test_at_most_per_host_requests_run_at_once(tmp_path: Path, server: UrlServer
     run = check_urls(load(zoo), None, OnlineOptions(**{**FAST.__dict__, "jobs": 8, "per_host": 3}))
     assert {r.status for r in run.results.values()} == {Status.OK}
     assert server.most_active == 3
+
+
+def _checked_without_a_cache(zoo: Path, cache_path: Path, warning: str) -> None:
+    """Check ``zoo`` with ``cache_path`` given: one warning, and every URL asked for."""
+    with pytest.warns(UserWarning, match=warning) as warned:
+        run = _check(zoo, cache_path)
+    assert len(warned) == 1
+    assert run.requested == len(run.results) and {r.status for r in run.results.values()} == {
+        Status.OK
+    }
+
+
+def test_a_users_empty_file_is_not_taken_for_the_url_cache(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.md").write_bytes(b"")
+    _checked_without_a_cache(
+        _zoo(tmp_path, _files(server, 2)),
+        docs / "notes.md",
+        r"notes.md is an empty file, not a modelindex URL cache; left as it is, checking without",
+    )
+    assert [(p.name, p.read_bytes()) for p in docs.iterdir()] == [("notes.md", b"")]
+
+
+@pytest.mark.parametrize("name", ["urls.sqlite", "urls.sqlite3", "urls.db"])
+def test_an_empty_file_under_a_cache_suffix_becomes_the_cache(
+    tmp_path: Path, server: UrlServer, name: str
+) -> None:
+    (tmp_path / name).write_bytes(b"")
+    zoo = _zoo(tmp_path, _files(server, 2))
+    assert _check(zoo, tmp_path / name).requested == 2
+    assert _check(zoo, tmp_path / name).requested == 0
+
+
+def test_a_cache_under_a_name_without_a_cache_suffix_is_used_again(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    zoo = _zoo(tmp_path, _files(server, 2))
+    assert _check(zoo, tmp_path / "url-cache").requested == 2
+    assert _check(zoo, tmp_path / "url-cache").requested == 0
+
+
+def _database(path: Path, *statements: str) -> bytes:
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "statements"),
+    [
+        ("app.sqlite", ["CREATE TABLE checks (id INTEGER, passed INTEGER)"]),
+        (
+            "app.sqlite",
+            [
+                "CREATE TABLE checks (url TEXT, kind TEXT, checked_at REAL, result TEXT)",
+                "CREATE TABLE accounts (name TEXT)",
+            ],
+        ),
+        ("app.data", ["CREATE TABLE scratch (x)", "DROP TABLE scratch"]),
+    ],
+    ids=["a checks table of other columns", "more tables than ours", "no table, no suffix"],
+)
+def test_a_database_not_of_the_url_cache_schema_is_left_byte_for_byte(
+    tmp_path: Path, server: UrlServer, name: str, statements: list[str]
+) -> None:
+    before = _database(tmp_path / name, *statements)
+    _checked_without_a_cache(
+        _zoo(tmp_path, _files(server, 1)), tmp_path / name, "left as it is, checking without"
+    )
+    assert (tmp_path / name).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("app")) == [name]
+
+
+@pytest.mark.parametrize("given", ["fifo", "/dev/null"])
+def test_a_fifo_or_a_device_is_never_used_as_the_url_cache(
+    tmp_path: Path, server: UrlServer, given: str
+) -> None:
+    path = Path(given) if given.startswith("/") else tmp_path / given
+    if given == "fifo":
+        os.mkfifo(path)
+    _checked_without_a_cache(_zoo(tmp_path, _files(server, 1)), path, "is not a file; checking")
+    assert path.exists() and not path.is_file()
+
+
+def test_a_damaged_url_cache_behind_a_link_is_rebuilt_where_it_leads(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "urls.sqlite").write_bytes(b"this is not a database" * 100)
+    link = tmp_path / "urls.sqlite"
+    link.symlink_to(Path("shared") / "urls.sqlite")
+    zoo = _zoo(tmp_path, _files(server, 2))
+    with pytest.warns(UserWarning, match="was unreadable .*moved it to urls.sqlite.corrupt"):
+        _check(zoo, link)
+    assert link.is_symlink() and os.readlink(link) == str(Path("shared") / "urls.sqlite")
+    assert (shared / "urls.sqlite.corrupt").read_bytes().startswith(b"this is not")
+    assert _check(zoo, link).requested == 0

@@ -19,7 +19,7 @@ from modelindex.online.options import HttpSettings
 from modelindex.online.results import CheckKind, Status
 from modelindex.online.url_cache import UrlCache
 from tests.test_online import FAST, WEIGHTS, _codes, _model, _run, _zoo
-from tests.url_server import UrlServer, respond, serve_file
+from tests.url_server import UrlServer, respond, serve_file, trickle
 
 
 @pytest.fixture
@@ -41,21 +41,8 @@ def test_a_weights_name_cannot_place_the_download_outside_its_folder(
     assert not target.exists()
 
 
-def _trickle(handler: BaseHTTPRequestHandler) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Length", str(10**9))
-    handler.end_headers()
-    for _ in range(100):  # 10 s at the most: the test server's loop is bounded too
-        try:
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-        except OSError:
-            return
-        time.sleep(0.1)
-
-
 def test_a_server_that_trickles_is_cut_off_at_the_deadline(server: UrlServer) -> None:
-    server.routes["/trickle.pth"] = _trickle
+    server.routes["/trickle.pth"] = trickle(10**9)
     sessions = Sessions(HttpSettings(timeout_s=1, retries=0), pool_size=1)
     started = time.monotonic()
     result = download(sessions, server.url("/trickle.pth"), deadline_s=1.0)

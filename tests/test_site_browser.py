@@ -37,6 +37,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from modelindex.site.build import build_site  # noqa: E402
 from tests.test_site import EDGE_ZOO, HOSTILE_CARD  # noqa: E402
+from tests.test_site_cards_inert import build_blocks_html_site  # noqa: E402
 from tests.test_site_hostile import HOSTILE_COLLECTION, HOSTILE_HEADING  # noqa: E402
 
 
@@ -315,3 +316,31 @@ def test_no_page_of_a_hostile_zoo_runs_its_script(page: Page, hostile_site: Path
     assert f"{HOSTILE_HEADING} - Model zoo" in shown
     assert f"{HOSTILE_COLLECTION} - Model zoo" in shown
     assert 'Evil <script>alert("prose")</script> family - Model zoo' in shown
+
+
+def test_a_card_using_blocks_html_runs_no_script_and_keeps_the_pages_base(
+    browser, tmp_path: Path
+) -> None:
+    """Plugin mode with pymdownx.blocks.html, which lets a card write any element: its script,
+    SVG animation, <base>, refresh and style sheet must not reach the page."""
+    site = build_blocks_html_site(tmp_path)
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    requests: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requests.append(request.url))
+    url = (site / "card" / "index.html").as_uri()
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(1000)  # the SVG animation's begin, had it survived
+    assert page.evaluate("document.documentElement.dataset.xss") is None
+    assert page.evaluate("document.baseURI") == url
+    assert page.evaluate("getComputedStyle(document.body).display") != "none"
+    assert page.locator("article").get_by_text("kept").count() == 1
+    refresh = (site / "refresh" / "index.html").as_uri()
+    page.goto(refresh, wait_until="load")
+    page.wait_for_timeout(500)
+    assert page.url == refresh
+    assert dialogs == []
+    assert [request for request in requests if "evil.example" in request] == []
+    context.close()

@@ -203,6 +203,10 @@ def _dead_pid() -> int:
     return process.pid
 
 
+# The beginning of a temporary that its writer was killed while writing.
+CUT_SHORT = b'{\n "format": 1,\n "entries": {\n  "cut'
+
+
 def test_temporaries_of_killed_writers_are_removed_by_the_next_save(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     hour_ago = time.time() - 3700
@@ -218,7 +222,7 @@ def test_temporaries_of_killed_writers_are_removed_by_the_next_save(tmp_path: Pa
         "a user's": tmp_path / ".m.json.notes",
     }
     for temporary in [*left.values(), *kept.values()]:
-        temporary.write_bytes(b'{"format": 1, "entries": {"cut')
+        temporary.write_bytes(CUT_SHORT)
     for temporary in (left["live writer, old"], left["before pids, old"]):
         os.utime(temporary, (hour_ago, hour_ago))
     assert _measure_and_save(path) == []
@@ -273,4 +277,210 @@ def test_a_writer_killed_mid_save_leaves_the_cache_whole_and_the_next_save_clean
     assert big.items() <= survived.items()
     _measure_and_save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
-    assert _saved_entries(path) == {**survived, _key("new"): _entry(7)}
+    saved = _saved_entries(path)
+    assert {**survived, _key("new"): _entry(7)}.items() <= saved.items()
+    # Beyond those, only what the killed writer had measured, where its temporary was whole.
+    assert all(key.startswith("net") for key in saved.keys() - survived.keys() - {_key("new")})
+
+
+def _written(entries: dict[str, dict]) -> bytes:
+    """A cache's bytes as a save writes them."""
+    return (json.dumps({"format": 1, "entries": entries}, indent=1) + "\n").encode()
+
+
+_DIE_AT_THE_RENAME = """
+import os
+import signal
+import sys
+from pathlib import Path
+from modelindex.verify.cache import MeasurementCache
+from tests.test_verify_cache_safety import _entry, _key
+
+path = Path(sys.argv[1]).resolve()
+rename = os.replace
+
+
+def rename_or_die(source, destination):
+    if Path(destination).resolve() == path:  # the new cache is about to take the path
+        os.kill(os.getpid(), signal.SIGKILL)
+    rename(source, destination)
+
+
+def no_hard_links(source, destination, **_options):
+    raise PermissionError(1, "Operation not permitted")
+
+
+os.replace = rename_or_die
+if sys.argv[2] == "no hard links":
+    os.link = no_hard_links
+cache = MeasurementCache(path)
+cache.put(_key("killed"), _entry(3))
+cache.save()
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("file_system", ["hard links", "no hard links"])
+def test_a_save_killed_before_its_rename_leaves_the_damaged_cache_and_loses_no_entry(
+    tmp_path: Path, file_system: str
+) -> None:
+    path = tmp_path / "m.json"
+    damaged = _written({_key("good"): _entry(10), _key("bad"): {"parameters": -1}})
+    path.write_bytes(damaged)
+    killed = subprocess.run(
+        [sys.executable, "-c", _DIE_AT_THE_RENAME, str(path), file_system],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert killed.returncode == -9, killed.stderr.decode()
+    assert path.read_bytes() == damaged
+    warned = _measure_and_save(path)
+    assert "kept as m.json.corrupt " in warned[0]
+    assert _saved_entries(path) == {
+        _key("good"): _entry(10),
+        _key("killed"): _entry(3),  # from the temporary the killed save had written whole
+        _key("new"): _entry(7),
+    }
+    # The copy kept before the kill holds these bytes: they are not kept a second time.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.json.corrupt"]
+    assert (tmp_path / "m.json.corrupt").read_bytes() == damaged
+
+
+def test_a_whole_temporary_of_a_killed_writer_gives_its_newer_entries_to_the_next_save(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.json"
+    early, late = "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"
+    path.write_bytes(_written({_key("a"): _entry(1, early), _key("b"): _entry(2, late)}))
+    temporary = tmp_path / f".m.json.{_dead_pid()}.k2j4_x9a.tmp"
+    temporary.write_bytes(
+        _written(
+            {
+                _key("a"): _entry(11, late),
+                _key("b"): _entry(12, early),
+                _key("c"): _entry(13, early),
+                _key("bad"): {"parameters": -1},
+            }
+        )
+    )
+    assert _measure_and_save(path) == []
+    assert _saved_entries(path) == {
+        _key("a"): _entry(11, late),
+        _key("b"): _entry(2, late),
+        _key("c"): _entry(13, early),
+        _key("new"): _entry(7),
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_a_temporary_left_while_the_cache_is_not_ours_stays(tmp_path: Path) -> None:
+    # Nothing is saved, so the temporary may hold the only copy of its measurements.
+    path = tmp_path / "m.json"
+    path.write_bytes(b"# notes\n")
+    temporary = tmp_path / f".m.json.{_dead_pid()}.k2j4_x9a.tmp"
+    temporary.write_bytes(_written({_key("a"): _entry(1)}))
+    _measure_and_save(path)
+    assert _listing(tmp_path) == {"m.json": b"# notes\n", temporary.name: temporary.read_bytes()}
+
+
+def test_only_files_that_are_certainly_temporaries_of_this_cache_are_removed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.json"
+    dead = _dead_pid()
+    ours = _written({_key("a"): _entry(1)})
+    kept = {
+        ".measurements-notes123": b"my notes on the measurements\n",
+        f".m.json.{dead}.backup.tmp": ours,  # not tempfile's 8 characters
+        f".m.json.{dead}.abcdefghi.tmp": ours,
+        f".m.json.{dead}.ABCDEFGH.tmp": ours,
+        f".m.json.0{dead}.abcdefgh.tmp": ours,
+        f".m.json.{dead}.abcdefgh.tmp": b"my notes\n",
+        f".m.json.{dead}.k2j4_x9a.tmp": b'{"format": 1, "entries": {}}',  # not as a save writes
+        f".m.json.{dead}.z9y8x7w6.tmp": _written({}).replace(b"1", b"2"),  # another format's
+    }
+    for name, text in kept.items():
+        (tmp_path / name).write_bytes(text)
+    hour_ago = time.time() - 3700
+    os.utime(tmp_path / ".measurements-notes123", (hour_ago, hour_ago))
+    os.mkfifo(tmp_path / f".m.json.{dead}.fifo1234.tmp")  # opening it would block
+    os.symlink(tmp_path / f".m.json.{dead}.k2j4_x9a.tmp", tmp_path / f".m.json.{dead}.link1234.tmp")
+    assert _measure_and_save(path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["m.json", *kept, f".m.json.{dead}.fifo1234.tmp", f".m.json.{dead}.link1234.tmp"]
+    )
+    assert all((tmp_path / name).read_bytes() == text for name, text in kept.items())
+    assert _saved_entries(path) == {_key("new"): _entry(7)}
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["a cache", "a damaged cache"])
+def test_a_cache_that_is_a_link_is_saved_to_where_it_leads_and_stays_a_link(
+    tmp_path: Path, damaged: bool
+) -> None:
+    shared, project = tmp_path / "shared", tmp_path / "project"
+    shared.mkdir()
+    project.mkdir()
+    entries = {_key("good"): _entry(10)}
+    text = _written({**entries, _key("bad"): {}} if damaged else entries)
+    (shared / "real.json").write_bytes(text)
+    link = project / "m.json"
+    link.symlink_to(Path("..") / "shared" / "real.json")
+    _measure_and_save(link)
+    assert link.is_symlink() and os.readlink(link) == str(Path("..") / "shared" / "real.json")
+    assert [p.name for p in project.iterdir()] == ["m.json"]
+    assert _saved_entries(shared / "real.json") == {**entries, _key("new"): _entry(7)}
+    kept = {"real.json.corrupt": text} if damaged else {}
+    assert {p.name: p.read_bytes() for p in shared.iterdir() if p.name != "real.json"} == kept
+
+
+@pytest.mark.parametrize("leads_to", ["away/real.json", "m.json"], ids=["missing", "itself"])
+def test_a_cache_link_that_leads_to_no_file_is_left_as_it_is_with_one_warning(
+    tmp_path: Path, leads_to: str
+) -> None:
+    # A shared cache that is away (an unmounted share) is not split by creating another.
+    link = tmp_path / "m.json"
+    link.symlink_to(leads_to)
+    warned = _measure_and_save(link)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert link.is_symlink() and os.readlink(link) == leads_to
+    assert len(warned) == 1
+    assert re.search(NOT_OURS.format(f"a link to {leads_to}, which leads to no file"), warned[0])
+
+
+def test_a_cache_link_whose_folder_went_away_before_the_save_is_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    shared, link = tmp_path / "shared", tmp_path / "m.json"
+    shared.mkdir()
+    (shared / "real.json").write_bytes(_written({_key("good"): _entry(10)}))
+    link.symlink_to(Path("shared") / "real.json")
+    cache = MeasurementCache(link)
+    cache.put(_key("new"), _entry(7))
+    shutil.rmtree(shared)  # an unmounted share
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        cache.save()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"] and link.is_symlink()
+    assert len(warned) == 1
+    assert re.search(
+        NOT_OURS.format("a link to shared/real.json, which leads to no file"),
+        str(warned[0].message),
+    )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/null")
+@pytest.mark.parametrize("given", ["fifo", "/dev/null"])
+def test_a_fifo_or_a_device_given_as_the_cache_is_never_opened_or_written(
+    tmp_path: Path, given: str
+) -> None:
+    path = Path(given) if given.startswith("/") else tmp_path / given
+    if given == "fifo":
+        os.mkfifo(path)
+    warned = _measure_and_save(path)
+    assert len(warned) == 1 and re.search(NOT_OURS.format("not a regular file"), warned[0])
+    assert (
+        path.exists()
+        and not path.is_file()
+        and list(tmp_path.iterdir()) == ([path] if given == "fifo" else [])
+    )

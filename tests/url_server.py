@@ -156,3 +156,24 @@ def reset(handler: BaseHTTPRequestHandler) -> None:
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     connection.close()
     handler.close_connection = True
+
+
+def trickle(content_length: int) -> Route:
+    """A body that announces ``content_length`` bytes and sends one every 0.1 s: each read
+    comes within any read timeout. 10 s at the most: the test server's loop is bounded too."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(content_length))
+        handler.end_headers()
+        if handler.command == "HEAD":
+            return
+        for _ in range(100):
+            try:
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    return route

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from modelindex.checks.context import Context
@@ -23,29 +23,34 @@ def _problem_findings(index: Index) -> Iterable[Finding]:
         yield _as_finding(code, hit)
 
 
-def _run(found: Rule, context: Context) -> Iterable[Hit]:
-    assert found.check is not None
-    if found.scope is Scope.INDEX:
-        yield from found.check(context)
-        return
-    for entry in [*context.index.collections, *context.index.models]:
-        yield from found.check(entry, context)
-
-
 def _as_finding(code: str, hit: Hit) -> Finding:
     fields = {name: getattr(hit, name) for name in Hit.__dataclass_fields__}
     return Finding(**fields, code=code, severity=RULES[code].severity)
 
 
-def _findings_of(found: Rule, context: Context) -> Iterable[Finding]:
-    """Every finding of one rule; a rule that raises becomes one finding, not a crash."""
-    try:
-        for hit in _run(found, context):
-            yield _as_finding(found.code, hit)
-    except Exception as error:
+def _findings_of(found: Rule, context: Context) -> Iterator[Finding]:
+    """Every finding of one rule. A rule that raises is one M001 finding where it failed, not a
+    crash: an entry's rule fails for that entry alone, and the rule still checks the others."""
+    assert found.check is not None
+    if found.scope is Scope.INDEX:
         where = Location(context.index.files[0] if context.index.files else "<input>", None)
-        message = f"rule {found.code} ({found.name}) failed: {error!r}"
-        yield _as_finding(INTERNAL_ERROR, Hit(where, message))
+        yield from _guarded(found, where, context)
+        return
+    for entry in [*context.index.collections, *context.index.models]:
+        yield from _guarded(found, entry.source, entry, context)
+
+
+def _guarded(found: Rule, where: Location, *arguments: object) -> Iterator[Finding]:
+    check: Callable[..., Iterable[Hit]] = found.check  # type: ignore[assignment]
+    try:
+        # Drawn in full first, so that a rule failing half-way reports nothing half-checked.
+        drawn = list(check(*arguments))
+    except Exception as error:
+        message = f"rule {found.code} ({found.name}) failed: {type(error).__name__}: {error}"
+        yield _as_finding(INTERNAL_ERROR, Hit(where, message[:300]))
+        return
+    for hit in drawn:
+        yield _as_finding(found.code, hit)
 
 
 def validate(
@@ -57,7 +62,8 @@ def validate(
     settings select and ignore them like any other.
     """
     settings = settings or Settings()
-    enabled = settings.enabled_codes()
+    # A bug in modelindex is never a finding the settings may select away.
+    enabled = settings.enabled_codes() | {INTERNAL_ERROR}
     context = Context(index, settings)
     ignored_in = lru_cache(maxsize=None)(settings.ignored_in)
 
@@ -78,7 +84,7 @@ def validate(
 
     kept: dict[tuple[str, Location, str | None, str], Finding] = {}
     for finding in findings:
-        if finding.code in ignored_in(finding.path):
+        if finding.code in ignored_in(finding.path) and finding.code != INTERNAL_ERROR:
             continue
         # A collection's faulty value, inherited by each of its models, is one finding.
         kept.setdefault((finding.code, finding.location, finding.field, finding.message), finding)

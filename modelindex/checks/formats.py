@@ -7,8 +7,9 @@ The JSON shape is stable: ``{"findings": [{"code", "severity", "path", "line", "
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from urllib.parse import quote
 
 from modelindex._version import __version__
@@ -69,11 +70,13 @@ def as_json(report: Report) -> str:
         "findings": [finding_as_data(finding) for finding in report.findings],
         "summary": report.summary(),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    # ASCII only: a card's control characters and a file name's undecodable bytes come out as
+    # escapes, never raw into a terminal or as text that is not UTF-8.
+    return json.dumps(document, indent=2)
 
 
 def _escape_github(text: str, is_property: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if is_property:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -102,11 +105,16 @@ _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _sarif_uri(path: str) -> str:
-    """A URI reference: relative paths stay relative (to the run's folder), others are file URIs."""
+    """A URI reference: relative paths stay relative (to the run's folder), others are file URIs.
+
+    A file name's bytes are percent-encoded as they are on disk, undecodable ones included."""
     pure = PurePath(path)
-    if pure.is_absolute():
-        return Path(path).as_uri()
-    return quote(pure.as_posix())
+    try:
+        raw = os.fsencode(pure.as_posix())
+    except UnicodeError:
+        raw = pure.as_posix().encode("utf-8", "backslashreplace")
+    quoted = quote(raw)
+    return f"file://{quoted}" if pure.is_absolute() else quoted
 
 
 def _sarif_location(path: str, line: int | None, message: str | None = None) -> dict[str, object]:
@@ -175,7 +183,7 @@ def as_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return json.dumps(document, indent=2)
 
 
 RENDERERS: dict[str, Callable[[Report], str]] = {

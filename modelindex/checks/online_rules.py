@@ -125,9 +125,13 @@ _CODE_BY_STATUS = {
     Status.TIMEOUT: UNREACHABLE,
     Status.SERVER_ERROR: SERVER_ERROR,
     Status.TOO_MANY_REDIRECTS: TOO_MANY_REDIRECTS,
+    # A check that failed is a bug of ours, not a fault of the network: it must be seen.
+    Status.FAILED: INTERNAL_ERROR,
 }
-ONLINE_CODES = frozenset({*_CODE_BY_STATUS.values(), SIZE_DIFFERS, HASH_DIFFERS})
-ONLINE_CODES |= {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE, CHECKPOINT_INVALID}
+ONLINE_CODES = frozenset(
+    {NOT_FOUND, UNREACHABLE, SERVER_ERROR, TOO_MANY_REDIRECTS, SIZE_DIFFERS, HASH_DIFFERS}
+    | {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE, CHECKPOINT_INVALID}
+)
 
 
 def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
@@ -206,6 +207,8 @@ def _metric_field(index: int, metric: str) -> str:
 @rule("S009", "metric-range", Severity.ERROR, Scope.ENTRY)
 def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
     """A percentage metric (an accuracy, mAP, mIoU, precision, recall) is outside [0, 100]."""
+    if not _own(entry, "Results"):
+        return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         for metric, value in result.metrics.items():
             field = _metric_field(position, metric)
@@ -218,10 +221,14 @@ def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
 def top_k(metrics: dict[str, float | None], k: int) -> tuple[str, float] | None:
     """The Top-k accuracy among a result's metrics, whatever its spelling."""
     for name, value in metrics.items():
-        key = re.sub(r"[^a-z0-9]", "", name.lower())
-        if value is not None and key in {f"top{k}", f"top{k}accuracy", f"top{k}acc"}:
+        if value is not None and _metric_key(name) in {f"top{k}", f"top{k}accuracy", f"top{k}acc"}:
             return name, value
     return None
+
+
+@lru_cache(maxsize=4096)
+def _metric_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 @rule("S010", "top1-above-top5", Severity.ERROR, Scope.ENTRY)
@@ -231,6 +238,8 @@ def top1_above_top5(entry: _Entry, context: Context) -> Iterator[Hit]:
     A true class ranked first is also in the top five, so Top-1 can never exceed Top-5;
     the two values are swapped or one is mistyped.
     """
+    if not _own(entry, "Results"):
+        return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         top1, top5 = top_k(result.metrics, 1), top_k(result.metrics, 5)
         if top1 is None or top5 is None or top1[1] <= top5[1]:

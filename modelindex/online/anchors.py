@@ -3,14 +3,17 @@
 ``https://github.com/o/r/blob/<commit>/f.py#L456`` is read from the raw host as
 ``<raw base>/o/r/<commit>/f.py``; the raw base is configurable so that tests (or a mirror) can
 stand in for raw.githubusercontent.com. The anchored lines and ``WINDOW`` lines on each side
-must hold the model's definition. Only those lines are kept: an anchor's range is bounded
-(``MAX_ANCHOR_SPAN``), and a longer one is reported, not read.
+must hold the model's definition. An anchor's range is bounded (``MAX_ANCHOR_SPAN``), and a
+longer one is reported, not read. Of its lines only those a verdict needs are kept (see
+:class:`AnchorWindow`): a few per anchor, however long its range and however many anchors.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from modelindex.links import GITHUB_CODE, LINE_ANCHOR
 from modelindex.online.results import MAX_LINE, UrlResult
@@ -29,6 +32,8 @@ class CodeAnchor:
     raw_url: str
     first: int
     last: int
+    names: tuple[str, ...] = ()
+    """The models whose definition the lines must hold (those declaring the URL)."""
 
 
 def code_anchor(code_url: str, raw_base: str = DEFAULT_RAW_BASE) -> CodeAnchor | None:
@@ -78,16 +83,62 @@ def _names(model_name: str) -> list[str]:
     return [model_name] if base == model_name else [model_name, base]
 
 
+@functools.lru_cache(maxsize=4096)
+def _definition_of(model_name: str) -> re.Pattern[str]:
+    """``def NAME(``, ``class NAME`` or a registry entry 'NAME', for any name it may carry."""
+    names = "|".join(re.escape(name) for name in _names(model_name))
+    return re.compile(rf"\b(?:def|class)\s+(?:{names})\s*[(:]|['\"](?:{names})(?:\.[\w.-]+)?['\"]")
+
+
 def defines(lines: dict[int, str], model_name: str) -> bool:
     """Whether the lines hold ``def NAME(``/``class NAME`` or a registry entry 'NAME'."""
-    for name in _names(model_name):
-        escaped = re.escape(name)
-        pattern = re.compile(
-            rf"\b(?:def|class)\s+{escaped}\s*[(:]|['\"]{escaped}(?:\.[\w.-]+)?['\"]"
-        )
-        if any(pattern.search(text) for text in lines.values()):
-            return True
-    return False
+    pattern = _definition_of(model_name)
+    return any(pattern.search(text) for text in lines.values())
+
+
+class _Sought(NamedTuple):
+    """A model's definition to find: its pattern, and the base name every match holds."""
+
+    base: str
+    pattern: re.Pattern[str]
+
+    def on(self, text: str) -> bool:
+        # The plain substring first: many times faster than the pattern, and rarely there.
+        return self.base in text and self.pattern.search(text) is not None
+
+
+class AnchorWindow:
+    """The lines of one anchor's window that its verdict needs, gathered as the file goes by:
+    the anchored line, the nearest definition on each side of it (to say what the anchor
+    points at instead), and the first line defining each of its models. Never more than
+    three lines and one per model, whatever the window's length."""
+
+    def __init__(self, anchor: CodeAnchor) -> None:
+        self.first = anchor.first
+        self.start = max(1, anchor.first - WINDOW)
+        self.end = anchor.last + WINDOW
+        self._kept: dict[int, str] = {}
+        self._before: tuple[int, str] | None = None
+        self._after: tuple[int, str] | None = None
+        self._unfound = [_Sought(_names(name)[-1], _definition_of(name)) for name in anchor.names]
+
+    def see(self, number: int, text: str) -> None:
+        """Line ``number`` of the file, which lies in this window."""
+        if number == self.first:
+            self._kept[number] = text
+        if _DEFINITION.match(text):
+            if number <= self.first:
+                self._before = (number, text)
+            elif self._after is None:
+                self._after = (number, text)
+        found = [sought for sought in self._unfound if sought.on(text)]
+        if found:
+            self._kept[number] = text
+            self._unfound = [sought for sought in self._unfound if sought not in found]
+
+    def lines(self) -> dict[int, str]:
+        nearest = dict(line for line in (self._before, self._after) if line is not None)
+        return dict(sorted({**nearest, **self._kept}.items()))
 
 
 def pointed_at(result: UrlResult, first: int) -> str:

@@ -11,8 +11,10 @@ than its bytes, offsets past its end) makes it no checkpoint, raised as InvalidC
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import struct
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,68 +29,154 @@ _DTYPE_BYTES = {
 }
 # Where training scripts nest the weights inside a checkpoint, in the order to prefer.
 _NESTED_KEYS = ("state_dict", "model", "state_dict_ema", "model_ema", "module")
-_MAX_SAFETENSORS_HEADER = 100 << 20
+# A tensor entry takes 50 to 150 bytes of header ('"blocks.0.mlp.fc1.weight": {"dtype": "F32",
+# "shape": [3072, 768], "data_offsets": [0, 9437184]}'): 8 MiB describe some 70,000 tensors,
+# far more than the largest checkpoints published as one file hold (a few thousand; large
+# language models are split into files of a few hundred). The safetensors library allows
+# 100 MB, which, parsed as nested empty lists, takes gigabytes.
+MAX_SAFETENSORS_HEADER = 8 << 20
+# Each tensor entry opens three brackets ('{' and two '[') in 48 bytes at the least; a header
+# with one in every 8 bytes is nested lists or objects that take memory when parsed, not
+# tensors.
+_BYTES_PER_BRACKET = 8
+# One header is parsed at a time: parallel downloads must not multiply the memory it takes.
+_PARSE_LOCK = threading.Lock()
+TORCH_MISSING = "torch is not installed (pip install 'modelindex-toolkit[verify]')"
 
 
 class InvalidCheckpoint(ValueError):
     """The file is not a valid checkpoint of its format: the message says why."""
 
 
+def torch_importable() -> bool:
+    """Whether torch can be imported, found without importing it (that takes seconds)."""
+    return importlib.util.find_spec("torch") is not None
+
+
 def count_checkpoint_parameters(path: Path) -> tuple[int | None, str | None]:
     """(parameters, None), or (None, why they could not be counted). Raises InvalidCheckpoint
     for a file whose header contradicts itself or the file."""
-    if path.suffix == ".safetensors":
-        count = _count_safetensors(path)
-    else:
-        count, note = _count_torch(path)
-        if count is None:
-            return None, note
-    # No float takes less than a byte: more parameters than bytes come from shapes that lie.
     file_bytes = path.stat().st_size
+    if path.suffix == ".safetensors":
+        return _header_of(path).parameters(file_bytes), None
+    count, note = _count_torch(path)
+    if count is None:
+        return None, note
+    return _fitting(count, file_bytes), None
+
+
+def _fitting(count: int, file_bytes: int) -> int:
+    # No float takes less than a byte: more parameters than bytes come from shapes that lie.
     if count > file_bytes:
         raise InvalidCheckpoint(f"it claims {count} parameters in {file_bytes} bytes")
-    return count, None
+    return count
 
 
 def _is_parameter(name: str) -> bool:
     return not name.endswith(_BUFFER_SUFFIXES)
 
 
-def _count_safetensors(path: Path) -> int:
-    file_bytes = path.stat().st_size
-    with path.open("rb") as file:
-        start = file.read(8)
-        if len(start) < 8:
+class SafetensorsHeader:
+    """The start of a safetensors file, taken from its bytes as they go by: the header's
+    8-byte length and the JSON it announces, at most ``MAX_SAFETENSORS_HEADER`` of it. The
+    tensors' data after it is never kept."""
+
+    def __init__(self) -> None:
+        self._length = bytearray()
+        self._json = bytearray()
+
+    def take(self, chunk: bytes) -> None:
+        rest = memoryview(chunk)
+        if len(self._length) < 8:
+            room = 8 - len(self._length)
+            self._length += rest[:room]
+            rest = rest[room:]
+        self._json += rest[: self.missing()]
+
+    def missing(self) -> int:
+        """How many more bytes the header needs (0 once it is whole, or too long to keep)."""
+        length = self._announced()
+        if length is None:
+            return 8 - len(self._length)
+        return 0 if length > MAX_SAFETENSORS_HEADER else length - len(self._json)
+
+    def _announced(self) -> int | None:
+        if len(self._length) < 8:
+            return None
+        (length,) = struct.unpack("<Q", self._length)
+        return int(length)
+
+    def parameters(self, file_bytes: int) -> int:
+        """The parameters the tensors hold, in a file of ``file_bytes``. Raises
+        InvalidCheckpoint for a header that contradicts itself or the file."""
+        length = self._announced()
+        if length is None:
             raise InvalidCheckpoint("not a safetensors file: shorter than 8 bytes")
-        (length,) = struct.unpack("<Q", start)
-        if length > min(_MAX_SAFETENSORS_HEADER, file_bytes - 8):
-            raise InvalidCheckpoint(f"not a safetensors file: its header claims {length} bytes")
-        text = file.read(length)
+        claim = f"not a safetensors file: its header claims {length} bytes"
+        if length > MAX_SAFETENSORS_HEADER:
+            raise InvalidCheckpoint(f"{claim}, more than the {MAX_SAFETENSORS_HEADER} read")
+        if length > file_bytes - 8:
+            raise InvalidCheckpoint(f"{claim}, more than the file holds")
+        _check_before_parsing(self._json)
+        data_bytes = file_bytes - 8 - length
+        with _PARSE_LOCK:
+            header = _parsed(self._json)
+            count = sum(
+                _tensor_elements(name, entry, data_bytes)
+                for name, entry in header.items()
+                if name != "__metadata__"
+            )
+        return _fitting(count, file_bytes)
+
+
+def _header_of(path: Path) -> SafetensorsHeader:
+    header = SafetensorsHeader()
+    with path.open("rb") as file:
+        while header.missing():
+            # A MiB at a time: the header is the one copy of it in memory.
+            chunk = file.read(min(header.missing(), 1 << 20))
+            if not chunk:
+                break
+            header.take(chunk)
+    return header
+
+
+def _check_before_parsing(text: bytearray) -> None:
+    """Refuse, before parsing it, a header that is no JSON object or whose brackets are far
+    denser than tensor entries have: parsed, it would take many times its size."""
+    if not text.startswith(b"{"):
+        raise InvalidCheckpoint("not a safetensors file: its header is no JSON object")
+    brackets = text.count(b"{") + text.count(b"[")
+    if brackets * _BYTES_PER_BRACKET > len(text):
+        raise InvalidCheckpoint(
+            f"not a safetensors file: its header opens {brackets} brackets in {len(text)} "
+            "bytes, more than tensor entries do"
+        )
+
+
+def _parsed(text: bytearray) -> dict[str, Any]:
     try:
         header = json.loads(text)
     except (ValueError, RecursionError) as error:
-        # RecursionError: '[[[[...' nested deeper than the parser goes.
+        # RecursionError: '{"a":[[[[...' nested deeper than the parser goes.
         reason = _first_line(error)
         raise InvalidCheckpoint(
             f"not a safetensors file: its header is no JSON ({reason})"
         ) from None
     if not isinstance(header, dict):
         raise InvalidCheckpoint("not a safetensors file: its header is no JSON object")
-    data_bytes = file_bytes - 8 - length
-    return sum(
-        _tensor_elements(name, entry, data_bytes)
-        for name, entry in header.items()
-        if name != "__metadata__"
-    )
+    return header
 
 
 def _tensor_elements(name: str, entry: object, data_bytes: int) -> int:
     """The parameters one safetensors entry holds (0 for a buffer or an integer tensor), once
-    its shape and offsets are known to fit the file."""
+    its dtype, shape and offsets are known to be of their types and to fit the file."""
     where = f"not a safetensors file: tensor {name[:80]!r}"
     if not isinstance(entry, dict):
         raise InvalidCheckpoint(f"{where} is no JSON object")
     shape, offsets, dtype = entry.get("shape"), entry.get("data_offsets"), entry.get("dtype")
+    if not isinstance(dtype, str):
+        raise InvalidCheckpoint(f"{where} has no dtype name")
     if not _naturals(shape) or not _naturals(offsets) or len(offsets) != 2:
         raise InvalidCheckpoint(f"{where} has no shape and offsets of whole numbers")
     begin, end = offsets
@@ -96,7 +184,7 @@ def _tensor_elements(name: str, entry: object, data_bytes: int) -> int:
         raise InvalidCheckpoint(f"{where} lies outside the file's {data_bytes} bytes of data")
     # The offsets bound the elements before the product is taken: numbers stay small. A
     # dtype not known here may pack elements below a byte, but not below a bit.
-    item_bytes = _DTYPE_BYTES.get(dtype) if isinstance(dtype, str) else None
+    item_bytes = _DTYPE_BYTES.get(dtype)
     elements = _product_within(shape, (end - begin) * (8 if item_bytes is None else 1))
     if elements is None or (item_bytes is not None and elements * item_bytes != end - begin):
         raise InvalidCheckpoint(f"{where} has a shape that does not fit its {end - begin} bytes")
@@ -124,7 +212,7 @@ def _count_torch(path: Path) -> tuple[int | None, str | None]:
     try:
         import torch
     except ImportError:
-        return None, "torch is not installed (pip install 'modelindex-toolkit[verify]')"
+        return None, TORCH_MISSING
     # weights_only: a checkpoint from the internet must not run code when unpickled. The
     # legacy (pre-zip) format cannot be memory-mapped; its tensors go to the meta device.
     try:

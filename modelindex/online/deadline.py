@@ -39,12 +39,28 @@ class Deadline:
         may be cut short, so the check's answer is a timeout."""
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
+        self._timer = self._new_timer()
+
+    def _new_timer(self) -> threading.Timer:
+        timer = threading.Timer(self.remaining(), self.expire)
         # A timer thread that is not a daemon would hold the interpreter open at exit.
-        self._timer.daemon = True
+        timer.daemon = True
+        return timer
 
     def remaining(self) -> float:
         return max(0.0, self.at - time.monotonic())
+
+    def extend_to(self, seconds: float) -> None:
+        """Give the check ``seconds`` from its start in all, where that is more: its answer
+        came within the time for one, and its body may take longer."""
+        with self._lock:
+            if self.fired or seconds <= self.seconds:
+                return
+            self._timer.cancel()
+            self.at += seconds - self.seconds
+            self.seconds = seconds
+            self._timer = self._new_timer()
+            self._timer.start()
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -53,7 +69,8 @@ class Deadline:
                 return
         _shut_down(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """End the check now, as its timer does when its time is up."""
         with self._lock:
             self.fired = True
             sockets, self._sockets = self._sockets, []

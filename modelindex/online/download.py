@@ -2,21 +2,35 @@
 when countable.
 
 The bytes are read as stored (``Accept-Encoding: identity``, never inflated here), at most
-``max_bytes`` of them (the card's File Size and a margin, else a ceiling), within a deadline.
+``max_bytes`` of them (the card's File Size and a margin, else a ceiling). The time follows the
+options: each stall window must bring some bytes, and the whole may take no longer than its
+size at a floor rate (see :class:`~modelindex.online.options.HttpSettings`). Only what counting
+needs is kept: a safetensors file's header, in memory; a torch file, on disk, where torch can
+count it and while the disk keeps room. Every byte goes through sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 import requests
 
 from modelindex.links import file_name
-from modelindex.online.checkpoint import InvalidCheckpoint, count_checkpoint_parameters
+from modelindex.online.checkpoint import (
+    TORCH_MISSING,
+    InvalidCheckpoint,
+    SafetensorsHeader,
+    count_checkpoint_parameters,
+    torch_importable,
+)
 from modelindex.online.deadline import Deadline, overall_deadline
 from modelindex.online.http_client import (
     Sessions,
@@ -31,11 +45,14 @@ from modelindex.online.options import MAX_DOWNLOAD_BYTES
 from modelindex.online.results import CheckKind, Status, UrlResult
 
 CHUNK_BYTES = 1 << 20
-DEFAULT_DOWNLOAD_DEADLINE_S = 1800.0
 # Room above a declared File Size: its rounding ('102 MB'), and a little more, so that a file
 # slightly off is downloaded whole and its exact size reported.
 _SIZE_MARGIN_SHARE = 10
 _SIZE_MARGIN_BYTES = 1 << 20
+# A torch file is written only while the disk keeps this much free for everyone else; the
+# room is looked at every _DISK_CHECK_BYTES written, far fewer times than there are chunks.
+DISK_RESERVE_BYTES = 1 << 30
+_DISK_CHECK_BYTES = 64 << 20
 
 
 def download_limit(declared_sizes: Iterable[int | None], ceiling: int = MAX_DOWNLOAD_BYTES) -> int:
@@ -48,20 +65,74 @@ def download_limit(declared_sizes: Iterable[int | None], ceiling: int = MAX_DOWN
     return min(ceiling, largest + largest // _SIZE_MARGIN_SHARE + _SIZE_MARGIN_BYTES)
 
 
+class _Running:
+    """A download under way: its deadline, and the folder of the file it writes (if any)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.folder: Path | None = None
+
+    def new_folder(self) -> Path:
+        with _RUNNING_LOCK:
+            # Stopped already: no folder may appear after remove_partial_downloads looked.
+            if self.deadline.fired:
+                raise TimeoutError("the download was stopped")
+            self.folder = Path(tempfile.mkdtemp(prefix="modelindex-download-"))
+            return self.folder
+
+    def remove_files(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_RUNNING: set[_Running] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def remove_partial_downloads() -> None:
+    """Stop every download under way, in any thread, and remove the files they were writing.
+
+    For an interrupted run that leaves at once (``os._exit``), without waiting for its worker
+    threads: their ``finally`` blocks would never run. Safe to call more than once."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for entry in running:
+        entry.deadline.expire()  # its socket is shut down: its thread stops reading
+        with _RUNNING_LOCK:
+            entry.remove_files()
+
+
+@contextmanager
+def _running(deadline: Deadline) -> Iterator[_Running]:
+    running = _Running(deadline)
+    with _RUNNING_LOCK:
+        _RUNNING.add(running)
+    try:
+        yield running
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(running)
+        running.remove_files()
+
+
 def download(
     sessions: Sessions,
     url: str,
     previous: UrlResult | None = None,
     count_parameters: bool = True,
-    deadline_s: float = DEFAULT_DOWNLOAD_DEADLINE_S,
+    deadline_s: float | None = None,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
 ) -> UrlResult:
-    """Stream ``url`` through sha256, ``CHUNK_BYTES`` at a time. With ``count_parameters`` the
-    file goes to a temporary folder (removed after) to count its tensors there."""
+    """Stream ``url`` through sha256, ``CHUNK_BYTES`` at a time. With ``count_parameters``,
+    keep what counting its tensors needs, and count them. ``deadline_s`` bounds the whole;
+    by default the answer has a probe's time, and the body its time at the floor rate."""
     if previous is not None and previous.sha256 is None:
         previous = None  # nothing worth renewing: download again
-    with overall_deadline(deadline_s) as deadline:
-        result = _download(sessions, url, previous, count_parameters, deadline, max_bytes)
+    settings = sessions.settings
+    answer_s = settings.probe_deadline_s if deadline_s is None else deadline_s
+    total_s = settings.transfer_deadline_s(max_bytes) if deadline_s is None else deadline_s
+    with overall_deadline(answer_s) as deadline, _running(deadline) as running:
+        result = _download(sessions, url, previous, count_parameters, running, max_bytes, total_s)
     return cut_short(deadline, result)
 
 
@@ -70,21 +141,19 @@ def _download(
     url: str,
     previous: UrlResult | None,
     count_parameters: bool,
-    deadline: Deadline,
+    running: _Running,
     max_bytes: int,
+    total_s: float,
 ) -> UrlResult:
     session = sessions.get()
     try:
-        with (
-            session.get(
-                url,
-                allow_redirects=True,
-                timeout=sessions.timeout,
-                headers=conditional_headers(previous),
-                stream=True,
-            ) as response,
-            tempfile.TemporaryDirectory(prefix="modelindex-download-") as folder,
-        ):
+        with session.get(
+            url,
+            allow_redirects=True,
+            timeout=sessions.timeout,
+            headers=conditional_headers(previous),
+            stream=True,
+        ) as response:
             result = from_response(url, CheckKind.DOWNLOAD, response, previous)
             if response.status_code == 304 or result.status is not Status.OK:
                 return result
@@ -94,17 +163,16 @@ def _download(
                 return replace(result, checkpoint_note=note)
             if result.content_length is not None and result.content_length > max_bytes:
                 return _too_large(result, max_bytes)
-            # Never the URL's own name: decoded, '..%2F..%2Fx' would leave the folder.
-            suffix = ".safetensors" if file_name(url).endswith(".safetensors") else ".bin"
-            path = Path(folder) / f"checkpoint{suffix}"
-            streamed = _stream(response, path if count_parameters else None, deadline, max_bytes)
-            if streamed is None:
-                return _too_large(replace(result, content_length=None), max_bytes)
-            digest, size = streamed
-            result = replace(result, sha256=digest, content_length=size)
-            if count_parameters:
-                result = _with_parameters(result, path)
-            return result
+            running.deadline.extend_to(total_s)
+            counter = _counter(url, count_parameters, running, result.content_length)
+            try:
+                streamed = _stream(response, counter, running.deadline, max_bytes, sessions)
+            finally:
+                counter.close()
+        if streamed is None:
+            return _too_large(replace(result, content_length=None), max_bytes)
+        digest, size = streamed
+        return counter.counted(replace(result, sha256=digest, content_length=size), size)
     except requests.RequestException as error:
         return fault_result(url, CheckKind.DOWNLOAD, error)
     except OSError as error:
@@ -116,30 +184,129 @@ def _too_large(result: UrlResult, max_bytes: int) -> UrlResult:
     return replace(result, larger_than=max_bytes, checkpoint_note=note)
 
 
-def _with_parameters(result: UrlResult, path: Path) -> UrlResult:
-    try:
-        count, note = count_checkpoint_parameters(path)
-    except InvalidCheckpoint as fault:
-        return replace(result, checkpoint_fault=str(fault))
-    return replace(result, checkpoint_parameters=count, checkpoint_note=note)
-
-
 def _stream(
-    response: requests.Response, path: Path | None, deadline: Deadline, max_bytes: int
+    response: requests.Response,
+    counter: _Counter,
+    deadline: Deadline,
+    max_bytes: int,
+    sessions: Sessions,
 ) -> tuple[str, int] | None:
     """(sha256, size) of the body, or None once it runs past ``max_bytes`` (reading stops)."""
     digest = hashlib.sha256()
     size = 0
-    sink = path.open("wb") if path is not None else None
-    try:
-        for chunk in read_chunks(response, CHUNK_BYTES, deadline, decode=False):
-            size += len(chunk)
-            if size > max_bytes:
-                return None
-            digest.update(chunk)
-            if sink is not None:
-                sink.write(chunk)
-    finally:
-        if sink is not None:
-            sink.close()
+    window_s = sessions.settings.stall_window_s
+    for chunk in read_chunks(response, CHUNK_BYTES, deadline, False, window_s):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        digest.update(chunk)
+        counter.take(chunk)
     return digest.hexdigest(), size
+
+
+class _Counter(Protocol):
+    """What a download keeps of the bytes going by, to count the parameters they hold."""
+
+    def take(self, chunk: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+    def counted(self, result: UrlResult, size: int) -> UrlResult:
+        """The complete download's result, with its parameters, or why they are not known."""
+        ...
+
+
+def _counter(
+    url: str, count_parameters: bool, running: _Running, announced: int | None
+) -> _Counter:
+    if not count_parameters:
+        return _HashOnly(None)
+    if file_name(url).endswith(".safetensors"):
+        return _HeaderOnly()
+    # Written only where something can read it.
+    if not torch_importable():
+        return _HashOnly(TORCH_MISSING)
+    return _TorchFile(running.new_folder(), announced)
+
+
+class _HashOnly:
+    def __init__(self, note: str | None) -> None:
+        self._note = note
+
+    def take(self, chunk: bytes) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def counted(self, result: UrlResult, size: int) -> UrlResult:
+        return result if self._note is None else replace(result, checkpoint_note=self._note)
+
+
+class _HeaderOnly:
+    """A safetensors file: its header says it all, and is kept in memory."""
+
+    def __init__(self) -> None:
+        self._header = SafetensorsHeader()
+
+    def take(self, chunk: bytes) -> None:
+        self._header.take(chunk)
+
+    def close(self) -> None:
+        pass
+
+    def counted(self, result: UrlResult, size: int) -> UrlResult:
+        try:
+            count = self._header.parameters(size)
+        except InvalidCheckpoint as fault:
+            return replace(result, checkpoint_fault=str(fault))
+        return replace(result, checkpoint_parameters=count)
+
+
+_NO_ROOM = f"not counted: writing it would leave less than {DISK_RESERVE_BYTES >> 30} GiB free"
+
+
+class _TorchFile:
+    """A torch file, written whole for torch to open, while the disk keeps room."""
+
+    def __init__(self, folder: Path, announced: int | None) -> None:
+        # Never the URL's own name: decoded, '..%2F..%2Fx' would leave the folder.
+        self._path = folder / "checkpoint.bin"
+        self._file: BinaryIO | None = self._path.open("wb")
+        self._no_room = False
+        self._unchecked = _DISK_CHECK_BYTES  # the room is looked at before the first write
+        if announced is not None and not self._room_for(announced):
+            self._give_up()
+
+    def _room_for(self, more: int) -> bool:
+        return shutil.disk_usage(self._path.parent).free - more >= DISK_RESERVE_BYTES
+
+    def _give_up(self) -> None:
+        self.close()
+        self._path.unlink(missing_ok=True)
+        self._no_room = True
+
+    def take(self, chunk: bytes) -> None:
+        if self._file is None:
+            return
+        self._unchecked += len(chunk)
+        if self._unchecked >= _DISK_CHECK_BYTES:
+            self._unchecked = 0
+            if not self._room_for(_DISK_CHECK_BYTES):
+                self._give_up()
+                return
+        self._file.write(chunk)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def counted(self, result: UrlResult, size: int) -> UrlResult:
+        if self._no_room:
+            return replace(result, checkpoint_note=_NO_ROOM)
+        try:
+            count, note = count_checkpoint_parameters(self._path)
+        except InvalidCheckpoint as fault:
+            return replace(result, checkpoint_fault=str(fault))
+        return replace(result, checkpoint_parameters=count, checkpoint_note=note)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from modelindex.online.deadline import (
     overall_deadline,
     time_left,
 )
-from modelindex.online.options import HttpSettings
+from modelindex.online.options import MIN_WINDOW_BYTES, HttpSettings
 from modelindex.online.results import MAX_BYTES, CheckKind, Status, UrlResult
 
 MAX_REDIRECTS = 10
@@ -150,7 +151,7 @@ def status_of(http_status: int) -> Status:
 
 def fault_result(url: str, kind: CheckKind, error: requests.RequestException) -> UrlResult:
     """A network fault as a result: it never says the card is wrong."""
-    if isinstance(error, DeadlinePassed):
+    if isinstance(error, DeadlinePassed | BodyStalled):
         return UrlResult(url, kind, Status.TIMEOUT, str(error))
     causes = _causes(error)
     reason = _reason(causes[-1])
@@ -200,6 +201,8 @@ def _reason(innermost: BaseException) -> str:
 def printable(text: str) -> str:
     """Text from a server, safe for a terminal and a one-line finding: control characters
     (escape sequences, line breaks of any kind) are shown as escapes."""
+    if text.isprintable():  # nearly always: no character to look at one by one
+        return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
@@ -208,17 +211,49 @@ class DeadlinePassed(requests.Timeout):
     but the server trickles."""
 
 
+class BodyStalled(requests.Timeout):
+    """A body that brought less than ``MIN_WINDOW_BYTES`` in a stall window: its server is
+    sending next to nothing, and would hold the check until its overall deadline."""
+
+
 _STILL_ARRIVING = "the body was still arriving when its time was up"
 
 
+class _StallWatch:
+    """The bytes a body brought in its current window, and when that window began."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._started = time.monotonic()
+        self._bytes = 0
+
+    def add(self, count: int) -> None:
+        self._bytes += count
+        now = time.monotonic()
+        if now - self._started < self.window_s:
+            return
+        if self._bytes < MIN_WINDOW_BYTES:
+            raise BodyStalled(
+                f"the body stalled: {self._bytes} bytes in {now - self._started:.1f} s, where "
+                f"{MIN_WINDOW_BYTES} bytes every {self.window_s:g} s are the least"
+            )
+        self._started, self._bytes = now, 0
+
+
 def read_chunks(
-    response: requests.Response, chunk_bytes: int, deadline: Deadline, decode: bool
+    response: requests.Response,
+    chunk_bytes: int,
+    deadline: Deadline,
+    decode: bool,
+    stall_window_s: float,
 ) -> Iterator[bytes]:
-    """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``. Unlike
-    iter_content, a read returns what has come, so a trickling server cannot hold a read past
-    the deadline for a whole chunk. ``decode``: undo a Content-Encoding (urllib3 inflates at
-    most ``chunk_bytes`` per read); without it, the bytes as sent."""
+    """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``, and while
+    it brings ``MIN_WINDOW_BYTES`` in every ``stall_window_s``. Unlike iter_content, a read
+    returns what has come, so a trickling server cannot hold a read past the deadline for a
+    whole chunk. ``decode``: undo a Content-Encoding (urllib3 inflates at most ``chunk_bytes``
+    per read); without it, the bytes as sent."""
     raw = response.raw
+    stall = _StallWatch(stall_window_s)
     while True:
         if deadline.fired or deadline.remaining() <= 0:
             raise DeadlinePassed(_STILL_ARRIVING)
@@ -235,6 +270,7 @@ def read_chunks(
             if deadline.fired:
                 raise DeadlinePassed(_STILL_ARRIVING)
             return
+        stall.add(len(chunk))
         yield chunk
 
 

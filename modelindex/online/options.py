@@ -30,6 +30,27 @@ class HttpSettings:
         longest_wait = max(self.max_retry_after_s, 8 * self.backoff_s)
         return tries * 4 * self.timeout_s + self.retries * longest_wait
 
+    @property
+    def stall_window_s(self) -> float:
+        """A body must bring ``MIN_WINDOW_BYTES`` in every window this long (or end): each read
+        may come within the read timeout while the bytes trickle in one at a time."""
+        return max(4 * self.timeout_s, MIN_STALL_WINDOW_S)
+
+    def transfer_deadline_s(self, body_bytes: int) -> float:
+        """The longest a request and its body of at most ``body_bytes`` may take: the probe's
+        time for the answer, and the body at ``MIN_AVERAGE_RATE``."""
+        return self.probe_deadline_s + body_bytes / MIN_AVERAGE_RATE
+
+
+# A stalled body is told from a slow one over a window: 64 KiB in 4 read timeouts (40 s by
+# default) is 1.6 KB/s, far below any server that is really sending; the window is never
+# shorter than 2 s, so that a tiny --timeout does not cut a transfer at a hiccup.
+MIN_WINDOW_BYTES = 64 << 10
+MIN_STALL_WINDOW_S = 2.0
+# The overall ceiling of a transfer, as an average rate: 8 Mbit/s, several times below the
+# CDNs that serve weights, so that only a server that never ends (or hardly moves) reaches it.
+MIN_AVERAGE_RATE = 1 << 20
+
 
 DEFAULT_JOBS = 32
 DEFAULT_PER_HOST = 16

@@ -14,10 +14,13 @@ class Status(StrEnum):
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     TOO_MANY_REDIRECTS = "too many redirects"
+    FAILED = "check failed"
+    """The check itself failed (a bug of ours): the URL's answer is not known."""
 
 
-# Faults of the network or of the server's mood: never cached, so the next run asks again.
-TRANSIENT = frozenset({Status.SERVER_ERROR, Status.UNREACHABLE, Status.TIMEOUT})
+# Faults of the network or of the server's mood, and checks that failed: never cached, so the
+# next run asks again.
+TRANSIENT = frozenset({Status.SERVER_ERROR, Status.UNREACHABLE, Status.TIMEOUT, Status.FAILED})
 
 # Every number of a result comes from a server (or from a cache file anyone may edit). A byte
 # count beyond a petabyte is no file's; a checkpoint holds fewer parameters than bytes.
@@ -69,7 +72,10 @@ class UrlResult:
     larger_than: int | None = None
     """The download stopped after this many bytes, the most it may take: the file is larger."""
     anchor_lines: dict[int, str] = field(default_factory=dict)
-    """For a Code anchor: the anchored lines and a few around them, by 1-based line number."""
+    """For a Code anchor: the lines of its window its verdict needs, by 1-based line number
+    (the anchored line, the nearest definitions, the lines defining ``anchor_names``)."""
+    anchor_names: tuple[str, ...] = ()
+    """For a Code anchor: the models its lines were searched for."""
     line_count: int | None = None
     from_cache: bool = False
 
@@ -86,6 +92,8 @@ class UrlResult:
         for number, text in self.anchor_lines.items():
             if type(number) is not int or not 1 <= number <= MAX_LINE or not isinstance(text, str):
                 raise ValueError("anchor_lines out of bounds")
+        if not all(isinstance(name, str) for name in self.anchor_names):
+            raise ValueError("anchor_names is not text")
 
     def as_data(self) -> dict[str, Any]:
         data = asdict(self)
@@ -105,4 +113,8 @@ class UrlResult:
         values["anchor_lines"] = {
             int(number): str(text) for number, text in dict(data.get("anchor_lines", {})).items()
         }
+        names = data.get("anchor_names", [])
+        if not isinstance(names, list):
+            raise TypeError("anchor_names is no list")
+        values["anchor_names"] = tuple(names)
         return cls(**values, from_cache=True)

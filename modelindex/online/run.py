@@ -7,7 +7,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -54,9 +54,9 @@ def check_urls(
     targets = url_targets(index)
     results: dict[tuple[str, CheckKind], UrlResult] = {}
     wanted = planned_checks(targets, options)
-    for key in wanted:
+    for key, anchor in wanted.items():
         cached = None if cache is None or options.refresh else cache.fresh(*key)
-        if cached is not None:
+        if cached is not None and _answers(cached, anchor):
             results[key] = cached
             if progress:
                 progress(key[0], cached.status.value)
@@ -77,11 +77,27 @@ def check_urls(
                     progress(result.url, result.status.value)
             if cache is not None:
                 cache.store(done)
+    except BaseException:
+        # Interrupted: the downloads still running are not waited for (a caller may leave
+        # with os._exit at once), so what they were writing goes now.
+        if options.download:
+            from modelindex.online.download import remove_partial_downloads
+
+            remove_partial_downloads()
+        raise
     finally:
         sessions.close()
         if cache is not None:
             cache.flush()
     return OnlineRun(targets, results, sum(len(task.keys) for task in tasks))
+
+
+def _answers(cached: UrlResult, anchor: CodeAnchor | None) -> bool:
+    """Whether a cached result answers the check: a file read for its anchors kept the lines
+    of the models it was searched for, and a model renamed since needs it searched again."""
+    if anchor is None or cached.status is not Status.OK:
+        return True
+    return set(anchor.names) <= set(cached.anchor_names)
 
 
 def planned_checks(
@@ -93,10 +109,11 @@ def planned_checks(
     wanted: dict[tuple[str, CheckKind], CodeAnchor | None] = {}
     for url, declarations in targets.items():
         # A collection's Code is shared by its models: no one name to find at its anchor.
-        anchor = None
-        if any(d.field == "Code" and isinstance(d.entry, Model) for d in declarations):
-            anchor = code_anchor(url, options.raw_base)
+        models = [d.entry for d in declarations if d.field == "Code" and isinstance(d.entry, Model)]
+        anchor = code_anchor(url, options.raw_base) if models else None
         if anchor is not None:
+            names = dict.fromkeys(model.name for model in models if model.name)
+            anchor = replace(anchor, names=tuple(names))
             wanted[(url, CheckKind.ANCHOR)] = anchor
         # The file read at the linked commit stands for the page: one request, not two, unless
         # the URL is also declared as something else (a Weights URL wants its size).
@@ -181,10 +198,8 @@ def _run_tasks(tasks: list[_Task], options: OnlineOptions) -> Iterator[list[UrlR
             try:
                 return task.run()
             except Exception as error:  # a bug in a check must not lose the others' results
-                return [
-                    UrlResult(url, kind, Status.UNREACHABLE, f"check failed: {error!r}")
-                    for url, kind in task.keys
-                ]
+                detail = f"{error!r}"[:300]
+                return [UrlResult(url, kind, Status.FAILED, detail) for url, kind in task.keys]
 
     executor = ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="modelindex-url")
     try:

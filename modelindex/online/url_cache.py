@@ -1,8 +1,14 @@
 """The on-disk cache of URL checks: sqlite, keyed by URL and kind of check, with a time to live.
 
 Several runs may share one cache file: sqlite's locking (WAL journal, a busy timeout) keeps
-their writes whole. A file sqlite cannot read is moved aside as ``*.corrupt`` and the cache
-starts empty, with a warning; it only ever holds what the network can tell again.
+their writes whole. An existing file is taken as the cache only if it is an sqlite database of
+this schema, or, under a cache's suffix (``.sqlite``, ``.sqlite3``, ``.db``), an empty file or
+database; anything else (a user's file, empty or not, another program's database) is left as it
+is, with a warning, and the run checks without a cache. A file under a cache's suffix that
+sqlite cannot read, or an sqlite file that is not another program's, is kept as ``*.corrupt``
+(see :mod:`modelindex.cache_files`) and the cache starts empty, with a warning; it only ever
+holds what the network can tell again. A cache path that is a link is used through the link,
+which stays.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ _FORMAT = 1
 _BUSY_TIMEOUT_S = 30.0
 _WRITE_EVERY = 200
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_CACHE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
+_COLUMNS = ["url", "kind", "checked_at", "result"]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
     url TEXT NOT NULL,
@@ -61,7 +69,7 @@ def _looks_like_cache(path: Path) -> bool:
             header = file.read(16)
     except OSError:
         return False
-    return path.suffix in {".sqlite", ".sqlite3", ".db"} or header == _SQLITE_HEADER
+    return path.suffix in _CACHE_SUFFIXES or header == _SQLITE_HEADER
 
 
 class UrlCache:
@@ -94,13 +102,12 @@ class UrlCache:
             self._disable(f"cannot use the URL cache {self.path}: {error}; checking without it")
 
     def _connect(self) -> sqlite3.Connection:
+        existed = self.path.exists()
         connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            # Looked at before anything is written: another program's database stays as it is.
-            (version,) = connection.execute("PRAGMA user_version").fetchone()
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-            if version not in {0, _FORMAT} or (tables and "checks" not in tables):
-                raise _NotOurs(f"a database of another program (format {version})")
+            # Looked at before anything is written: a file that is not ours stays as it is.
+            if existed:
+                self._check_ours(connection)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(_SCHEMA)
@@ -109,6 +116,26 @@ class UrlCache:
             connection.close()
             raise
         return connection
+
+    def _check_ours(self, connection: sqlite3.Connection) -> None:
+        """Raise _NotOurs unless the existing file is a cache of this schema, or an empty one
+        under a cache's name."""
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        tables = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' "
+                "ESCAPE '~'"
+            )
+        }
+        if not tables and version == 0:
+            # sqlite takes an empty file for an empty database: a user's empty notes.md too.
+            if self.path.suffix not in _CACHE_SUFFIXES:
+                raise _NotOurs("an empty file, not a modelindex URL cache")
+            return
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(checks)")]
+        if version not in {0, _FORMAT} or tables != {"checks"} or columns != _COLUMNS:
+            raise _NotOurs(f"a database of another program (format {version})")
 
     def _read_all(self) -> dict[tuple[str, CheckKind], tuple[float, UrlResult]]:
         assert self._connection is not None
@@ -134,10 +161,12 @@ class UrlCache:
                 "checking without a cache"
             )
             return
+        # The file itself, where the path is a link: the link stays, and leads to the new cache.
+        file = Path(os.path.realpath(self.path))
         try:
-            aside = move_aside(self.path)
+            aside = move_aside(file)
             for suffix in ("-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                Path(f"{file}{suffix}").unlink(missing_ok=True)
             self._connection = self._connect()
             self._entries = {}
         except (OSError, sqlite3.Error) as second:

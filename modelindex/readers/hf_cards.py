@@ -84,11 +84,18 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
     except InputError as error:
         output.problems.append(error.at(path))
         return output
-    output.problems += [problem.at(path) for problem in parsed.problems]
     header = parsed.value
     if not isinstance(header, LocatedDict):
         return output
     value, line = _get(header, "model-index")
+    # The rest of the front matter is the Hub's (tags, license, widgets): only what modelindex
+    # reads is its to judge.
+    end = min((at for at in header.key_lines.values() if at and at > line), default=None)
+    output.problems += [
+        problem.at(path)
+        for problem in parsed.problems
+        if problem.line is not None and line <= problem.line and (end is None or problem.line < end)
+    ]
     if isinstance(value, LocatedDict):
         # The Papers-with-Code flavour: a whole model-index document in the header.
         output.extend(interpret_document(value, path, line, Dialect.HF_CARD))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from modelindex.located_yaml import MAX_NODES, node_bound, parse_yaml
+from modelindex.located_yaml import YamlBudget, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.model_index_document import interpret_document
@@ -27,6 +27,8 @@ _MODEL_INDEX_TYPE = re.compile(
 
 
 _INLINE_CODE_WINDOW = 1000
+# A card documents one collection or a few; each comment costs a parse.
+MAX_COMMENTS = 1000
 
 
 def _in_inline_code(text: str, offset: int) -> bool:
@@ -47,8 +49,9 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
     fenced = FencedCode(text)
     lines = LineCounter(text)
     position = 0
-    # The comments of one card share one budget of YAML values, as a standalone file has.
-    nodes_left = MAX_NODES
+    # The comments of one card share one budget, as a standalone file has.
+    budget = YamlBudget()
+    comments = 0
     while (start := text.find("<!--", position)) != -1:
         end = text.find("-->", start + 4)
         body = text[start + 4 : len(text) if end == -1 else end]
@@ -74,9 +77,13 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         head = body if newline == -1 else body[:newline]
         if head.strip():
             body = head.lstrip() + body[len(head) :]
-        budget, nodes_left = nodes_left, max(0, nodes_left - node_bound(body))
+        comments += 1
+        if comments > MAX_COMMENTS:
+            message = f"more than {MAX_COMMENTS:,} model-index comments: the rest are not read"
+            output.problems.append(LoadProblem(ProblemKind.TOO_COMPLEX, path, first_line, message))
+            break
         try:
-            parsed = parse_yaml(body, line_offset=first_line - 1, max_nodes=budget)
+            parsed = parse_yaml(body, line_offset=first_line - 1, budget=budget)
         except InputError as error:
             output.problems.append(error.at(path))
             continue

@@ -43,7 +43,21 @@ def interpret_document(data: Any, path: str, line: int | None, dialect: Dialect)
         models: list[Any] = data
         models_line = line
     elif isinstance(data, LocatedDict):
-        data_keys = {normalize_key(key): key for key in data}
+        data_keys = {}
+        for key in data:
+            normalized = normalize_key(key)
+            if normalized in _TOP_LEVEL_KEYS and normalized in data_keys:
+                first = data_keys[normalized]
+                message = (
+                    f"duplicate key {str(key)!r:.60}: {str(first)!r:.60} at line "
+                    f"{data.key_lines.get(first)} is the same key (keys are case-insensitive); "
+                    "only this later value is read"
+                )
+                line_of_key = data.key_lines.get(key, data.line)
+                output.problems.append(
+                    LoadProblem(ProblemKind.DUPLICATE_KEY, path, line_of_key, message)
+                )
+            data_keys[normalized] = key
         if not _TOP_LEVEL_KEYS & data_keys.keys():
             if "name" in data_keys:
                 # A file may hold a single model, as in the Papers-with-Code format.

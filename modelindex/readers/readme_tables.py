@@ -21,8 +21,15 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from modelindex.located_yaml import LocatedDict
+from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode
-from modelindex.readers.records import Dialect, EntryKind, RawEntry, ReadOutput
+from modelindex.readers.records import (
+    MAX_ENTRIES_PER_FILE,
+    Dialect,
+    EntryKind,
+    RawEntry,
+    ReadOutput,
+)
 
 # Every quantifier below is bounded or cannot overlap its neighbour, so that hostile lines cost
 # linear time: these patterns run on every line of every markdown file. A link's text stops at
@@ -130,8 +137,18 @@ class _TableParser:
         self.collection: str | None = None
         self.collection_line = 1
         self.heading: str | None = None
+        self.rows_left = MAX_ENTRIES_PER_FILE - 1  # one entry is the collection
 
     def row(self, columns: list[_Column], cells: list[str], line: int) -> None:
+        if self.rows_left <= 0:
+            if self.rows_left == 0:
+                message = f"more than {MAX_ENTRIES_PER_FILE:,} table rows: the rest are not read"
+                self.output.problems.append(
+                    LoadProblem(ProblemKind.TOO_COMPLEX, self.path, line, message)
+                )
+                self.rows_left = -1
+            return
+        self.rows_left -= 1
         by_role: dict[str, str] = {}
         for column, cell in zip(columns, cells, strict=False):
             if column.role not in {"metric", "extra"}:

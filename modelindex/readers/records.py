@@ -8,6 +8,10 @@ from enum import StrEnum
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem
 
+# Real model-index files declare hundreds of models at most (timm's docs, OpenMMLab's largest
+# metafiles); a zoo of 100k models spreads them over many files. Each model costs a few KB.
+MAX_ENTRIES_PER_FILE = 20_000
+
 
 class Dialect(StrEnum):
     MARKDOWN_CARD = "markdown-card"

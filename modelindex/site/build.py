@@ -10,11 +10,17 @@ a web worker where the browser refuses one to a file:// page.
 A card may publish the files it links to only from inside an input folder: a folder given as
 input, or, for a card given as a file, the card's own folder (so that the images beside it keep
 working). A link that leaves those folders, by ``..`` or by a symlink, stays a link to nothing.
+Only passive files are published (``PUBLISHED_SUFFIXES``: raster images, PDF, CSV/TSV, JSON and
+YAML data), which a browser shows or downloads but never runs: not HTML, SVG, XML, JavaScript or
+CSS, which would run script from the site's own origin, and never a file that mkdocs renders as
+a page (``.mdown``, ``.mkd``, ...), which would be rendered with raw HTML as no card may be.
 
-The site is built in a fresh folder beside the output (inside it, where the output is a mount
-point) and swapped in only once mkdocs has finished without error: a failed build leaves the
-previous site as it was, and nothing in the output (a symlink included) is followed or written
-through.
+The site is built in a fresh work folder beside the output (inside it, where the output is a
+mount point), which holds the temporary docs folder too, and swapped in only once mkdocs has
+finished without error: a failed build leaves the previous site as it was, and nothing in the
+output (a symlink included) is followed or written through; an output that is itself a symlink
+is refused. A build holds a lock on the output folder from start to end: a second build into it
+meanwhile fails at once. The next build removes the work folders that a killed build left.
 """
 
 from __future__ import annotations
@@ -26,18 +32,26 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib.metadata import entry_points
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jinja2
 import markdown
 import yaml
 from markdown.treeprocessors import Treeprocessor
+from mkdocs.utils import markdown_extensions
 
 from modelindex.index import Index
 from modelindex.loading import is_walked_file, load
 from modelindex.site.plugin import FRAME_WORKER
+from modelindex.site.render import template_error
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: builds into one output are not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 CARDS = "models"
@@ -49,6 +63,15 @@ _MARKER_NOTE = (
 )
 # material's offline plugin inlines the search index, so that search needs no server.
 _OFFLINE = "material/offline"
+# The linked files a card may publish (see above), less mkdocs' own list of the files that it
+# renders as pages: none of those is published, whatever this list holds.
+PUBLISHED_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".csv", ".tsv",
+     ".json", ".yaml", ".yml"}
+) - frozenset(markdown_extensions)  # fmt: skip
+# A work folder's name after its output's prefix; "-kept" ones, which hold a previous site, are
+# not work folders.
+_WORK_FOLDER = re.compile(r"(new|old)-[a-z0-9_]+")
 
 
 class BuildError(Exception):
@@ -69,7 +92,7 @@ def build_site(
     ``output`` must be missing, empty, or a site this function built (it holds ``MARKER``); its
     contents are then replaced. An output that is, or holds, one of the inputs is refused.
     """
-    output = output.resolve()
+    output = _output_folder(output)
     inputs = [*paths, *(path for path in (templates, measurements) if path)]
     _check_output(output, inputs)
     index = load(*paths)
@@ -77,9 +100,10 @@ def build_site(
         raise BuildError(f"no model found in {', '.join(str(path) for path in paths)}")
     root = _zoo_root(paths, index)
     inputs = [Path(path).resolve() for path in paths]
-    with _work_folder(output, "new") as staged:
-        with tempfile.TemporaryDirectory(prefix="modelindex-site-") as folder:
-            docs = Path(folder) / "docs"
+    with _locked(output):
+        _remove_leftovers(output)
+        with _work_folder(output, "new") as work:
+            staged, docs = work / "site", work / "docs"
             sources = _copy_cards(index, root, inputs, docs, output)
             plugin: dict[str, object] = {
                 "index": [str(path) for path in inputs],
@@ -103,16 +127,24 @@ def build_site(
                 "extra": {"polyfills": [FRAME_WORKER] if offline else []},
                 "strict": strict,
             }
-            config_file = Path(folder) / "mkdocs.yml"
+            config_file = work / "mkdocs.yml"
             config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
             with _mkdocs_messages(docs, root) as messages:
                 _run_mkdocs(config_file, output, messages)
-        try:
-            (staged / MARKER).write_text(_MARKER_NOTE, encoding="utf-8")
-        except OSError as error:
-            raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
-        _swap_in(staged, output)
+            try:
+                (staged / MARKER).write_text(_MARKER_NOTE, encoding="utf-8")
+            except OSError as error:
+                raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
+            _swap_in(staged, output)
     return output
+
+
+def _output_folder(output: Path) -> Path:
+    """``output`` resolved. A symlink is refused: the build would write where it leads (and make
+    the folders a dangling one names)."""
+    if output.is_symlink():
+        raise BuildError(f"-o {output} is a symlink; give the folder it leads to, or another -o")
+    return output.resolve()
 
 
 def _check_output(output: Path, inputs: Iterable[Path]) -> None:
@@ -137,22 +169,88 @@ def _check_output(output: Path, inputs: Iterable[Path]) -> None:
 
 
 @contextmanager
-def _work_folder(output: Path, purpose: str) -> Iterator[Path]:
-    """A fresh hidden folder on the output's filesystem, removed on the way out: its entries
-    move into the output by rename, which is atomic but cannot cross filesystems. It lies beside
-    the output, or inside it where the output is a mount point (a container's volume)."""
+def _locked(output: Path) -> Iterator[None]:
+    """Hold ``output`` for this build alone until the end. The lock is on the folder itself, so
+    that no lock file is left in it; a folder made here for it goes again if the build fails."""
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        inside = output.is_dir() and os.path.ismount(output)
+        output.mkdir(parents=True)
+        made = True
+    except FileExistsError:
+        made = False
+    except OSError as error:
+        raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
+    try:
+        with _lock(output):
+            yield
+    except BaseException:
+        if made:
+            with suppress(OSError):
+                output.rmdir()  # only while it is empty
+        raise
+
+
+@contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    if fcntl is None:
+        yield
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as error:
+        raise BuildError(f"cannot write the site to {folder}: {error.strerror}") from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build is writing -o {folder}; run this one once it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _work_folders_place(output: Path) -> Path:
+    """Where the work folders of a build go: beside the output, or inside it where the output is
+    a mount point (a container's volume). Their entries move into the output by rename, which
+    is atomic but cannot cross filesystems."""
+    return output if os.path.ismount(output) else output.parent
+
+
+def _work_prefix(output: Path) -> str:
+    return f".{output.name}.modelindex-"
+
+
+@contextmanager
+def _work_folder(output: Path, purpose: str) -> Iterator[Path]:
+    """A fresh hidden folder on the output's filesystem, removed on the way out."""
+    try:
         folder = tempfile.TemporaryDirectory(
-            prefix=f".{output.name}.modelindex-{purpose}-",
-            dir=output if inside else output.parent,
+            prefix=f"{_work_prefix(output)}{purpose}-",
+            dir=_work_folders_place(output),
             ignore_cleanup_errors=True,
         )
     except OSError as error:
         raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
     with folder as name:
         yield Path(name)
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Remove the work folders that an earlier build of ``output``, killed, left behind: the
+    lock says that no build is using them."""
+    prefix = _work_prefix(output)
+    try:
+        entries = list(os.scandir(_work_folders_place(output)))
+    except OSError:
+        return  # the build itself reports a folder it cannot use
+    for entry in entries:
+        if (
+            entry.name.startswith(prefix)
+            and _WORK_FOLDER.fullmatch(entry.name.removeprefix(prefix))
+            and entry.is_dir(follow_symlinks=False)
+        ):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _swap_in(staged: Path, output: Path) -> None:
@@ -290,6 +388,7 @@ def _is_published(path: Path, folder: Path) -> bool:
     return (
         path.is_relative_to(folder)
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.suffix.lower() in PUBLISHED_SUFFIXES
         and not is_walked_file(path.name)
     )
 
@@ -307,6 +406,11 @@ def _run_mkdocs(config_file: Path, output: Path, messages: _Messages) -> None:
         cause = error.__context__
         detail = str(cause) if isinstance(cause, PluginError) else "; ".join(messages.errors)
         raise BuildError(detail or str(error)) from None
+    except jinja2.TemplateError as error:
+        # TemplateNotFound is an OSError too: the theme, not the disk, is at fault.
+        missing = isinstance(error, jinja2.TemplateNotFound)
+        detail = f"{error.name} not found" if missing else template_error(error)
+        raise BuildError(f"the theme's template failed: {detail}") from None
     except OSError as error:
         raise BuildError(f"cannot write the site to {output}: {error.strerror}") from None
 

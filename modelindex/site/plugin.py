@@ -6,16 +6,26 @@ model and a status badge; the plugin adds a comparison page, a findings page, a 
 collection that has no card, and the zoo's counts on the home page. A card's own prose renders
 with raw HTML shown as text, unsafe links removed and attributes that run script dropped.
 
-Card text is shown, never acted on: what a card's front matter says (title, description) is
-escaped before the theme prints it unescaped, page titles are handed to mkdocs as escaped HTML,
-include syntax of pymdownx.snippets in a card is escaped so that it shows as written, and
-mkdocs-macros is told not to render a card page (``render_macros: false``).
+Card text is shown, never acted on. A card's front matter keeps only its text keys (title,
+description, subtitle), escaped because the theme prints them unescaped; keys that steer the
+theme (template, icon, hide, search, status, ...) are dropped, and mkdocs-macros is told not to
+render the page (``render_macros: false``). Page titles are handed to mkdocs as escaped HTML.
+Include syntax of pymdownx.snippets in a card is escaped so that it shows as written, and
+template syntax (``{% include-markdown %}``, ``{{ }}``) is broken for every other plugin (see
+``safe_markdown``). The card's text is rewritten so in ``on_files``, before any plugin's page
+events, whatever their priority. Only the first ``{% include 'code_snippets.md' %}`` of a card
+is expanded (the others show as written), and the plugin's own placeholders carry a token drawn
+for each build, so that a page's size stays in proportion to its card.
+
+A site that gives mkdocs-include-markdown-plugin other opening tags (its ``opening_tag``
+option) is not covered: only the Jinja openings ``{%``, ``{{`` and ``{#`` are broken.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import jinja2
+import yaml
 from markupsafe import Markup
 from mkdocs.config import config_options as options
 from mkdocs.config.base import Config
@@ -33,13 +44,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
 from modelindex.checks import RULES, find_pyproject, load_settings, validate
 from modelindex.checks.settings import SettingsError
 from modelindex.loading import load
 from modelindex.site.data import SiteData, comparison_rows, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
-from modelindex.site.safe_markdown import SafeCardMarkdown
+from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
 from modelindex.verify.cache import MeasurementCache, default_cache_path
 
 ASSETS = "assets/modelindex"
@@ -47,10 +59,10 @@ ASSETS = "assets/modelindex"
 FRAME_WORKER = f"{ASSETS}/iframe-worker.js"
 TEMPLATES = ("code_snippets.md", "collection.html", "comparison.html", "findings.html", "home.html")
 COMPARISON, FINDINGS = "comparison.md", "findings.md"
-_PLACEHOLDER = "MODELINDEXPLACEHOLDER"
-_PLACEHOLDER_HTML = re.compile(rf"<p>{_PLACEHOLDER}(\w+)</p>")
 _INCLUDE = re.compile(r"\{%\s*include\s+['\"]code_snippets\.md['\"]\s*%\}")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# The front matter a card keeps: text that the theme shows.
+_TEXT_KEYS = ("title", "description", "subtitle")
 COLUMNS = (
     ("name", "Model"),
     ("collection", "Collection"),
@@ -78,12 +90,11 @@ class ModelIndexConfig(Config):
     build`` copies cards into a temporary docs folder)."""
 
 
-def _placeholder(kind: str) -> str:
-    return f"\n\n{_PLACEHOLDER}{kind}\n\n"
-
-
 class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # A card cannot guess it, so it cannot make the plugin render a section of its choice.
+        self._token = f"MODELINDEX{secrets.token_hex(8)}"
+        self._placeholders = re.compile(rf"<p>{self._token}(\w+)</p>")
         self._safe = SafeCardMarkdown()
         config.markdown_extensions.append(self._safe)  # type: ignore[arg-type]
         config.extra_css.append(f"{ASSETS}/modelindex.css")
@@ -127,6 +138,9 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         self.data: SiteData = site_data(
             self._index, self._report, self._cache, page_of, roots=self._paths
         )
+        for file in files.documentation_pages():
+            if file.src_uri in self.data.pages:
+                _make_inert(file)
         self._generated: dict[str, str] = {COMPARISON: "comparison", FINDINGS: "findings"}
         for page in self.data.pages:
             if files.get_file_from_path(page) is None:
@@ -150,7 +164,6 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 section.title = html.escape(section.title)
         return nav
 
-    # Early, so that other plugins (mkdocs-macros) see a card page's metadata as set here.
     @event_priority(50)
     def on_page_markdown(
         self, markdown: str, page: Page, config: MkDocsConfig, files: Files
@@ -159,33 +172,34 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         kind = self._generated.get(uri)
         views = self.data.pages.get(uri)
         self._safe.active = views is not None
-        if views is not None:
-            # material prints front matter (title, description, subtitle) as HTML, unescaped;
-            # mkdocs-macros renders no page that says render_macros: false.
-            page.meta.update({key: _escaped(value) for key, value in page.meta.items()})
-            page.meta["render_macros"] = False
         if kind == "comparison":
-            return "# Compare models" + _placeholder("comparison")
+            return "# Compare models" + self._placeholder("comparison")
         if kind == "findings":
-            return "# Findings" + _placeholder("findings")
+            return "# Findings" + self._placeholder("findings")
         if kind == "home":
-            return f"# {config.site_name}" + _placeholder("home")
+            return f"# {config.site_name}" + self._placeholder("home")
         if views is not None:
+            markdown = restored_directives(markdown)
             if kind == "collection":
                 # A name is text, not markdown: "C#" would lose its "#" as a closing one.
                 markdown = f"# {markdown_text(views[0].collection or 'Other models')}\n\n"
             markdown = _COMMENT.sub("", markdown)
             snippets = self._template("code_snippets.md", models=views)
-            markdown = _INCLUDE.sub(lambda _match: snippets, markdown)
-            markdown += _placeholder("models")
+            # Once: each expansion is as long as the page's models, and a card may repeat it.
+            markdown = _INCLUDE.sub(lambda _match: snippets, markdown, count=1)
+            # The snippets name models in code, which no plugin after this one may act on.
+            markdown = inert_directives(markdown) + self._placeholder("models")
         if page.is_homepage:
-            markdown += _placeholder("home")
+            markdown += self._placeholder("home")
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.src_uri in self.data.pages and page.title:
             page.meta["title"] = _title_html(page.title)
-        return _PLACEHOLDER_HTML.sub(lambda match: self._render(match.group(1), page, files), html)
+        return self._placeholders.sub(lambda match: self._render(match.group(1), page, files), html)
+
+    def _placeholder(self, kind: str) -> str:
+        return f"\n\n{self._token}{kind}\n\n"
 
     def _template(self, name: str, **context: object) -> str:
         with _template_errors():
@@ -237,15 +251,31 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         )
 
 
-def _escaped(value: object) -> object:
-    """``value`` with every string in it escaped for HTML."""
-    if isinstance(value, str):
-        return html.escape(value)
-    if isinstance(value, list):
-        return [_escaped(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _escaped(item) for key, item in value.items()}
-    return value
+def _make_inert(file: File) -> None:
+    """Give ``file``, a card, the text that other plugins may see (``_card_source``); it is still
+    the card's file for them (its folder, its history)."""
+    try:
+        source = file.content_string
+    except (OSError, ValueError):
+        return  # mkdocs reports the file it cannot read
+    path = file.abs_src_path
+    file.content_string = _card_source(source)
+    file.abs_src_path = path
+
+
+def _card_source(source: str) -> str:
+    """A card's text with its front matter reduced to escaped text keys (material prints them as
+    HTML, unescaped; a key such as template or hide steers the theme), mkdocs-macros told not
+    to render it, and its template syntax broken (``inert_directives``)."""
+    body, meta = get_data(source)
+    kept: dict[str, object] = {
+        key: html.escape(str(value))
+        for key in _TEXT_KEYS
+        if isinstance(value := meta.get(key), str | int | float) and not isinstance(value, bool)
+    }
+    kept["render_macros"] = False
+    front_matter = yaml.safe_dump(kept, allow_unicode=True, sort_keys=False)
+    return f"---\n{front_matter}---\n\n{inert_directives(body)}"
 
 
 def _title_html(title: str) -> str:

@@ -1,24 +1,35 @@
 """A Markdown extension that renders a model card's prose inert.
 
 Card text comes from anyone who can open a pull request on a zoo. With this extension active,
-raw HTML in the markdown is shown as text; URLs that are not http(s), mailto, relative or a
-fragment (``javascript:``, ``data:``, however entity-encoded) are removed; and attributes that
-run script or restyle the page (``on*``, ``style``, ``srcdoc``, which attr_list can set) are
-dropped. Where pymdownx.snippets is enabled, its include lines (``--8<-- "file"``, blocks, section
-markers) are escaped as its own syntax allows, so that a card shows them instead of inlining the
-site's files; the site's own ``auto_append`` still works.
+raw HTML in the markdown is shown as text, and the page's HTML, once every extension has added
+its own (the HTML that pymdownx.blocks.html or md_in_html stash included), keeps only an
+allow-list of elements: those that markdown and the common extensions write (text, lists,
+tables, admonitions, details, tabs, task lists, footnotes, abbreviations, definition lists,
+highlighted code, images and captions). Any other element loses its tags and keeps its text;
+a script or style sheet goes with its text. Inline SVG and MathML go too, icons of material's
+emoji extension included. URLs that are not http(s), mailto, relative or a fragment
+(``javascript:``, ``data:``, however entity-encoded) are removed; and attributes that run
+script or restyle the page (``on*``, ``style``, ``srcdoc``, which attr_list can set) are
+dropped. Where pymdownx.snippets is enabled, its include lines (``--8<-- "file"``, blocks,
+section markers) are escaped as its own syntax allows, so that a card shows them instead of
+inlining the site's files; the site's own ``auto_append`` still works.
+
+Template syntax (``{%``, ``{{``, ``{#``) in a card reaches other mkdocs plugins broken in two by
+a private-use character (``inert_directives``), so that none of them (mkdocs-include-markdown,
+say) acts on it; this extension joins it again before markdown reads the text, so that the page
+shows exactly what the card says, in code blocks too.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
 # Attributes a browser reads as a URL.
@@ -42,6 +53,30 @@ _REMOVED_ANYWHERE = re.compile("[\t\n\r]")
 # normalisation at 35: the escaping runs between the two, on the lines snippets will read.
 _SNIPPETS = "snippet"
 _BEFORE_SNIPPETS = 33
+# The elements that markdown and the common extensions write; "input" only as the radio
+# buttons of content tabs and the check boxes of task lists.
+_ALLOWED_ELEMENTS = frozenset(
+    {"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+     "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+     "h6", "hr", "i", "img", "input", "ins", "kbd", "label", "li", "mark", "ol", "p", "pre", "s",
+     "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+     "thead", "tr", "u", "ul"}
+)  # fmt: skip
+_VOID_ELEMENTS = frozenset({"br", "col", "hr", "img", "input"})
+_INPUT_TYPES = frozenset({"checkbox", "radio"})
+# Elements whose text the HTML parser does not read as markup (a script, a style sheet): their
+# text is code for another language, not prose, and goes with them.
+_DROPPED_WITH_TEXT = frozenset(HTMLParser.CDATA_CONTENT_ELEMENTS)
+# After raw_html (30), which puts back the HTML that extensions stashed, and the footnotes and
+# critic postprocessors (25): the page's HTML is whole.
+_AFTER_RAW_HTML = 10
+# Breaks a template opening ("{%" becomes "{" U+E000 "%") in the text other plugins see; a
+# U+E000 of the card's own is doubled, so that joining again gives back the card exactly.
+_BREAK = "\ue000"
+_TEMPLATE_OPENING = re.compile(r"\{(?=[%{#])")
+_BROKEN = re.compile(f"{_BREAK}({_BREAK})?")
+# Before every other preprocessor: the card's text as written, for all of them.
+_FIRST = 1000
 
 
 def is_safe_link(url: str) -> bool:
@@ -57,8 +92,8 @@ def is_safe_link(url: str) -> bool:
         return False
 
 
-def _is_dangerous_attribute(name: str, value: str) -> bool:
-    name = name.lower()
+def _is_dangerous_attribute(name: str, value: str | None) -> bool:
+    name, value = name.lower(), value or ""
     if name == "style":
         return not _ALIGNMENT.fullmatch(value.strip())
     return (
@@ -69,17 +104,101 @@ def _is_dangerous_attribute(name: str, value: str) -> bool:
     )
 
 
-class _UnsafeMarkup(Treeprocessor):
-    def run(self, root: ElementTree.Element) -> None:
-        for element in root.iter():
-            had_link = element.tag in ("a", "img")
-            for name, value in list(element.attrib.items()):
-                if _is_dangerous_attribute(name, value):
-                    del element.attrib[name]
-            if had_link and element.get("href" if element.tag == "a" else "src") is None:
-                # A link or image without its URL would trip later processors (mkdocs
-                # expects every <a> to have an href): it becomes plain text instead.
-                element.tag = "span"
+class _AllowedHtml(HTMLParser):
+    """Writes again the HTML it is fed, keeping only allowed elements and safe attributes; text is
+    escaped anew, so that what a browser parses is exactly what is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._open: list[tuple[str, str]] = []  # (the element as fed, the element as written)
+        self._dropping: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._dropping:
+            return
+        if tag in _DROPPED_WITH_TEXT:
+            self._dropping = tag
+            return
+        kept = [(name, value) for name, value in attrs if not _is_dangerous_attribute(name, value)]
+        written = _written_element(tag, dict(attrs), dict(kept))
+        if written is None:
+            return
+        self.parts.append(f"<{written}{''.join(map(_attribute, kept))}>")
+        if written not in _VOID_ELEMENTS:
+            self._open.append((tag, written))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._dropping:
+            self._dropping = None if tag == self._dropping else self._dropping
+            return
+        if tag not in (fed for fed, _written in self._open):
+            return
+        while self._open:
+            fed, written = self._open.pop()
+            self.parts.append(f"</{written}>")
+            if fed == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(html.escape(data, quote=False))
+
+    def close(self) -> None:
+        super().close()
+        self.parts += [f"</{written}>" for _fed, written in reversed(self._open)]
+        self._open.clear()
+
+
+def _written_element(
+    tag: str, attributes: dict[str, str | None], kept: dict[str, str | None]
+) -> str | None:
+    """The element that ``tag`` is written as, or None where only its content is kept."""
+    if tag not in _ALLOWED_ELEMENTS:
+        return None
+    if tag == "input" and (attributes.get("type") or "").lower() not in _INPUT_TYPES:
+        return None
+    if tag == "a" and "href" in attributes and "href" not in kept:
+        return "span"  # a link whose URL is unsafe shows as its text
+    if tag == "img" and "src" not in kept:
+        return None
+    return tag
+
+
+def _attribute(item: tuple[str, str | None]) -> str:
+    name, value = item
+    return f" {name}" if value is None else f' {name}="{html.escape(value)}"'
+
+
+def allowed_html(page: str) -> str:
+    """``page`` with only the elements and attributes that a card may write."""
+    writer = _AllowedHtml()
+    writer.feed(page)
+    writer.close()
+    return "".join(writer.parts)
+
+
+class _AllowedHtmlOnly(Postprocessor):
+    def run(self, text: str) -> str:
+        return allowed_html(text)
+
+
+def inert_directives(text: str) -> str:
+    """``text`` with every template opening (``{%``, ``{{``, ``{#``) broken in two, so that no
+    template engine or include plugin acts on it; ``restored_directives`` undoes it."""
+    return _TEMPLATE_OPENING.sub(
+        lambda match: match.group(0) + _BREAK, text.replace(_BREAK, _BREAK * 2)
+    )
+
+
+def restored_directives(text: str) -> str:
+    """The text that ``inert_directives`` was given."""
+    return _BROKEN.sub(lambda match: match.group(1) or "", text)
+
+
+class _RestoredDirectives(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return restored_directives("\n".join(lines)).split("\n")
 
 
 class _InertSnippets(Preprocessor):
@@ -117,6 +236,6 @@ class SafeCardMarkdown(Extension):
             return
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        # Below every other treeprocessor, so that it sees the attributes attr_list has set.
-        md.treeprocessors.register(_UnsafeMarkup(md), "modelindex_unsafe_markup", -100)
+        md.preprocessors.register(_RestoredDirectives(md), "modelindex_restored_directives", _FIRST)
         md.preprocessors.register(_InertSnippets(md), "modelindex_inert_snippets", _BEFORE_SNIPPETS)
+        md.postprocessors.register(_AllowedHtmlOnly(md), "modelindex_allowed_html", _AFTER_RAW_HTML)

@@ -12,11 +12,22 @@ What the cache writes, and what it never touches (the rules of the URL cache, an
   run goes on without saving: ``verify --cache docs/`` is a typo to be told about, not a
   reason to lose the measurements printed.
 - A cache that was ours but is damaged (cut short, a merge conflict, malformed, incomplete or
-  repeated entries) is renamed ``*.corrupt``, ``*.corrupt-2``... when the run saves; an earlier
-  copy is never overwritten. The new file keeps every valid entry the old one held.
-- A save merges this run's entries into the file as it is then, under a lock on the folder, so
-  that another run's entries stay. It writes a temporary file named after the writer's pid and
-  renames it over the cache; temporaries that a killed writer left are removed by the next save.
+  repeated entries) is kept as ``*.corrupt``, ``*.corrupt-2``... when the run saves (a hard
+  link, else a copy: the cache's path holds it until the new file is renamed over it); an
+  earlier copy is never overwritten. The new file keeps every valid entry the old one held.
+- A save merges this run's entries into the file as it is then, under a lock on the file's
+  folder, so that another run's entries stay. It writes a temporary file
+  ``.NAME.<pid>.<tempfile's 8 characters>.tmp`` next to the cache and renames it over the cache.
+- A temporary of a writer that was killed (its pid is gone, or it is over an hour old) is
+  removed by the next save, after that save has merged the valid entries of a temporary that
+  was written whole: those measurements reached no cache yet, and a temporary holds only
+  entries that its writer checked. A file is removed only if its name is exactly such a
+  temporary's (or ``.measurements-<8 characters>``, as versions before pids wrote them) and its
+  text begins as ``_write``'s does, or is a beginning of it (a temporary cut short).
+- A cache path that is a link to a file writes to that file (the link stays; the temporary and
+  the lock are in the file's folder). A link that leads to no file is left as it is, like a
+  user's file: a shared cache that is away (an unmounted share, a moved file) is not split by
+  creating a second one where it was.
 - The copy inside an installed wheel is read, never written.
 """
 
@@ -26,6 +37,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 import warnings
@@ -35,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from modelindex.bundled import bundled_path
-from modelindex.cache_files import corrupt_copy_name, move_aside
+from modelindex.cache_files import corrupt_copy_name, keep_copy
 
 try:
     import fcntl
@@ -62,8 +74,13 @@ _HEAD_BYTES = 4096
 # A writer holds the folder lock while its temporary exists, so one found under the lock was
 # left by a killed writer; the age covers platforms without the lock, and reused pids.
 _STALE_AFTER_S = 3600.0
+# How the text that _write writes begins: a leftover temporary whose text begins otherwise, and
+# is no beginning of it either (a temporary cut short), is somebody's file.
+_WRITTEN_START = b'{\n "format": '
+# The part of a temporary's name that tempfile makes: 8 characters of its alphabet.
+_TEMPFILE_PART = "[a-z0-9_]{8}"
 # Before temporaries carried a pid, they were named by tempfile alone.
-_PIDLESS_TEMPORARY = re.compile(r"\.measurements-[a-z0-9_]{8}")
+_PIDLESS_TEMPORARY = re.compile(rf"\.measurements-{_TEMPFILE_PART}")
 
 
 def default_cache_path() -> Path:
@@ -134,7 +151,7 @@ def _read_cache_file(path: Path) -> _OnDisk:
     """The entries at ``path``, and whether it is a damaged cache or not a cache at all."""
     try:
         if not path.exists():
-            return _OnDisk()
+            return _OnDisk(foreign=_link_to_no_file(path))
         if not path.is_file():
             return _OnDisk(foreign="a folder" if path.is_dir() else "not a regular file")
         with path.open("rb") as stream:
@@ -144,6 +161,17 @@ def _read_cache_file(path: Path) -> _OnDisk:
             text = head + stream.read()
     except OSError as error:
         return _OnDisk(foreign=f"it cannot be read: {error.strerror or error}")
+    return _parse_cache_text(text)
+
+
+def _link_to_no_file(path: Path) -> str | None:
+    """Why ``path`` is not written, where it is a link that leads to no file."""
+    if path.exists() or not path.is_symlink():
+        return None
+    return f"a link to {os.readlink(path)}, which leads to no file"
+
+
+def _parse_cache_text(text: bytes) -> _OnDisk:
     try:
         document = json.loads(text.decode("utf-8"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -158,13 +186,8 @@ def _entries_of(table: object) -> _OnDisk:
     if not isinstance(table, dict):
         return _OnDisk(damage="unreadable measurement cache (no table of entries); starting anew")
     pairs = table.pairs if isinstance(table, _RepeatedKeys) else list(table.items())
-    valid: dict[str, dict[str, Any]] = {}
-    malformed = 0
-    for key, entry in pairs:
-        if not (_without_version(key) and is_complete(entry)):
-            malformed += 1
-        elif key not in valid or _measured_at(entry) >= _measured_at(valid[key]):
-            valid[key] = entry
+    usable = [(key, entry) for key, entry in pairs if _without_version(key) and is_complete(entry)]
+    malformed = len(pairs) - len(usable)
     repeated = len(pairs) - len(table)
     problems = []
     if malformed:
@@ -173,7 +196,16 @@ def _entries_of(table: object) -> _OnDisk:
         )
     if repeated:
         problems.append(f"{repeated} repeated keys, of which the newest entry is used")
-    return _OnDisk(valid, damage="; ".join(problems) or None)
+    return _OnDisk(_newest(usable), damage="; ".join(problems) or None)
+
+
+def _newest(pairs: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Of the entries of a key, the one measured last; of two measured at once, the later."""
+    newest: dict[str, dict[str, Any]] = {}
+    for key, entry in pairs:
+        if key not in newest or _measured_at(entry) >= _measured_at(newest[key]):
+            newest[key] = entry
+    return newest
 
 
 def _measured_at(entry: dict[str, Any]) -> str:
@@ -195,7 +227,7 @@ class MeasurementCache:
         elif on_disk.damage:
             warnings.warn(
                 f"{path}: {on_disk.damage}; the file is kept as "
-                f"{corrupt_copy_name(path).name} when measurements are saved",
+                f"{corrupt_copy_name(_file_of(path)).name} when measurements are saved",
                 stacklevel=2,
             )
         self.entries: dict[str, dict[str, Any]] = on_disk.entries
@@ -243,75 +275,123 @@ class MeasurementCache:
                 found.append((model, entry))
         return found
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Serialise saves of concurrent runs: a lock on the folder, so no lock file is left."""
-        if fcntl is None:
-            yield
-            return
-        folder = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            fcntl.flock(folder, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(folder)  # closing releases the lock
-
     def save(self) -> None:
         """Merge this run's measurements into the file as it is now, and write it atomically.
 
-        Another run may have saved since this one read the file: its entries stay. A damaged
-        file is renamed aside, a path that is not a cache is left alone (see the module's
-        docstring). Keys are sorted, so that a diff shows exactly what was measured again.
+        Another run may have saved since this one read the file: its entries stay, and so do
+        those of a save that was killed after writing its temporary. A damaged file is kept
+        aside, a path that is not a cache is left alone (see the module's docstring). Keys are
+        sorted, so that a diff shows exactly what was measured again.
         """
         if self._refusal is not None:
             return
-        if is_packaged(self.path):
+        file = _file_of(self.path)
+        if is_packaged(self.path) or is_packaged(file):
             self._refuse("the copy inside the installed package, read but never written")
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._locked():
-            self._remove_stale_temporaries()
+        gone = _link_to_no_file(self.path)  # its folder too may be gone: nothing to lock
+        if gone:
+            self._refuse(gone)
+            return
+        with _locked(file.parent):
             on_disk = _read_cache_file(self.path)
             if on_disk.foreign:
                 self._refuse(on_disk.foreign)
                 return
-            merged = {**on_disk.entries, **self._updated}
+            stale = _stale_temporaries(file)
+            recovered = [pair for entries in stale.values() for pair in entries.items()]
+            # On disk last: of two entries measured at once, the one already saved stays.
+            merged = {**_newest([*recovered, *on_disk.entries.items()]), **self._updated}
             document = {"format": FORMAT_VERSION, "entries": dict(sorted(merged.items()))}
-            self._write(document, keep_aside=on_disk.damage is not None)
+            _write(file, document, keep_aside=on_disk.damage is not None)
+            # Only now: until the new file is in place, a temporary may hold the only copy.
+            for temporary in stale:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
         self.entries, self._updated, self.changed = merged, {}, False
         self._by_model = None
 
-    def _write(self, document: dict[str, Any], keep_aside: bool) -> None:
-        mode = self.path.stat().st_mode & 0o777 if self.path.exists() else _default_mode()
-        handle, temporary = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, indent=1)
-                stream.write("\n")
-            # mkstemp creates the file 0600; the cache is shared like any other file.
-            os.chmod(temporary, mode)
-            if keep_aside and self.path.exists():
-                move_aside(self.path)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
 
-    def _remove_stale_temporaries(self) -> None:
-        """Remove what writers of this cache that were killed mid-save left in its folder."""
-        own = re.compile(rf"\.{re.escape(self.path.name)}\.(\d{{1,10}})\.[a-z0-9_]+\.tmp")
-        now = time.time()
-        for candidate in self.path.parent.iterdir():
-            mine = own.fullmatch(candidate.name)
-            if not (mine or _PIDLESS_TEMPORARY.fullmatch(candidate.name)):
-                continue
-            with contextlib.suppress(OSError):  # gone already, or not ours to remove
-                old = now - candidate.lstat().st_mtime > _STALE_AFTER_S
-                if old or (mine and not _is_running(int(mine.group(1)))):
-                    candidate.unlink()
+def _file_of(path: Path) -> Path:
+    """The file that a cache path names: the path itself, or where its links lead."""
+    return Path(os.path.realpath(path))
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Serialise saves of concurrent runs: a lock on the folder, so no lock file is left."""
+    if fcntl is None:
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _write(file: Path, document: dict[str, Any], keep_aside: bool) -> None:
+    mode = file.stat().st_mode & 0o777 if file.exists() else _default_mode()
+    handle, temporary = tempfile.mkstemp(
+        dir=file.parent, prefix=f".{file.name}.{os.getpid()}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=1)
+            stream.write("\n")
+            # On disk before the rename: a crash after it must not leave an empty cache.
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp creates the file 0600; the cache is shared like any other file.
+        os.chmod(temporary, mode)
+        if keep_aside and file.exists():
+            keep_copy(file)
+        os.replace(temporary, file)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _stale_temporaries(file: Path) -> dict[Path, dict[str, dict[str, Any]]]:
+    """The temporaries that writers of ``file`` killed mid-save left in its folder, each with
+    its valid entries (none for a temporary cut short)."""
+    own = re.compile(rf"\.{re.escape(file.name)}\.([1-9][0-9]{{0,9}})\.{_TEMPFILE_PART}\.tmp")
+    now = time.time()
+    stale: dict[Path, dict[str, dict[str, Any]]] = {}
+    for candidate in file.parent.iterdir():
+        mine = own.fullmatch(candidate.name)
+        if not (mine or _PIDLESS_TEMPORARY.fullmatch(candidate.name)):
+            continue
+        try:
+            old = now - candidate.lstat().st_mtime > _STALE_AFTER_S
+        except OSError:
+            continue  # gone already
+        if old or (mine and not _is_running(int(mine.group(1)))):
+            entries = _entries_of_temporary(candidate)
+            if entries is not None:
+                stale[candidate] = entries
+    return stale
+
+
+def _entries_of_temporary(path: Path) -> dict[str, dict[str, Any]] | None:
+    """The valid entries of a temporary that :func:`_write` left, none of one cut short; None
+    for a file that is not such a temporary, which is left as it is."""
+    try:
+        # Not a FIFO (opening it would block) nor a link to somebody's file.
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        with path.open("rb") as stream:
+            head = stream.read(len(_WRITTEN_START))
+            if not _WRITTEN_START.startswith(head):
+                return None
+            text = head + stream.read()
+    except OSError:
+        return None
+    on_disk = _parse_cache_text(text)
+    return None if on_disk.foreign else on_disk.entries
 
 
 def _is_running(pid: int) -> bool:

@@ -1,0 +1,172 @@
+"""Resolve an ``Import:`` pattern into paths, without leaving the zoo and in bounded time.
+
+A pattern is split into a literal folder (everything before the first segment with a wildcard)
+and the segments after it. The literal folder is checked by the caller before anything is
+listed; the wildcard segments are then matched by one walk of that folder, which enters a
+symbolic link only where it stays inside the zoo and a folder only once, so that links in a loop
+or out of the zoo are never followed, and which stops after a budget of folder entries. Listings
+are kept for the whole load, so that a zoo whose every file imports '**/*.yml' lists its folders
+once. As with the shell's globs, a wildcard does not match a name that starts with a dot.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+# Far more entries than any zoo's Import globs look at (mmpretrain's whole configs/ tree holds a
+# few thousand files), few enough that a hostile pattern ends in a second or two.
+MAX_LISTED_ENTRIES = 200_000
+
+
+class PatternError(ValueError):
+    """The pattern cannot name a file: a NUL byte, or text that is not a file name."""
+
+
+@dataclass(frozen=True)
+class SplitPattern:
+    folder: str
+    """The literal part, joined to the importing file's folder and normalised."""
+    wildcards: tuple[str, ...]
+    """The segments from the first one with a wildcard on; empty for a plain path."""
+
+
+def split_pattern(pattern: str, importer_folder: str) -> SplitPattern:
+    """Split ``pattern`` (relative to ``importer_folder`` unless absolute)."""
+    if "\0" in pattern:
+        raise PatternError("a file name cannot hold a NUL byte")
+    try:
+        os.fsencode(pattern)
+    except UnicodeError:
+        raise PatternError("not a file name (text that cannot be encoded)") from None
+    parts = PurePath(pattern).parts
+    first_wildcard = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    # The importing file's folder is taken as it is: a folder named 'zoo[v2]' is not a pattern.
+    literal = os.path.join(importer_folder, *parts[:first_wildcard])
+    wildcards = tuple(parts[first_wildcard:])
+    if wildcards and wildcards[-1] == "**":
+        wildcards = (*wildcards, "*")  # 'configs/**' imports every file below configs/
+    return SplitPattern(os.path.normpath(literal), wildcards)
+
+
+class _Segments:
+    """The wildcard segments, matched one path part at a time.
+
+    A state is the number of segments matched so far; '**' matches any number of parts. Moving
+    every state along one part costs one test per segment, so a path is matched in time linear
+    in its depth whatever the pattern: a regular expression with several '**' or '*' would
+    backtrack polynomially on a deep or long path.
+    """
+
+    def __init__(self, wildcards: tuple[str, ...]) -> None:
+        self.wildcards = wildcards
+        self.start = self._closure({0})
+
+    def _closure(self, states: set[int]) -> frozenset[int]:
+        closed = set(states)
+        for state in sorted(states):
+            while state < len(self.wildcards) and self.wildcards[state] == "**":
+                state += 1
+                closed.add(state)
+        return frozenset(closed)
+
+    def step(self, states: frozenset[int], name: str) -> frozenset[int]:
+        """The states after matching one more part, ``name``."""
+        moved: set[int] = set()
+        for state in states:
+            if state == len(self.wildcards):
+                continue
+            segment = self.wildcards[state]
+            # As in the shell, a wildcard does not match a name that starts with a dot.
+            if name.startswith(".") and not segment.startswith("."):
+                continue
+            if segment == "**":
+                moved.add(state)
+            elif fnmatch.fnmatchcase(name, segment):
+                moved.add(state + 1)
+        return self._closure(moved)
+
+    def complete(self, states: frozenset[int]) -> bool:
+        return len(self.wildcards) in states
+
+
+@dataclass
+class _Entry:
+    name: str
+    is_dir: bool
+    is_link: bool
+
+
+@dataclass
+class PatternWalker:
+    """Lists folders for Import patterns, once per load, within one budget of entries."""
+
+    may_enter: Callable[[str], bool]
+    """Whether a symbolic link to a folder may be followed (it stays inside the zoo)."""
+    entries_left: int = MAX_LISTED_ENTRIES
+    _listings: dict[str, list[_Entry] | None] = field(default_factory=dict)
+    _expanded: dict[SplitPattern, list[str]] = field(default_factory=dict)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.entries_left <= 0
+
+    def listing(self, folder: str) -> list[_Entry] | None:
+        if folder in self._listings:
+            return self._listings[folder]
+        found: list[_Entry] | None = []
+        try:
+            with os.scandir(folder) as scan:
+                for child in scan:
+                    self.entries_left -= 1
+                    if self.entries_left <= 0:
+                        break
+                    try:
+                        found.append(_Entry(child.name, child.is_dir(), child.is_symlink()))
+                    except OSError:
+                        continue
+        except OSError:
+            found = None
+        if found is not None:
+            found.sort(key=lambda entry: entry.name)
+        self._listings[folder] = found
+        return found
+
+    def expand(self, split: SplitPattern) -> list[str]:
+        """The files and folders under ``split.folder`` that the wildcards match, sorted."""
+        if split in self._expanded:
+            return self._expanded[split]
+        segments = _Segments(split.wildcards)
+        matches: list[str] = []
+        # A folder reached again in the same state (through a link to a folder above) adds
+        # nothing; in another state it may, up to the number of segments.
+        seen: set[tuple[int, int, frozenset[int]]] = set()
+        # (folder, the segment states reached there): a stack, not recursion.
+        pending: list[tuple[str, frozenset[int]]] = [(split.folder, segments.start)]
+        while pending and not self.exhausted:
+            folder, states = pending.pop()
+            try:
+                info = os.stat(folder)
+            except OSError:
+                continue
+            key = (info.st_dev, info.st_ino, states)
+            if key in seen:
+                continue
+            seen.add(key)
+            children: list[tuple[str, frozenset[int]]] = []
+            for entry in self.listing(folder) or []:
+                path = os.path.join(folder, entry.name)
+                reached = segments.step(states, entry.name)
+                if segments.complete(reached):
+                    matches.append(path)
+                # A folder is entered only where the pattern can still match below it.
+                below = reached - {len(split.wildcards)}
+                if entry.is_dir and below and (not entry.is_link or self.may_enter(path)):
+                    children.append((path, below))
+            pending.extend(reversed(children))
+        self._expanded[split] = sorted(matches)
+        return self._expanded[split]
