@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from modelindex.located_yaml import LocatedDict
@@ -84,16 +85,23 @@ class _Flat:
     invalid: list[InvalidValue] = field(default_factory=list)
     """Values of the wrong shape (Metadata that is a list), kept for the validator."""
     problems: list[LoadProblem] = field(default_factory=list)
-    _spellings: dict[str, tuple[Any, int | None]] = field(default_factory=dict)
+    _spellings: dict[str, tuple[Any, int | None, bool]] = field(default_factory=dict)
 
     def reject(self, display: str, value: Any, reason: str, where: Location) -> None:
         self.invalid.append(InvalidValue(field=display, value=value, reason=reason, location=where))
 
-    def written(self, display: str, key: Any, where: Location) -> None:
-        """Note that ``key`` sets the field ``display``; a second spelling of it is a problem,
-        as the later value replaces the first without a word ('Params' and 'Parameters')."""
-        if display in self._spellings:
-            first_key, first_line = self._spellings[display]
+    def written(self, display: str, key: Any, where: Location, merged: bool = False) -> bool:
+        """Note that ``key`` sets the field ``display``; return whether its value is the one
+        to keep. A key written in the entry beats one merged in with '<<' (as in YAML), the
+        first merged one beats later ones, and a second spelling written in the entry is a
+        problem: its value replaces the first without a word ('Params' and 'Parameters')."""
+        if display not in self._spellings:
+            self._spellings[display] = (key, where.line, merged)
+            return True
+        first_key, first_line, first_merged = self._spellings[display]
+        if merged:
+            return False
+        if not first_merged:
             message = (
                 f"duplicate key {str(key)!r:.60}: {str(first_key)!r:.60} at line {first_line} "
                 "sets the same field (keys are case-insensitive and '_' is a space); only this "
@@ -102,7 +110,8 @@ class _Flat:
             self.problems.append(
                 LoadProblem(ProblemKind.DUPLICATE_KEY, where.path, where.line, message)
             )
-        self._spellings[display] = (key, where.line)
+        self._spellings[display] = (key, where.line, merged)
+        return True
 
 
 def _name_of(value: Any) -> Any:
@@ -123,9 +132,10 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
             where = Location(path, raw.key_lines.get(key, raw.line))
             if attr is None:
                 extra[str(key)] = value
-            else:
-                flat.written(display, key, where)
+            elif flat.written(display, key, where, key in raw.merged):
                 metadata[attr] = value
+            else:
+                continue
             flat.locations[display] = where
     elif raw is not None:
         flat.reject(
@@ -227,8 +237,9 @@ def _flatten(raw: LocatedDict, path: str) -> _Flat:
     for key, value in raw.items():
         normalized = normalize_key(key)
         where = Location(path, raw.key_lines.get(key, raw.line))
-        if normalized in _SINGLE_FIELDS:
-            flat.written(_SINGLE_FIELDS[normalized], key, where)
+        field_name = _SINGLE_FIELDS.get(normalized)
+        if field_name and not flat.written(field_name, key, where, key in raw.merged):
+            continue
         if normalized == "metadata":
             flat.locations["Metadata"] = where
             _flatten_metadata(value, path, flat)
@@ -273,7 +284,9 @@ def _inherit(model: Model, own: _Flat, collection: Collection) -> None:
         setattr(metadata, attr, getattr(inherited, attr))
     if inherited.extra:
         metadata.extra = (
-            InheritedKeys(metadata.extra, inherited.extra) if metadata.extra else inherited.extra
+            InheritedKeys(metadata.extra, inherited.extra)
+            if metadata.extra
+            else MappingProxyType(inherited.extra)
         )
     model._parent_locations = collection._locations
 

@@ -199,9 +199,10 @@ def _show(args: argparse.Namespace) -> int:
     try:
         model = index[args.name]
     except UnknownModelError as error:
-        _report_problems(index)
+        reported = _report_problems(index)
         print(printable(f"error: {error}"), file=sys.stderr)
-        return EXIT_NOT_FOUND
+        # The model may be missing because a reader failed on its file.
+        return EXIT_INTERNAL_ERROR if reported == EXIT_INTERNAL_ERROR else EXIT_NOT_FOUND
     if args.json:
         print(json.dumps(model_as_json_data(model), indent=2))
     else:

@@ -2,11 +2,13 @@
 
 A pattern is split into a literal folder (everything before the first segment with a wildcard)
 and the segments after it. The literal folder is checked by the caller before anything is
-listed; the wildcard segments are then matched by one walk of that folder, which enters a
-symbolic link only where it stays inside the zoo and a folder only once, so that links in a loop
-or out of the zoo are never followed, and which stops after a budget of folder entries. Listings
-are kept for the whole load, so that a zoo whose every file imports '**/*.yml' lists its folders
-once. As with the shell's globs, a wildcard does not match a name that starts with a dot.
+listed; the wildcard segments are then matched by one walk of that folder, one path part at a
+time. The walk enters a symbolic link to a folder only where it stays inside the zoo and only
+for a segment that names it (a '**' does not follow links, as pathlib's does not), never enters
+the folders a zoo walk skips (``node_modules``, hidden ones), and stops after a budget of steps
+shared by every pattern of the load. Listings are kept for the whole load. As with the shell's
+globs, a wildcard does not match a name that starts with a dot, and a pattern that ends in
+'**' or '/' matches folders only (which the caller then walks).
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-# Far more entries than any zoo's Import globs look at (mmpretrain's whole configs/ tree holds a
-# few thousand files), few enough that a hostile pattern ends in a second or two.
-MAX_LISTED_ENTRIES = 200_000
+# Far more steps than a zoo's Import globs take (a '**' over mmpretrain's whole configs/ tree is
+# a few thousand), few enough that hostile patterns end within a few seconds.
+MAX_PATTERN_STEPS = 1_000_000
 
 
 class PatternError(ValueError):
-    """The pattern cannot name a file: a NUL byte, or text that is not a file name."""
+    """The pattern cannot name a file: a NUL byte, text that is not a file name, or '..' after
+    a wildcard."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class SplitPattern:
     """The literal part, joined to the importing file's folder and normalised."""
     wildcards: tuple[str, ...]
     """The segments from the first one with a wildcard on; empty for a plain path."""
+    folders_only: bool = False
+    """The pattern ends in '**' or '/': it names folders."""
 
 
 def split_pattern(pattern: str, importer_folder: str) -> SplitPattern:
@@ -47,10 +52,15 @@ def split_pattern(pattern: str, importer_folder: str) -> SplitPattern:
     first_wildcard = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
     # The importing file's folder is taken as it is: a folder named 'zoo[v2]' is not a pattern.
     literal = os.path.join(importer_folder, *parts[:first_wildcard])
-    wildcards = tuple(parts[first_wildcard:])
-    if wildcards and wildcards[-1] == "**":
-        wildcards = (*wildcards, "*")  # 'configs/**' imports every file below configs/
-    return SplitPattern(os.path.normpath(literal), wildcards)
+    wildcards: list[str] = []
+    for segment in parts[first_wildcard:]:
+        if segment == "..":
+            raise PatternError("'..' after a wildcard is not supported")
+        if segment == "**" and wildcards[-1:] == ["**"]:
+            continue  # '**/**' means what '**' means
+        wildcards.append(segment)
+    folders_only = bool(wildcards) and (wildcards[-1] == "**" or pattern.endswith(("/", os.sep)))
+    return SplitPattern(os.path.normpath(literal), tuple(wildcards), folders_only)
 
 
 class _Segments:
@@ -67,14 +77,14 @@ class _Segments:
         self.start = self._closure({0})
 
     def _closure(self, states: set[int]) -> frozenset[int]:
+        # Runs of '**' are merged when the pattern is split, so each state adds one at most.
         closed = set(states)
-        for state in sorted(states):
-            while state < len(self.wildcards) and self.wildcards[state] == "**":
-                state += 1
-                closed.add(state)
+        for state in states:
+            if state < len(self.wildcards) and self.wildcards[state] == "**":
+                closed.add(state + 1)
         return frozenset(closed)
 
-    def step(self, states: frozenset[int], name: str) -> frozenset[int]:
+    def step(self, states: frozenset[int], name: str, through_link: bool) -> frozenset[int]:
         """The states after matching one more part, ``name``."""
         moved: set[int] = set()
         for state in states:
@@ -85,7 +95,8 @@ class _Segments:
             if name.startswith(".") and not segment.startswith("."):
                 continue
             if segment == "**":
-                moved.add(state)
+                if not through_link:
+                    moved.add(state)
             elif fnmatch.fnmatchcase(name, segment):
                 moved.add(state + 1)
         return self._closure(moved)
@@ -103,17 +114,21 @@ class _Entry:
 
 @dataclass
 class PatternWalker:
-    """Lists folders for Import patterns, once per load, within one budget of entries."""
+    """Lists folders for Import patterns, once per load, within one budget of steps."""
 
     may_enter: Callable[[str], bool]
     """Whether a symbolic link to a folder may be followed (it stays inside the zoo)."""
-    entries_left: int = MAX_LISTED_ENTRIES
+    skipped: Collection[str] = ()
+    """Folder names never entered by a wildcard (those a zoo walk skips)."""
+    steps_left: int = MAX_PATTERN_STEPS
+    faults: list[tuple[str, OSError]] = field(default_factory=list)
+    """Entries that could not be examined, for the caller to report."""
     _listings: dict[str, list[_Entry] | None] = field(default_factory=dict)
     _expanded: dict[SplitPattern, list[str]] = field(default_factory=dict)
 
     @property
     def exhausted(self) -> bool:
-        return self.entries_left <= 0
+        return self.steps_left <= 0
 
     def listing(self, folder: str) -> list[_Entry] | None:
         if folder in self._listings:
@@ -122,14 +137,15 @@ class PatternWalker:
         try:
             with os.scandir(folder) as scan:
                 for child in scan:
-                    self.entries_left -= 1
-                    if self.entries_left <= 0:
+                    self.steps_left -= 1
+                    if self.exhausted:
                         break
                     try:
                         found.append(_Entry(child.name, child.is_dir(), child.is_symlink()))
-                    except OSError:
-                        continue
-        except OSError:
+                    except OSError as error:
+                        self.faults.append((_joined(folder, child.name), error))
+        except OSError as error:
+            self.faults.append((folder, error))
             found = None
         if found is not None:
             found.sort(key=lambda entry: entry.name)
@@ -159,14 +175,24 @@ class PatternWalker:
             seen.add(key)
             children: list[tuple[str, frozenset[int]]] = []
             for entry in self.listing(folder) or []:
-                path = os.path.join(folder, entry.name)
-                reached = segments.step(states, entry.name)
-                if segments.complete(reached):
+                self.steps_left -= 1
+                if self.exhausted:
+                    break
+                path = _joined(folder, entry.name)
+                reached = segments.step(states, entry.name, entry.is_link)
+                if segments.complete(reached) and (entry.is_dir or not split.folders_only):
                     matches.append(path)
                 # A folder is entered only where the pattern can still match below it.
                 below = reached - {len(split.wildcards)}
-                if entry.is_dir and below and (not entry.is_link or self.may_enter(path)):
+                if not (entry.is_dir and below) or entry.name in self.skipped:
+                    continue
+                if not entry.is_link or self.may_enter(path):
                     children.append((path, below))
             pending.extend(reversed(children))
         self._expanded[split] = sorted(matches)
         return self._expanded[split]
+
+
+def _joined(folder: str, name: str) -> str:
+    # 'model-index.yml' in the current folder imports 'configs/...', not './configs/...'.
+    return name if folder == os.curdir else os.path.join(folder, name)

@@ -39,7 +39,7 @@ def entry_links(entry: Model | Collection) -> Iterator[tuple[str, str, bool]]:
 # Nearly every URL in a zoo looks like this; those skip the slower full parse (which also
 # checks a port, if there is one).
 _PLAIN_URL = re.compile(
-    r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+    r"https?://[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
     r"(?:[/?#][^\s\\]*)?",
     re.IGNORECASE,
 )
@@ -62,6 +62,11 @@ def url_fault(value: str) -> str | None:
     # A name with a dot, localhost, or an IPv6 literal ([::1]).
     if not host or ("." not in host and host != "localhost" and ":" not in host):
         return "has no host name"
+    if ":" not in host:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            return "has a host name with an empty label, or one longer than 63 characters"
     return None
 
 

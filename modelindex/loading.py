@@ -13,11 +13,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from pathlib import Path
 
 from modelindex.building import build_index
 from modelindex.import_patterns import (
-    MAX_LISTED_ENTRIES,
+    MAX_PATTERN_STEPS,
     PatternError,
     PatternWalker,
     split_pattern,
@@ -52,8 +53,6 @@ def is_walked_file(name: str) -> bool:
 # What is left to do, on a stack rather than in recursion: a zoo's folders may nest a thousand
 # deep and its files import each other in long chains.
 _Task = tuple[str, object, object]
-_Chain = tuple[tuple[str, str], ...]
-"""(real path, shown path) of the files importing a file, outermost first."""
 
 
 class _Session:
@@ -68,7 +67,10 @@ class _Session:
         self.walked_directories: set[tuple[int, int]] = set()
         self.refused_links: set[str] = set()
         self.real_paths: dict[str, str] = {}
-        self.patterns = PatternWalker(self.may_enter)
+        self.importing: dict[str, str] = {}
+        """Real path -> shown path of the files whose Imports are being followed, outermost
+        first: an Import of one of them is a cycle."""
+        self.patterns = PatternWalker(self.may_enter, skipped=_SKIPPED_DIRECTORIES)
         self.pending: list[_Task] = []
 
     def problem(self, kind: ProblemKind, path: str, message: str, line: int | None = None) -> None:
@@ -76,16 +78,18 @@ class _Session:
 
     def add(self, path: str) -> None:
         self.pending.append(
-            ("walk", path, frozenset()) if os.path.isdir(path) else ("read", path, ())
+            ("walk", path, frozenset()) if os.path.isdir(path) else ("read", path, None)
         )
         while self.pending:
             action, subject, context = self.pending.pop()
             if action == "walk":
                 self.walk(subject, context)  # type: ignore[arg-type]
             elif action == "read":
-                self.read(subject, context)  # type: ignore[arg-type]
+                self.read(subject)  # type: ignore[arg-type]
             elif action == "import":
-                self.guarded_import(subject, context)  # type: ignore[arg-type]
+                self.guarded_import(subject)  # type: ignore[arg-type]
+            elif action == "done importing":
+                del self.importing[subject]  # type: ignore[arg-type]
             else:
                 self.problems.append(subject)  # type: ignore[arg-type]
 
@@ -152,10 +156,10 @@ class _Session:
             elif is_directory:
                 tasks.append(("walk", child_path, inside))
             elif is_walked_file(child.name):
-                tasks.append(("read", child_path, ()))
+                tasks.append(("read", child_path, None))
         self.later(tasks)
 
-    def read(self, path: str, chain: _Chain) -> None:
+    def read(self, path: str) -> None:
         real = self.real(path)
         if real in self.read_paths:
             return
@@ -179,14 +183,11 @@ class _Session:
             self.problem(ProblemKind.TOO_COMPLEX, path, message, dropped.data.line)
             del output.entries[MAX_ENTRIES_PER_FILE:]
         self.entries.extend(output.entries)
-        self.problems.extend(output.problems[:MAX_PROBLEMS_PER_FILE])
-        if len(output.problems) > MAX_PROBLEMS_PER_FILE:
-            more = len(output.problems) - MAX_PROBLEMS_PER_FILE
-            first_unshown = output.problems[MAX_PROBLEMS_PER_FILE]
-            message = f"{more:,} more problems in this file are not shown"
-            self.problem(first_unshown.kind, path, message, first_unshown.line)
-        inner = (*chain, (real, path))
-        self.later([("import", request, inner) for request in output.imports])
+        self.problems.extend(output.problems)
+        if output.imports:
+            self.importing[real] = path
+            imports: list[_Task] = [("import", request, None) for request in output.imports]
+            self.later([*imports, ("done importing", real, None)])
 
     def read_text(self, path: str) -> str | None:
         try:
@@ -225,14 +226,14 @@ class _Session:
         # the markdown readers too, so that both agree on line numbers.
         return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
-    def guarded_import(self, request: ImportRequest, chain: _Chain) -> None:
+    def guarded_import(self, request: ImportRequest) -> None:
         try:
-            self.follow_import(request, chain)
+            self.follow_import(request)
         except Exception as error:
             message = _bug(f"Import {request.pattern!r:.100} failed", error)
             self.problem(ProblemKind.INTERNAL, request.path, message, request.line)
 
-    def follow_import(self, request: ImportRequest, chain: _Chain) -> None:
+    def follow_import(self, request: ImportRequest) -> None:
         def refuse(kind: ProblemKind, message: str) -> None:
             self.problem(kind, request.path, message, request.line)
 
@@ -249,12 +250,16 @@ class _Session:
             return
         if split.wildcards:
             matches = self.patterns.expand(split)
+            for path, error in self.patterns.faults:
+                self.problem(_os_error_kind(error), path, _os_error_text(error))
+            self.patterns.faults.clear()
             if self.patterns.exhausted:
                 message = (
-                    f"{shown}: Import patterns looked at more than {MAX_LISTED_ENTRIES:,} "
-                    "files and folders; the rest were not searched"
+                    f"{shown}: Import patterns took more than {MAX_PATTERN_STEPS:,} steps "
+                    "through folders; the rest were not searched"
                 )
                 refuse(ProblemKind.TOO_COMPLEX, message)
+                return
         else:
             matches = [split.folder] if os.path.lexists(split.folder) else []
         if not matches:
@@ -267,20 +272,20 @@ class _Session:
                 # A wildcard that matches a file read already ('**/*.yml' in every metafile)
                 # imports nothing new; only a path named outright can close a cycle.
                 continue
-            cycle_start = next((i for i, (seen, _) in enumerate(chain) if seen == real), None)
             if not self.inside(match):
                 message = self.outside_message(shown)
                 tasks.append(
                     _reported(ProblemKind.OUTSIDE_ROOT, request.path, message, request.line)
                 )
-            elif cycle_start is not None:
-                files = [shown_path for _, shown_path in chain[cycle_start:]] + [match]
-                cycle = _cycle(files)
+            elif real in self.importing:
+                importers = list(self.importing)
+                files = [self.importing[at] for at in importers[importers.index(real) :]]
+                cycle = _cycle([*files, match])
                 tasks.append(_reported(ProblemKind.IMPORT_CYCLE, request.path, cycle, request.line))
             elif os.path.isdir(match):
                 tasks.append(("walk", match, frozenset()))
             else:
-                tasks.append(("read", match, chain))
+                tasks.append(("read", match, None))
         self.later(tasks)
 
 
@@ -347,4 +352,23 @@ def load(
     for path in given:
         session.add(path)
     built = build_index(session.entries, repo_root=root)
-    return Index(built.models, built.collections, session.problems + built.problems, session.files)
+    problems = _at_most_per_file(session.problems + built.problems, MAX_PROBLEMS_PER_FILE)
+    return Index(built.models, built.collections, problems, session.files)
+
+
+def _at_most_per_file(problems: list[LoadProblem], most: int) -> list[LoadProblem]:
+    """The first ``most`` problems of each file, and one that says how many more it has."""
+    per_file = Counter(problem.path for problem in problems)
+    if max(per_file.values(), default=0) <= most:
+        return problems
+    kept: list[LoadProblem] = []
+    shown: Counter[str] = Counter()
+    for problem in problems:
+        shown[problem.path] += 1
+        if shown[problem.path] <= most:
+            kept.append(problem)
+        elif shown[problem.path] == most + 1:
+            more = per_file[problem.path] - most
+            message = f"{more:,} more problems in this file are not shown"
+            kept.append(LoadProblem(problem.kind, problem.path, problem.line, message))
+    return kept

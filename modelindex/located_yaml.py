@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,11 @@ MAX_ALIAS_EXPANSION = 200_000
 MAX_NODES = 500_000
 MAX_DUPLICATE_KEYS = 100
 _UNUSUAL_BREAKS = re.compile("[\x85\u2028\u2029]")
-_AS_SPACES = {0x85: " ", 0x2028: " ", 0x2029: " "}
+_BREAKS = re.compile("[\n\x85\u2028\u2029]")
+# The pure-Python parser, which re-reads what libyaml gave up on, costs ~10 µs an event, so it
+# reads this many at most: a document that nests too deeply only after them is reported as
+# broken (L005) rather than too complex (L006). Either way it is not read.
+_SLOW_REREAD_EVENTS = 50_000
 # The longest number a card could mean ('-1.2345678901234567e+308' with separators) is far
 # shorter; anything longer is kept as text for the schema to reject.
 MAX_TYPED_SCALAR_LENGTH = 100
@@ -50,12 +55,14 @@ _DEEP_BLOCK = re.compile(rf"^[ \-?]{{{MAX_DEPTH}}}", re.MULTILINE)
 class LocatedDict(dict):
     """A mapping from YAML that knows its own line and the line of each of its keys (1-based)."""
 
-    __slots__ = ("key_lines", "line")
+    __slots__ = ("key_lines", "line", "merged")
 
     def __init__(self, line: int | None) -> None:
         super().__init__()
         self.line = line
         self.key_lines: dict[Any, int | None] = {}
+        self.merged: frozenset[Any] | set[Any] = frozenset()
+        """Keys that came from a '<<' merge, which a key written here overrides."""
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
@@ -107,12 +114,31 @@ def node_bound(text: str) -> int:
     return 2 * sum(text.count(character) for character in ",:\n[{-?") + 1
 
 
-def _check_shape(text: str, line_offset: int, max_nodes: int) -> None:
+class _Lines:
+    """The file's line of a line of YAML's. YAML 1.1 breaks lines at NEL, LS and PS too, where
+    editors and the markdown readers do not: those breaks are taken out of YAML's count."""
+
+    def __init__(self, text: str, offset: int) -> None:
+        self.offset = offset
+        self.unusual: list[int] = []
+        """The numbers of YAML's line breaks that are not a newline, in order."""
+        if _UNUSUAL_BREAKS.search(text):
+            breaks = _BREAKS.finditer(text)
+            self.unusual = [number for number, found in enumerate(breaks) if found[0] != "\n"]
+
+    def of(self, yaml_line: int) -> int:
+        """The 1-based file line of YAML's 0-based ``yaml_line``."""
+        if self.unusual:
+            yaml_line -= bisect_left(self.unusual, yaml_line)
+        return yaml_line + self.offset + 1
+
+
+def _check_shape(text: str, lines: _Lines, max_nodes: int) -> None:
     might_nest = text.count("[") + text.count("{") >= MAX_DEPTH or _DEEP_BLOCK.search(text)
     if not might_nest and node_bound(text) <= max_nodes:
         return
     try:
-        _count_events(text, line_offset, _Loader, max_nodes)
+        _count_events(text, lines, _Loader, max_nodes)
     except yaml.YAMLError as error:
         if _Loader is yaml.SafeLoader:
             raise
@@ -123,11 +149,11 @@ def _check_shape(text: str, line_offset: int, max_nodes: int) -> None:
         # libyaml error stands).
         mark = getattr(error, "problem_mark", None)
         if "nesting depth" in str(getattr(error, "problem", "")) and mark is not None:
-            raise _too_deep(mark.line + line_offset + 1) from None
+            raise _too_deep(lines.of(mark.line)) from None
         suspect = _nesting_suspect(text, mark)
         if suspect is not None:
             with contextlib.suppress(yaml.YAMLError):
-                _count_events(suspect, line_offset, yaml.SafeLoader, max_nodes)
+                _count_events(suspect, lines, yaml.SafeLoader, max_nodes, _SLOW_REREAD_EVENTS)
         raise
 
 
@@ -150,16 +176,20 @@ def _nesting_suspect(text: str, mark: yaml.Mark | None) -> str | None:
     return text[: stop + 1] if at_bracket or opened or deep else None
 
 
-def _count_events(text: str, line_offset: int, loader: type, max_nodes: int) -> None:
+def _count_events(
+    text: str, lines: _Lines, loader: type, max_nodes: int, max_events: int | None = None
+) -> None:
     """Refuse a document that nests deeper than MAX_DEPTH or holds more than ``max_nodes``
     nodes, from libyaml's event stream, which keeps its own stack and holds one event at a
     time."""
     depth = nodes = 0
-    for event in yaml.parse(text, Loader=loader):
+    for number, event in enumerate(yaml.parse(text, Loader=loader)):
+        if max_events is not None and number >= max_events:
+            return
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _too_deep(event.start_mark.line + line_offset + 1)
+                raise _too_deep(lines.of(event.start_mark.line))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
             continue
@@ -168,9 +198,7 @@ def _count_events(text: str, line_offset: int, loader: type, max_nodes: int) -> 
         nodes += 1
         if nodes > max_nodes:
             message = f"YAML holds more than {MAX_NODES:,} values in one file"
-            raise InputError(
-                ProblemKind.TOO_COMPLEX, message, event.start_mark.line + line_offset + 1
-            )
+            raise InputError(ProblemKind.TOO_COMPLEX, message, lines.of(event.start_mark.line))
 
 
 @dataclass
@@ -182,15 +210,17 @@ class ParsedYaml:
 
 
 class _Builder:
-    def __init__(self, line_offset: int, budget: YamlBudget) -> None:
-        self.line_offset = line_offset
+    def __init__(self, lines: _Lines, budget: YamlBudget) -> None:
+        self.lines = lines
         self.budget = budget
+        self.nodes = 0
+        """Values built, aliases counted once: what the document costs the file's budget."""
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.problems: list[InputError] = []
 
     def line_of(self, node: yaml.Node) -> int:
-        return node.start_mark.line + self.line_offset + 1
+        return self.lines.of(node.start_mark.line)
 
     def size(self, node: yaml.Node) -> int:
         """Node count of the fully expanded subtree, memoized so that shared nodes cost once."""
@@ -209,6 +239,7 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if isinstance(node, yaml.ScalarNode):
             # Scalars are most nodes; rebuilding an aliased one is as cheap as looking it up.
+            self.nodes += 1
             return _construct_scalar(node)
         key = id(node)
         if key in self.built:
@@ -222,6 +253,7 @@ class _Builder:
             return self.built[key]
         if depth > MAX_DEPTH:
             raise _too_deep(self.line_of(node))
+        self.nodes += 1
         if isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
             self.built[key] = items
@@ -242,6 +274,8 @@ class _Builder:
             if map_key in written:
                 self.duplicate(map_key, mapping.key_lines[map_key], line)
             written.add(map_key)
+            if map_key in mapping.merged:
+                mapping.merged.discard(map_key)  # type: ignore[union-attr]
             mapping[map_key] = self.build(value_node, depth + 1)
             mapping.key_lines[map_key] = line
         return mapping
@@ -266,6 +300,9 @@ class _Builder:
                     if k not in mapping:
                         mapping[k] = v
                         mapping.key_lines[k] = source.key_lines.get(k, source.line)
+                        if not mapping.merged:
+                            mapping.merged = set()
+                        mapping.merged.add(k)  # type: ignore[union-attr]
 
 
 def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int) -> InputError:
@@ -288,17 +325,13 @@ def parse_yaml(text: str, line_offset: int = 0, budget: YamlBudget | None = None
     file share one ``budget``.
     """
     budget = budget if budget is not None else YamlBudget()
-    # YAML 1.1 breaks lines at NEL, LS and PS too, where editors and the markdown readers do
-    # not: as spaces, they keep YAML's line numbers the file's.
-    if _UNUSUAL_BREAKS.search(text):
-        text = text.translate(_AS_SPACES)
-    max_nodes, budget.nodes = budget.nodes, max(0, budget.nodes - node_bound(text))
+    lines = _Lines(text, line_offset)
     try:
-        _check_shape(text, line_offset, max_nodes)
+        _check_shape(text, lines, budget.nodes)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + line_offset + 1 if mark is not None else None
+        line = lines.of(mark.line) if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
         raise InputError(ProblemKind.SYNTAX, f"invalid YAML: {problem}", line) from None
     except yaml.reader.ReaderError as error:
@@ -308,11 +341,12 @@ def parse_yaml(text: str, line_offset: int = 0, budget: YamlBudget | None = None
         raise InputError(ProblemKind.SYNTAX, f"invalid YAML: {message}", None) from None
     if node is None:
         return ParsedYaml(None)
-    builder = _Builder(line_offset, budget)
+    builder = _Builder(lines, budget)
     try:
         value = builder.build(node)
     except RecursionError:
         raise InputError(
             ProblemKind.TOO_COMPLEX, "YAML nesting is too deep", line_offset + 1
         ) from None
+    budget.nodes -= builder.nodes
     return ParsedYaml(value, builder.problems)

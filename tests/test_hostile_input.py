@@ -15,7 +15,7 @@ import yaml
 
 import modelindex
 from modelindex import ProblemKind, loading, located_yaml
-from modelindex.checks import validate
+from modelindex.checks import Settings, validate
 from modelindex.cli import main
 from modelindex.readers import readme_tables
 from tests.conftest import load_with_peak
@@ -243,7 +243,7 @@ def test_inherited_values_are_shared_not_copied(write) -> None:
     first, last, own = zoo["m0"], zoo["m1999"], zoo["own"]
     assert first.metadata.architecture is last.metadata.architecture
     assert len(first.metadata.architecture) == 5_000
-    assert first.metadata.extra is last.metadata.extra
+    assert first.metadata.extra == last.metadata.extra  # one dict behind two read-only views
     assert first.results is last.results and first.metric("Top 1 Accuracy") == 70
     assert (own.metadata.extra["key0"], own.metadata.extra["more"], own.metadata.extra["key9"]) == (
         "mine",
@@ -275,7 +275,7 @@ def test_the_comments_of_one_card_share_one_budget_of_values(
 ) -> None:
     monkeypatch.setattr(located_yaml, "MAX_NODES", 2_000)
     comment = "<!--\nType: model-index\nModels:\n- Name: m{}\n  Metadata: {{Tasks: [{}]}}\n-->\n"
-    text = "".join(comment.format(i, "1," * 400) for i in range(3))
+    text = "".join(comment.format(i, "1," * 800) for i in range(3))
     zoo = modelindex.load(write("card.md", text))
     assert zoo.names == ["m0", "m1"]
     [problem] = zoo.problems
@@ -721,3 +721,155 @@ def test_results_inherited_by_many_models_are_checked_once(write) -> None:
     report = validate(zoo)
     assert time.perf_counter() - started < 5
     assert report.by_code()["S009"] == 304  # mAP 101-119 on the collection, once each
+
+
+@pytest.mark.parametrize(
+    ("url", "fault"),
+    [
+        ("http://x..example.com/w.pth", True),
+        ("http://" + "a" * 64 + ".example.com/w.pth", True),
+        ("http://" + "a" * 63 + ".example.com/w.pth", False),
+        ("https://example.com./w.pth", False),
+        ("https://b\u00fccher.de/w.pth", False),
+    ],
+)
+def test_a_host_name_no_resolver_accepts_is_an_invalid_url(url: str, fault: bool) -> None:
+    from modelindex.links import url_fault
+
+    assert (url_fault(url) is not None) is fault
+
+
+# --- third review ---------------------------------------------------------------------------------
+
+
+def test_many_import_patterns_over_a_large_tree_end_within_a_budget(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    for folder in range(100):
+        (tree / f"f{folder}").mkdir(parents=True)
+        for name in range(200):
+            (tree / f"f{folder}" / f"x{name}.txt").touch()
+    patterns = "".join(f"- t/**/nomatch{number}.yml\n" for number in range(2_000))
+    (tmp_path / "model-index.yml").write_text(f"Import:\n{patterns}Models: [{{Name: a}}]\n")
+    started = time.perf_counter()
+    zoo = modelindex.load(tmp_path / "model-index.yml")
+    assert time.perf_counter() - started < 15
+    assert zoo.names == ["a"]
+    assert ProblemKind.TOO_COMPLEX in {problem.kind for problem in zoo.problems}
+    assert len(zoo.problems) <= 101  # at most a hundred problems a file, and a count of the rest
+
+
+def test_a_run_of_double_stars_matches_as_one(tmp_path: Path) -> None:
+    (tmp_path / "t" / "a").mkdir(parents=True)
+    (tmp_path / "t" / "a" / "x.yml").write_text("Models: [{Name: x}]\n")
+    (tmp_path / "model-index.yml").write_text('Import: ["t/' + "**/" * 3_000 + 'x.yml"]\n')
+    started = time.perf_counter()
+    zoo = modelindex.load(tmp_path / "model-index.yml")
+    assert time.perf_counter() - started < 2
+    assert (zoo.names, zoo.problems) == (["x"], [])
+
+
+def test_import_globs_skip_the_folders_a_walk_skips(tmp_path: Path) -> None:
+    for package in range(300):
+        folder = tmp_path / "node_modules" / f"p{package}"
+        folder.mkdir(parents=True)
+        for name in range(20):
+            (folder / f"f{name}.js").touch()
+    (tmp_path / "zoo").mkdir()
+    (tmp_path / "zoo" / "metafile.yml").write_text("Models: [{Name: z}]\n")
+    (tmp_path / "model-index.yml").write_text('Import: "**/metafile.yml"\n')
+    zoo = modelindex.load(tmp_path / "model-index.yml")
+    assert (zoo.names, zoo.problems) == (["z"], [])
+
+
+def test_a_pattern_ending_in_double_star_imports_folders_not_every_file(tmp_path: Path) -> None:
+    (tmp_path / "configs" / "resnet").mkdir(parents=True)
+    (tmp_path / "configs" / "resnet" / "metafile.yml").write_text("Models: [{Name: r}]\n")
+    (tmp_path / "configs" / "resnet" / "resnet50.py").write_text("model = dict()\n")
+    (tmp_path / "configs" / "channel_map.json").write_text('{"a": 1}\n')
+    for pattern in ("configs/**", "configs/*/"):
+        (tmp_path / "model-index.yml").write_text(f'Import: "{pattern}"\n')
+        zoo = modelindex.load(tmp_path / "model-index.yml")
+        assert (zoo.names, zoo.problems) == (["r"], []), pattern
+
+
+def test_a_double_star_does_not_follow_a_link_to_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "configs" / "a").mkdir(parents=True)
+    (tmp_path / "configs" / "a" / "metafile.yml").write_text("Models: [{Name: m}]\n")
+    os.symlink("configs", tmp_path / "alias")
+    (tmp_path / "model-index.yml").write_text('Import: "**/metafile.yml"\n')
+    zoo = modelindex.load(tmp_path / "model-index.yml")
+    assert [Path(model.source.path).relative_to(tmp_path).parts[0] for model in zoo] == ["configs"]
+
+
+def test_a_relative_import_from_the_current_folder_names_files_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "configs" / "resnet").mkdir(parents=True)
+    (tmp_path / "configs" / "resnet" / "metafile.yml").write_text("Models: [{Name: r}]\n")
+    (tmp_path / "model-index.yml").write_text('Import: "*/resnet/metafile.yml"\n')
+    monkeypatch.chdir(tmp_path)
+    assert modelindex.load("model-index.yml")["r"].source.path == "configs/resnet/metafile.yml"
+
+
+def test_dot_dot_after_a_wildcard_is_refused_in_words(write) -> None:
+    write("a/m.yml", "Models: [{Name: m}]\n")
+    [problem] = modelindex.load(write("model-index.yml", 'Import: "*/../a/m.yml"\n')).problems
+    assert problem.kind is ProblemKind.IMPORT_MISSING and "'..' after a wildcard" in problem.message
+
+
+def test_many_failing_imports_are_capped_per_file(write) -> None:
+    imports = "".join(f"- missing{number}.yml\n" for number in range(5_000))
+    problems = modelindex.load(write("model-index.yml", f"Import:\n{imports}")).problems
+    assert len(problems) == 101 and "4,900 more problems" in problems[-1].message
+
+
+def test_an_explicit_key_beats_a_merged_one_of_another_spelling(write) -> None:
+    text = (
+        "base: &base {Params: 1000, FLOPs: 5}\nModels:\n- Name: a\n  Metadata:\n"
+        "    Parameters: 2000\n    <<: *base\n"
+    )
+    zoo = modelindex.load(write("model-index.yml", text))
+    assert (zoo["a"].metadata.parameters, zoo["a"].metadata.flops, zoo.problems) == (2000, 5, [])
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_unusual_line_breaks_keep_values_as_written(write, separator: str) -> None:
+    text = CARD.format(metadata=f"    Training Data: ['a{separator}b']\n    FLOPs: 1\n")
+    model = modelindex.load(write("card.md", text))["m"]
+    # What YAML itself makes of the break (it folds NEL into a space), not a space of ours.
+    assert model.metadata.training_data == yaml.safe_load(f"x: ['a{separator}b']")["x"]
+    assert model.location("FLOPs").line == 7
+
+
+def test_implausible_accuracy_weighs_results_that_models_share(write) -> None:
+    inherited = "".join(f"- {{Name: i{n}, In Collection: C}}\n" for n in range(20))
+    own = "".join(
+        f"- {{Name: o{n}, Results: [{{Task: T, Dataset: D, Metrics: {{Top 1 Accuracy: 1.0{n}}}}}]}}\n"
+        for n in range(1, 5)
+    )
+    text = (
+        "Collections:\n- Name: C\n  Results:\n"
+        "  - {Task: T, Dataset: D, Metrics: {Top 1 Accuracy: 80}}\n"
+        f"Models:\n{inherited}{own}"
+    )
+    report = validate(modelindex.load(write("model-index.yml", text)), Settings(select=("N007",)))
+    assert sorted(finding.model for finding in report.findings) == ["o1", "o2", "o3", "o4"]
+
+
+def test_show_exits_3_when_a_reader_fails_and_the_model_is_missing(
+    write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failing_reader(monkeypatch)
+    folder = write("bad.md", CARD.format(metadata="    FLOPs: 1\n")).parent
+    assert main(["show", "m", str(folder)]) == 3
+
+
+def test_inherited_keys_are_read_only_whether_or_not_a_model_adds_its_own(write) -> None:
+    text = (
+        "Collections:\n- Name: C\n  Metadata: {Qux: 1}\n"
+        "Models:\n- {Name: a, In Collection: C}\n- {Name: b, In Collection: C}\n"
+    )
+    zoo = modelindex.load(write("model-index.yml", text))
+    with pytest.raises(TypeError):
+        zoo["a"].metadata.extra["Qux"] = 5  # type: ignore[index]
+    assert zoo["b"].metadata.extra["Qux"] == 1

@@ -1,5 +1,6 @@
 """The URL cache: hits make no request, conditional requests after the TTL, refresh, a
-corrupt file rebuilt with a warning, and concurrent runs on one file."""
+damaged cache rebuilt with a warning, anything else left as it is, and concurrent runs on one
+file."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from modelindex.loading import load
 from modelindex.online.options import HttpSettings, OnlineOptions
-from modelindex.online.results import CheckKind, Status
+from modelindex.online.results import CheckKind, Status, UrlResult
 from modelindex.online.run import check_urls
 from modelindex.online.url_cache import UrlCache
 from tests.test_online import WEIGHTS, _model, _zoo
@@ -77,18 +78,103 @@ def test_network_faults_are_not_cached(tmp_path: Path, server: UrlServer) -> Non
     assert second.results[(server.url("/w.pth"), CheckKind.PROBE)].status is Status.OK
 
 
-def test_a_corrupt_cache_is_rebuilt_with_a_warning(tmp_path: Path, server: UrlServer) -> None:
+# sqlite's smallest page, and the first page's header: the size of pages, the format.
+_PAGE = 4096
+_DAMAGES = {
+    "cut short": lambda cache: cache[:_PAGE],
+    "rows garbled": lambda cache: cache[: _PAGE + 8] + b"\xff" * 200 + cache[_PAGE + 208 :],
+    "header garbled": lambda cache: cache[:16] + b"\xff" * 24 + cache[40:],
+}
+
+
+def _damaged_cache(path: Path, damage: str, urls: int = 30) -> bytes:
+    """A URL cache of ours, of ``urls`` rows, that sqlite cannot read whole; its bytes."""
+    with UrlCache(path) as cache:
+        cache.store(
+            UrlResult(f"https://example.org/w{n}.pth", CheckKind.PROBE, Status.OK)
+            for n in range(urls)
+        )
+    damaged = _DAMAGES[damage](path.read_bytes())
+    path.write_bytes(damaged)
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(path).execute("SELECT * FROM checks").fetchall()
+    return damaged
+
+
+@pytest.mark.parametrize("damage", list(_DAMAGES))
+def test_a_damaged_cache_is_rebuilt_with_a_warning(
+    tmp_path: Path, server: UrlServer, damage: str
+) -> None:
     cache_path = tmp_path / "urls.sqlite"
-    cache_path.write_bytes(b"this is not a database" * 100)
+    damaged = _damaged_cache(cache_path, damage)
     zoo = _zoo(tmp_path, _files(server, 2))
     with pytest.warns(
         UserWarning, match=r"urls.sqlite was unreadable .*moved it to urls.sqlite.corrupt"
     ):
         run = _check(zoo, cache_path)
     assert {r.status for r in run.results.values()} == {Status.OK}
-    assert (tmp_path / "urls.sqlite.corrupt").read_bytes().startswith(b"this is not")
+    assert (tmp_path / "urls.sqlite.corrupt").read_bytes() == damaged
     rows = sqlite3.connect(cache_path).execute("SELECT count(*) FROM checks").fetchone()
     assert rows == (2,)
+
+
+def test_a_second_damaged_cache_keeps_the_first_copy(tmp_path: Path) -> None:
+    path = tmp_path / "urls.sqlite"
+    kept = []
+    for damage in ("cut short", "rows garbled"):
+        kept.append(_damaged_cache(path, damage))
+        with pytest.warns(UserWarning, match="was unreadable"):
+            UrlCache(path).close()
+    assert (tmp_path / "urls.sqlite.corrupt").read_bytes() == kept[0]
+    assert (tmp_path / "urls.sqlite.corrupt-2").read_bytes() == kept[1]
+
+
+# A GNU dbm file's magic number and header, as another program's index.db begins.
+_GDBM = b"\xce\x9a\x57\x13" + bytes(range(256)) * 16
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("index.db", _GDBM),
+        ("urls.sqlite", b"my notes on the zoo's URLs\n" * 40),
+        ("urls.sqlite3", b"x"),
+        ("notes", b"this is not a database" * 100),
+    ],
+    ids=["gdbm index.db", "text under .sqlite", "one byte under .sqlite3", "no suffix"],
+)
+def test_a_file_that_is_not_sqlite_is_never_renamed_whatever_its_suffix(
+    tmp_path: Path, server: UrlServer, name: str, text: bytes
+) -> None:
+    (tmp_path / name).write_bytes(text)
+    zoo = _zoo(tmp_path, _files(server, 2))
+    before = sorted(tmp_path.iterdir())
+    _checked_without_a_cache(
+        zoo,
+        tmp_path / name,
+        rf"{name} is not a modelindex URL cache \(not an sqlite database\); left as it is, "
+        "checking without a cache",
+    )
+    assert (tmp_path / name).read_bytes() == text
+    assert sorted(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("damage", ["cut short", "rows garbled"])
+def test_another_programs_damaged_database_is_left_alone(
+    tmp_path: Path, server: UrlServer, damage: str
+) -> None:
+    path = tmp_path / "app.sqlite"
+    _database(
+        path,
+        "CREATE TABLE accounts (name TEXT, note TEXT)",
+        *(f"INSERT INTO accounts VALUES ('user{n}', '{'x' * 200}')" for n in range(100)),
+    )
+    damaged = _DAMAGES[damage](path.read_bytes())
+    path.write_bytes(damaged)
+    zoo = _zoo(tmp_path, _files(server, 1))
+    _checked_without_a_cache(zoo, path, r"app.sqlite is .*; left as it is, checking without")
+    assert path.read_bytes() == damaged
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("app")) == ["app.sqlite"]
 
 
 def test_a_malformed_row_is_checked_again(tmp_path: Path, server: UrlServer) -> None:
@@ -233,12 +319,12 @@ def test_a_damaged_url_cache_behind_a_link_is_rebuilt_where_it_leads(
 ) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
-    (shared / "urls.sqlite").write_bytes(b"this is not a database" * 100)
+    damaged = _damaged_cache(shared / "urls.sqlite", "rows garbled")
     link = tmp_path / "urls.sqlite"
     link.symlink_to(Path("shared") / "urls.sqlite")
     zoo = _zoo(tmp_path, _files(server, 2))
     with pytest.warns(UserWarning, match="was unreadable .*moved it to urls.sqlite.corrupt"):
         _check(zoo, link)
     assert link.is_symlink() and os.readlink(link) == str(Path("shared") / "urls.sqlite")
-    assert (shared / "urls.sqlite.corrupt").read_bytes().startswith(b"this is not")
+    assert (shared / "urls.sqlite.corrupt").read_bytes() == damaged
     assert _check(zoo, link).requested == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,20 @@ def test_a_legacy_checkpoint_is_counted_on_the_meta_device(tmp_path: Path) -> No
 
 def test_a_file_torch_cannot_read_is_a_note_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "net.pth"
-    path.write_bytes(b"PK\x03\x04 not really a zip")
+    # A zip archive as torch.save lays one out, but with no data.pkl to unpickle.
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/version", b"3\n")
     count, note = count_checkpoint_parameters(path)
     assert count is None and note is not None and note.startswith("torch cannot read it")
+
+
+def test_a_checkpoint_torch_saves_passes_the_inspection_of_its_archive(tmp_path: Path) -> None:
+    """Its records are stored, not compressed, and its pickle is small: torch counts it."""
+    path = tmp_path / "net.pth"
+    path.write_bytes(_saved({"state_dict": _state_dict(), "optimizer": {"lr": 0.1}}))
+    with zipfile.ZipFile(path) as archive:
+        assert {record.compress_type for record in archive.infolist()} == {zipfile.ZIP_STORED}
+    assert count_checkpoint_parameters(path) == (PARAMETERS, None)
 
 
 def test_a_pickle_that_would_run_code_is_refused(tmp_path: Path) -> None:

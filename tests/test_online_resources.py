@@ -7,7 +7,6 @@ an internal error, not a network fault."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import signal
 import sqlite3
@@ -155,6 +154,72 @@ def test_a_steady_download_longer_than_its_stall_window_is_not_cut(
     assert findings == []
 
 
+def _paced(piece: int, pause_s: float, seconds: float, length: int | None = None) -> Route:
+    """``piece`` bytes every ``pause_s`` for ``seconds`` (then the connection closes), with
+    ``length`` announced as the Content-Length, or none."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Connection", "close")
+        if length is not None:
+            handler.send_header("Content-Length", str(length))
+        handler.end_headers()
+        if handler.command == "HEAD":
+            return
+        for _ in range(round(seconds / pause_s)):
+            try:
+                handler.wfile.write(b"\x01" * piece)
+                handler.wfile.flush()
+            except OSError:
+                return
+            time.sleep(pause_s)
+
+    return route
+
+
+def test_a_small_file_at_a_slow_steady_pace_arrives_whole(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    """50 KB/s for 3 s: no stall, and within the grace any pace may take, though far below
+    the average a long transfer must keep up."""
+    size = 150_000
+    server.routes["/w.pth"] = _paced(5_000, 0.1, 3.0, length=size)
+    weights = server.url("/w.pth")
+    model = _model("net", Weights=weights, Metadata={"File Size": size})
+    run, findings = _run(tmp_path, [model], download=True, http=QUICK)
+    result = run.results[(weights, CheckKind.DOWNLOAD)]
+    assert result.status is Status.OK and result.content_length == size
+    assert findings == []
+
+
+def test_a_body_of_no_announced_size_at_a_slow_pace_ends_after_its_grace(
+    server: UrlServer,
+) -> None:
+    """80 KB/s without end (the server stops after 10 s): never stalled, yet below the average
+    rate once its grace (here a stall window, 2 s) is over."""
+    server.routes["/w.pth"] = _paced(8_000, 0.1, 10.0)
+    settings = HttpSettings(timeout_s=0.25, retries=0, min_grace_s=0.0)
+    started = time.monotonic()
+    result = download(Sessions(settings, pool_size=1), server.url("/w.pth"))
+    assert time.monotonic() - started < 4
+    assert result.status is Status.TIMEOUT and "the body came too slowly" in result.detail
+
+
+def test_a_body_of_no_announced_size_is_timed_by_the_size_it_is_given(
+    server: UrlServer,
+) -> None:
+    """4 MiB/s without end (the server stops after 8 s), timed as a body of 1 MiB: a probe's
+    time (1 s), the grace (2 s) and 1 s."""
+    server.routes["/w.pth"] = _paced(64 << 10, 1 / 64, 8.0)
+    settings = HttpSettings(timeout_s=0.25, retries=0, min_grace_s=0.0)
+    started = time.monotonic()
+    result = download(Sessions(settings, pool_size=1), server.url("/w.pth"), unsized_bytes=1 << 20)
+    assert 3.5 < time.monotonic() - started < 6
+    assert result.status is Status.TIMEOUT and "still arriving when its time was up" in (
+        result.detail
+    )
+
+
 def _fake_torch(folder: Path) -> Path:
     """A package named torch that importlib finds (so a torch file is written to be counted)
     and that cannot be imported: the download never ends, nothing ever counts it."""
@@ -164,10 +229,11 @@ def _fake_torch(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-def test_an_interrupted_download_leaves_no_partial_file(
-    tmp_path: Path, server: UrlServer, download_folder: Path, stop: signal.Signals
-) -> None:
+def _writing_download(
+    tmp_path: Path, server: UrlServer, download_folder: Path
+) -> subprocess.Popen[str]:
+    """A ``check-urls --download`` process, once it has written 1 MiB of a torch file that
+    never ends."""
     server.routes["/w.pth"] = _endless(download_folder, [])
     zoo = _zoo(tmp_path, [_model("net", Weights=server.url("/w.pth"))])
     paths = [str(_fake_torch(tmp_path / "fake")), os.environ.get("PYTHONPATH") or str(REPO_ROOT)]
@@ -176,17 +242,44 @@ def test_an_interrupted_download_leaves_no_partial_file(
     command = [sys.executable, "-m", "modelindex", "check-urls", str(zoo), "--download"]
     command += ["--url-cache", str(tmp_path / "urls.sqlite")]
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while _bytes_under(download_folder) < 1 << 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _bytes_under(download_folder) < 1 << 20:
+        process.kill()
+        process.communicate()
+        pytest.fail("the download never started writing")
+    return process
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_an_interrupted_download_leaves_no_partial_file(
+    tmp_path: Path, server: UrlServer, download_folder: Path, stop: signal.Signals
+) -> None:
+    process = _writing_download(tmp_path, server, download_folder)
     try:
-        deadline = time.monotonic() + 10
-        while _bytes_under(download_folder) < 1 << 20 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _bytes_under(download_folder) >= 1 << 20, "the download never started writing"
         process.send_signal(stop)
         assert process.wait(timeout=10) == 130
     finally:
         process.kill()
         process.communicate()
     assert list(download_folder.iterdir()) == []
+
+
+def test_the_next_run_removes_what_a_killed_download_left(
+    tmp_path: Path, server: UrlServer, download_folder: Path
+) -> None:
+    process = _writing_download(tmp_path, server, download_folder)
+    process.kill()  # SIGKILL: no way out runs
+    process.communicate()
+    assert _bytes_under(download_folder) >= 1 << 20
+    # A download of this (running) process, and a folder named otherwise: not to be touched.
+    kept = {f"modelindex-download-{os.getpid()}-inuse", "modelindex-download-by-hand"}
+    for name in kept:
+        (download_folder / name).mkdir()
+    server.routes["/next.pth"] = serve_file(b"another file")
+    _run(tmp_path, [_model("next", Weights=server.url("/next.pth"))], download=True)
+    assert {path.name for path in download_folder.iterdir()} == kept
 
 
 def test_a_torch_file_is_not_written_past_the_disks_reserve(
@@ -275,12 +368,23 @@ def test_a_cached_anchor_answer_makes_no_request(
 # --- 6. safetensors headers: small, and refused before parsing when built to take memory ----
 
 
-def test_a_safetensors_header_over_8_mib_is_no_checkpoint(tmp_path: Path) -> None:
-    header = json.dumps({"__metadata__": {"padding": "x" * (9 << 20)}}).encode()
-    path = tmp_path / "w.safetensors"
-    path.write_bytes(_safetensors(header))
-    with pytest.raises(checkpoint.InvalidCheckpoint, match="more than the 8388608 read"):
-        checkpoint.count_checkpoint_parameters(path)
+def test_a_valid_safetensors_header_over_8_mib_is_not_counted_and_no_finding(
+    tmp_path: Path, server: UrlServer
+) -> None:
+    # Valid: the safetensors library reads headers up to 100 MB.
+    header = {
+        "__metadata__": {"notes": "x" * (9 << 20)},
+        "w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+    }
+    server.routes["/w.safetensors"] = serve_file(_safetensors(header, bytes(16)))
+    weights = server.url("/w.safetensors")
+    model = _model("net", Weights=weights, Metadata={"Parameters": 4})
+    run, findings = _run(tmp_path, [model], download=True)
+    result = run.results[(weights, CheckKind.DOWNLOAD)]
+    assert findings == [] and result.checkpoint_fault is None
+    assert result.checkpoint_parameters is None and result.sha256 is not None
+    assert "safetensors header of 9437" in (result.checkpoint_note or "")
+    assert "bytes is larger than the 8388608 read" in (result.checkpoint_note or "")
 
 
 def test_a_header_of_nested_brackets_is_refused_before_it_is_parsed(

@@ -4,9 +4,11 @@ output that is a symlink, and a theme template that cannot be found."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,65 @@ def test_the_next_build_removes_its_outputs_stale_work_folders_but_not_a_kept_si
     assert kept.read_text() == "mine"
     assert all(path.is_file() for path in others)
     assert (zoo / "net.md").is_file()
+
+
+# Where tmpfs cannot be mounted, a build run by _run_build takes this folder for a mount point.
+SIMULATED_MOUNT = "MODELINDEX_TEST_MOUNT_POINT"
+TAKES_A_FOLDER_FOR_A_MOUNT_POINT = f"""
+import os
+if os.environ.get({SIMULATED_MOUNT!r}):
+    is_mount = os.path.ismount
+    os.path.ismount = lambda path: (
+        os.path.realpath(path) == os.environ[{SIMULATED_MOUNT!r}] or is_mount(path)
+    )
+"""
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty folder ``site`` that is a mount point: a tmpfs where this user may mount one,
+    else a folder that os.path.ismount takes for one, here and in builds run by _run_build."""
+    folder = tmp_path / "mnt" / "site"
+    folder.mkdir(parents=True)
+    mounted = shutil.which("mount") is not None and (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
+                       capture_output=True).returncode == 0
+    )  # fmt: skip
+    if not mounted:
+        is_mount = os.path.ismount
+        monkeypatch.setattr(
+            os.path, "ismount", lambda path: os.path.realpath(path) == str(folder) or is_mount(path)
+        )
+        monkeypatch.setenv(SIMULATED_MOUNT, str(folder))
+    assert os.path.ismount(folder)
+    yield folder
+    if mounted:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_first_build_into_a_mount_point_killed_half_way_does_not_block_the_next(
+    mount_point: Path, zoo: Path
+) -> None:
+    killed = _run_build(
+        TAKES_A_FOLDER_FOR_A_MOUNT_POINT + BUILD_THAT_IS_KILLED, zoo, mount_point, "KILL"
+    )
+    _out, error = killed.communicate(timeout=60)
+    assert killed.returncode != 0, error
+    left = [path.name for path in mount_point.iterdir()]
+    assert left and all(name.startswith(".site.modelindex-new-") for name in left), left
+    build_site([zoo], mount_point)
+    assert (mount_point / MARKER).is_file() and (mount_point / "models" / "net.html").is_file()
+    assert not [path for path in mount_point.iterdir() if path.name.startswith(".site.modelindex-")]
+
+
+def test_a_mount_point_that_holds_other_hidden_folders_is_still_refused(
+    mount_point: Path, zoo: Path
+) -> None:
+    for name in (".site.modelindex-new-not.this", ".other.modelindex-new-abcd1234", ".cache"):
+        write_file(mount_point / name / "x", "not a work folder of this output")
+        with pytest.raises(BuildError, match="is not empty and is not a site built by modelindex"):
+            build_site([zoo], mount_point)
+        shutil.rmtree(mount_point / name)
 
 
 def test_an_output_that_is_a_symlink_is_refused(tmp_path: Path, zoo: Path, capsys) -> None:

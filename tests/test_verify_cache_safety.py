@@ -484,3 +484,110 @@ def test_a_fifo_or_a_device_given_as_the_cache_is_never_opened_or_written(
         and not path.is_file()
         and list(tmp_path.iterdir()) == ([path] if given == "fifo" else [])
     )
+
+
+def _merge_conflicted(
+    tmp_path: Path, ours: dict, theirs: dict, base: dict, style: list[str]
+) -> bytes:
+    """The text git leaves when it merges two branches' caches that measured different models."""
+    for name, entries in (("ours", ours), ("base", base), ("theirs", theirs)):
+        (tmp_path / f"{name}.json").write_bytes(_written(entries))
+    merged = subprocess.run(
+        ["git", "merge-file", "-p", *style, "ours.json", "base.json", "theirs.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=30,
+    )
+    assert 0 < merged.returncode <= 127, merged.stderr.decode()  # the number of conflicts
+    for name in ("ours", "base", "theirs"):
+        (tmp_path / f"{name}.json").unlink()
+    return merged.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git makes the conflict")
+@pytest.mark.parametrize("style", [[], ["--diff3"]], ids=["merge", "diff3"])
+def test_a_merge_conflicted_cache_keeps_the_entries_of_both_sides(
+    tmp_path: Path, style: list[str]
+) -> None:
+    early, later, latest = (f"2026-0{month}-01T00:00:00+00:00" for month in (1, 2, 3))
+    base = {_key("a"): _entry(1, early), _key("b"): _entry(2, early)}
+    ours = {**base, _key("b"): _entry(22, later), _key("c"): _entry(3, early)}
+    theirs = {**base, _key("b"): _entry(23, latest), _key("d"): _entry(4, early)}
+    conflicted = _merge_conflicted(tmp_path, ours, theirs, base, style)
+    path = tmp_path / "m.json"
+    path.write_bytes(conflicted)
+    warned = _measure_and_save(path)
+    assert _saved_entries(path) == {
+        _key("a"): _entry(1, early),
+        _key("b"): _entry(23, latest),  # measured on both sides: the later measurement
+        _key("c"): _entry(3, early),
+        _key("d"): _entry(4, early),
+        _key("new"): _entry(7),
+    }
+    assert (tmp_path / "m.json.corrupt").read_bytes() == conflicted
+    assert len(warned) == 1
+    assert re.search(
+        r"m.json: unreadable measurement cache \(.*line \d+.*\); 4 entries rescued from both "
+        r"sides of a merge conflict; the file is kept as m.json.corrupt ",
+        warned[0],
+    )
+
+
+def _complete_at(text: bytes, keys: list[str]) -> dict[str, int]:
+    """Where each entry of ``text`` (as a save writes it) is complete: after its closing brace."""
+    return {key: text.index(b"\n  }", text.index(key.encode())) + len(b"\n  }") for key in keys}
+
+
+def test_a_cache_cut_short_anywhere_keeps_every_entry_complete_before_the_cut(
+    tmp_path: Path,
+) -> None:
+    entries = {_key(name): _entry(number) for number, name in enumerate(["a", "b", "c"])}
+    whole = _written(entries)
+    complete_at = _complete_at(whole, list(entries))
+    path = tmp_path / "m.json"
+    for cut in range(len(whole)):
+        path.write_bytes(whole[:cut])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rescued = MeasurementCache(path).entries
+        expected = {key: entry for key, entry in entries.items() if complete_at[key] <= cut}
+        assert rescued == expected, f"cut after {cut} bytes"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"\xff\xfe garbled bytes", b"  \x00\x00\x00\x00"],
+    ids=["cut short", "invalid utf-8", "zeros of a crash"],
+)
+def test_a_damaged_cache_saves_the_entries_before_the_damage_and_says_how_many(
+    tmp_path: Path, damage: bytes
+) -> None:
+    entries = {_key(name): _entry(number) for number, name in enumerate(["a", "b", "c"])}
+    whole = _written(entries)
+    damaged = whole[: whole.index(_key("c").encode()) + 5] + damage
+    path = tmp_path / "m.json"
+    path.write_bytes(damaged)
+    warned = _measure_and_save(path)
+    assert _saved_entries(path) == {
+        _key("a"): _entry(0),
+        _key("b"): _entry(1),
+        _key("new"): _entry(7),
+    }
+    assert (tmp_path / "m.json.corrupt").read_bytes() == damaged
+    assert len(warned) == 1
+    assert re.search(
+        r"m.json: unreadable measurement cache \(.*\); 2 entries rescued from the complete "
+        r"entries before the damage; the file is kept as m.json.corrupt ",
+        warned[0],
+    )
+
+
+def test_a_damaged_cache_of_another_format_rescues_nothing(tmp_path: Path) -> None:
+    whole = _written({_key("a"): _entry(1), _key("b"): _entry(2)}).replace(
+        b'"format": 1', b'"format": 2'
+    )
+    path = tmp_path / "m.json"
+    path.write_bytes(whole[:-20])
+    warned = _measure_and_save(path)
+    assert _saved_entries(path) == {_key("new"): _entry(7)}
+    assert "unreadable measurement cache" in warned[0] and "starting anew" in warned[0]

@@ -387,33 +387,48 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
     rate, a fraction of one, or another metric. timm's inception_v4 card gives Top 1 Accuracy
     1.01% next to Top 5 Accuracy 16.85%.
     """
-    values: dict[tuple[int, str], list[tuple[Model, int, str, float]]] = {}
-    counted: set[int] = set()
+    # Results that models inherit from their collection are one list shared by them all: read
+    # once and weighed by the number of models that carry it, they sway the median as much as
+    # copies would, and cost no time per model.
+    carriers: dict[int, list[Model]] = {}
     for model in context.index.models:
-        # Results that models inherit from their collection are one set of numbers, not one
-        # per model: counted once, they neither sway the median nor cost time per model.
-        if id(model.results) in counted:
-            continue
-        counted.add(id(model.results))
+        carriers.setdefault(id(model.results), []).append(model)
+    values: dict[tuple[int, str], list[tuple[Model, int, str, float, int]]] = {}
+    for models in carriers.values():
+        model = models[0]
         for position, result in enumerate(model.results):
             for k in (1, 5):
                 found = top_k(result.metrics, k)
                 if found is not None:
                     key = (k, (result.dataset or "").lower())
-                    values.setdefault(key, []).append((model, position, found[0], found[1]))
+                    entry = (model, position, found[0], found[1], len(models))
+                    values.setdefault(key, []).append(entry)
     for (_, dataset), entries in values.items():
-        if len(entries) < ACCURACY_MINIMUM:
+        count = sum(weight for *_, weight in entries)
+        if count < ACCURACY_MINIMUM:
             continue
-        median = statistics.median(value for *_, value in entries)
-        for model, position, metric, value in entries:
+        median = _weighted_median([(value, weight) for *_, value, weight in entries], count)
+        for model, position, metric, value, _ in entries:
             if value * ACCURACY_FLOOR_FACTOR >= median:
                 continue
             field = f"Results[{position}].{metric}"
             yield Hit(
                 model.location(field),
                 f"{metric} {value:g} on {dataset or 'its dataset'} is implausibly low: the "
-                f"median of {len(entries)} models is {median:.2f}",
+                f"median of {count} models is {median:.2f}",
                 model=model.name,
                 field=field,
                 fix="an error rate, a fraction or another metric was written as the accuracy",
             )
+
+
+def _weighted_median(weighted: list[tuple[float, int]], count: int) -> float:
+    """The median of ``count`` values, each given once with the number of times it occurs."""
+    ordered = sorted(weighted)
+    middle = {(count - 1) // 2, count // 2}
+    picked: list[float] = []
+    seen = 0
+    for value, weight in ordered:
+        picked += [value] * sum(seen <= place < seen + weight for place in middle)
+        seen += weight
+    return sum(picked) / len(picked)

@@ -94,8 +94,10 @@ declare(
 
     The floating-point tensors of its state dict are counted, leaving out batch-norm running
     statistics, within the declared rounding or 0.5%. torch files need torch (the [verify]
-    extra) and are memory-mapped, not loaded; safetensors files need nothing. Needs
-    `--download`.""",
+    extra) and are memory-mapped, not loaded (legacy pre-zip files are read whole, up to
+    256 MiB); safetensors files need nothing. A file that would take more memory to count than
+    a real checkpoint (compressed records, a pickle or header over 8 MiB) is not counted; the
+    summary says why. Needs `--download`.""",
 )
 declare(
     ANCHOR_ELSEWHERE,
@@ -116,7 +118,8 @@ declare(
 
     A safetensors header whose shapes do not fit their byte offsets, offsets past the end of
     the file, no JSON at all (an HTML page served as weights); a torch file claiming more
-    parameters than its bytes can hold. Needs `--download`.""",
+    parameters than its bytes can hold, or whose zip records claim more bytes than the file.
+    Needs `--download`.""",
 )
 
 _CODE_BY_STATUS = {

@@ -16,9 +16,11 @@ from modelindex.online.http_client import (
     cut_short,
     fault_result,
     from_response,
+    get_streamed,
     printable,
     read_chunks,
 )
+from modelindex.online.options import HttpSettings
 from modelindex.online.results import CheckKind, Status, UrlResult
 
 # The body a source file is given time for, beyond the probe's time for the answer: 16 MiB is
@@ -53,14 +55,12 @@ def _read_anchors(
     session = sessions.get()
     windows = [AnchorWindow(anchor) for anchor in anchors]
     try:
-        with session.get(
-            raw_url, allow_redirects=True, timeout=sessions.timeout, stream=True
-        ) as response:
+        with get_streamed(session, raw_url, sessions.timeout) as response:
             answered = from_response(raw_url, CheckKind.ANCHOR, response, None)
             if answered.status is not Status.OK:
                 return _unread(anchors, answered.status, f"{raw_url}: {answered.detail}")
             deadline.extend_to(total_s)
-            lines = _lines(response, deadline, sessions.settings.stall_window_s)
+            lines = _lines(response, deadline, sessions.settings)
             line_count = _show(lines, windows)
     except requests.RequestException as error:
         fault = fault_result(raw_url, CheckKind.ANCHOR, error)
@@ -98,12 +98,12 @@ def _show(lines: Iterator[bytes], windows: list[AnchorWindow]) -> int:
 
 
 def _lines(
-    response: requests.Response, deadline: Deadline, stall_window_s: float
+    response: requests.Response, deadline: Deadline, settings: HttpSettings
 ) -> Iterator[bytes]:
     """The body's lines, without their ends; a line longer than 1 MiB is cut."""
     pending = b""
     # A source file sent compressed despite the request is inflated, a chunk at a time.
-    for chunk in read_chunks(response, 1 << 16, deadline, True, stall_window_s):
+    for chunk in read_chunks(response, 1 << 16, deadline, True, settings):
         *complete, pending = (pending + chunk).split(b"\n")
         yield from complete
         # A 'line' without end (a minified or binary file) is cut, not kept whole.

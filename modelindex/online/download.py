@@ -2,20 +2,37 @@
 when countable.
 
 The bytes are read as stored (``Accept-Encoding: identity``, never inflated here), at most
-``max_bytes`` of them (the card's File Size and a margin, else a ceiling). The time follows the
-options: each stall window must bring some bytes, and the whole may take no longer than its
-size at a floor rate (see :class:`~modelindex.online.options.HttpSettings`). Only what counting
+``max_bytes`` of them (the card's File Size and a margin, else a ceiling). Only what counting
 needs is kept: a safetensors file's header, in memory; a torch file, on disk, where torch can
 count it and while the disk keeps room. Every byte goes through sha256.
+
+The time follows what the server does (see :class:`~modelindex.online.options.HttpSettings`):
+
+- the answer (status and headers) comes within a probe's time;
+- the body brings 64 KiB in every stall window (4 read timeouts, at least 2 s);
+- the body may take its grace (30 s, or a stall window if longer) plus a second for every MiB
+  it brings: a small file arrives whole at any pace that does not stall; a larger one must
+  keep up 1 MiB/s on average, so that a server sending slowly without end is cut within
+  about a minute;
+- the whole may take no longer than a probe, the grace, and the body's size at 1 MiB/s, the
+  size being the Content-Length the server announced, else the card's File Size (and the
+  margin), else ``UNSIZED_BODY_BYTES`` (4 GiB: some 70 minutes).
+
+Interrupted or killed, a run leaves no file behind for long: its folders are removed on the
+way out, and a folder of a process that died without that (SIGKILL) is removed by the next
+run that downloads (its name carries the process id).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import shutil
+import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -39,9 +56,10 @@ from modelindex.online.http_client import (
     cut_short,
     fault_result,
     from_response,
+    get_streamed,
     read_chunks,
 )
-from modelindex.online.options import MAX_DOWNLOAD_BYTES
+from modelindex.online.options import MAX_DOWNLOAD_BYTES, UNSIZED_BODY_BYTES
 from modelindex.online.results import CheckKind, Status, UrlResult
 
 CHUNK_BYTES = 1 << 20
@@ -77,7 +95,8 @@ class _Running:
             # Stopped already: no folder may appear after remove_partial_downloads looked.
             if self.deadline.fired:
                 raise TimeoutError("the download was stopped")
-            self.folder = Path(tempfile.mkdtemp(prefix="modelindex-download-"))
+            prefix = f"{_FOLDER_PREFIX}{os.getpid()}-"
+            self.folder = Path(tempfile.mkdtemp(prefix=prefix))
             return self.folder
 
     def remove_files(self) -> None:
@@ -87,6 +106,44 @@ class _Running:
 
 _RUNNING: set[_Running] = set()
 _RUNNING_LOCK = threading.Lock()
+# A download's folder is named after the process writing it, so that a later run can tell the
+# folders of processes that died without removing them (SIGKILL) from those still in use.
+_FOLDER_PREFIX = "modelindex-download-"
+_FOLDER_NAME = re.compile(rf"{_FOLDER_PREFIX}(?P<pid>[1-9][0-9]{{0,9}})-\w+")
+
+
+def remove_abandoned_downloads() -> None:
+    """Remove the download folders that processes which died without removing them left in
+    the temporary folder: only folders named as this module names them, owned by this user,
+    whose process no longer runs."""
+    if os.name != "posix":
+        return  # on Windows, os.kill(pid, 0) ends the process instead of asking after it
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        named = _FOLDER_NAME.fullmatch(entry.name)
+        if named and _own_folder(entry) and not _process_runs(int(named["pid"])):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _own_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        status = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid()
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 asks whether the process exists, and sends nothing
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's; a number no pid reaches
+        return True
+    return True
 
 
 def remove_partial_downloads() -> None:
@@ -122,15 +179,26 @@ def download(
     count_parameters: bool = True,
     deadline_s: float | None = None,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
+    unsized_bytes: int | None = None,
 ) -> UrlResult:
     """Stream ``url`` through sha256, ``CHUNK_BYTES`` at a time. With ``count_parameters``,
     keep what counting its tensors needs, and count them. ``deadline_s`` bounds the whole;
-    by default the answer has a probe's time, and the body its time at the floor rate."""
+    by default the answer has a probe's time, and the body the time its size gives (see the
+    module's notes). ``unsized_bytes``: the size to time a body by when the server announces
+    none (the card's File Size, where it declares one); by default ``max_bytes``, at most
+    ``UNSIZED_BODY_BYTES``."""
     if previous is not None and previous.sha256 is None:
         previous = None  # nothing worth renewing: download again
     settings = sessions.settings
     answer_s = settings.probe_deadline_s if deadline_s is None else deadline_s
-    total_s = settings.transfer_deadline_s(max_bytes) if deadline_s is None else deadline_s
+    if unsized_bytes is None:
+        unsized_bytes = min(max_bytes, UNSIZED_BODY_BYTES)
+
+    def total_s(announced: int | None) -> float:
+        if deadline_s is not None:
+            return deadline_s
+        return settings.transfer_deadline_s(unsized_bytes if announced is None else announced)
+
     with overall_deadline(answer_s) as deadline, _running(deadline) as running:
         result = _download(sessions, url, previous, count_parameters, running, max_bytes, total_s)
     return cut_short(deadline, result)
@@ -143,16 +211,12 @@ def _download(
     count_parameters: bool,
     running: _Running,
     max_bytes: int,
-    total_s: float,
+    total_s: Callable[[int | None], float],
 ) -> UrlResult:
     session = sessions.get()
     try:
-        with session.get(
-            url,
-            allow_redirects=True,
-            timeout=sessions.timeout,
-            headers=conditional_headers(previous),
-            stream=True,
+        with get_streamed(
+            session, url, sessions.timeout, conditional_headers(previous)
         ) as response:
             result = from_response(url, CheckKind.DOWNLOAD, response, previous)
             if response.status_code == 304 or result.status is not Status.OK:
@@ -163,7 +227,7 @@ def _download(
                 return replace(result, checkpoint_note=note)
             if result.content_length is not None and result.content_length > max_bytes:
                 return _too_large(result, max_bytes)
-            running.deadline.extend_to(total_s)
+            running.deadline.extend_to(total_s(result.content_length))
             counter = _counter(url, count_parameters, running, result.content_length)
             try:
                 streamed = _stream(response, counter, running.deadline, max_bytes, sessions)
@@ -194,8 +258,7 @@ def _stream(
     """(sha256, size) of the body, or None once it runs past ``max_bytes`` (reading stops)."""
     digest = hashlib.sha256()
     size = 0
-    window_s = sessions.settings.stall_window_s
-    for chunk in read_chunks(response, CHUNK_BYTES, deadline, False, window_s):
+    for chunk in read_chunks(response, CHUNK_BYTES, deadline, False, sessions.settings):
         size += len(chunk)
         if size > max_bytes:
             return None
@@ -257,10 +320,10 @@ class _HeaderOnly:
 
     def counted(self, result: UrlResult, size: int) -> UrlResult:
         try:
-            count = self._header.parameters(size)
+            count, note = self._header.parameters(size)
         except InvalidCheckpoint as fault:
             return replace(result, checkpoint_fault=str(fault))
-        return replace(result, checkpoint_parameters=count)
+        return replace(result, checkpoint_parameters=count, checkpoint_note=note)
 
 
 _NO_ROOM = f"not counted: writing it would leave less than {DISK_RESERVE_BYTES >> 30} GiB free"

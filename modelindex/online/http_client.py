@@ -32,7 +32,7 @@ from modelindex.online.deadline import (
     overall_deadline,
     time_left,
 )
-from modelindex.online.options import MIN_WINDOW_BYTES, HttpSettings
+from modelindex.online.options import MIN_AVERAGE_RATE, MIN_WINDOW_BYTES, HttpSettings
 from modelindex.online.results import MAX_BYTES, CheckKind, Status, UrlResult
 
 MAX_REDIRECTS = 10
@@ -151,8 +151,10 @@ def status_of(http_status: int) -> Status:
 
 def fault_result(url: str, kind: CheckKind, error: requests.RequestException) -> UrlResult:
     """A network fault as a result: it never says the card is wrong."""
-    if isinstance(error, DeadlinePassed | BodyStalled):
+    if isinstance(error, DeadlinePassed | BodyStalled | BodyTooSlow):
         return UrlResult(url, kind, Status.TIMEOUT, str(error))
+    if isinstance(error, UnusableUrl):
+        return UrlResult(url, kind, Status.UNREACHABLE, str(error))
     causes = _causes(error)
     reason = _reason(causes[-1])
     if isinstance(error, requests.TooManyRedirects):
@@ -206,6 +208,51 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
+class UnusableUrl(requests.exceptions.InvalidURL):
+    """A URL that requests or urllib3 refuse to request, the card's own or one a server
+    redirects to: it names which, and why."""
+
+
+def send(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+    """``session.request``, where a URL that cannot be requested raises UnusableUrl, a
+    RequestException like every other fault of the exchange.
+
+    requests turns most malformed URLs into its own InvalidURL, not all: urllib3 raises
+    LocationParseError (a host name with an empty label, or one over 63 characters) and the
+    standard library ValueError (an IPv6 literal that is none, a Location header that is no
+    UTF-8), and a server can send any of them as a redirect's Location. A redirect's body is
+    never read."""
+    answered: list[str] = []
+
+    def record(response: requests.Response, **_: Any) -> None:
+        answered.append(response.url)
+        if response.is_redirect:
+            # requests reads a redirect's body whole, inflated, before it follows the
+            # redirect: a server could send gigabytes. Nothing looks at it: it is taken as
+            # empty, and the connection closed rather than drained.
+            response._content = b""
+            response.close()
+
+    try:
+        return session.request(method, url, hooks={"response": record}, **kwargs)
+    except requests.RequestException:
+        raise
+    except (Urllib3Error, ValueError) as error:
+        # Every answer before the failure was a redirect: the last one led nowhere usable.
+        where = f"redirected by {answered[-1]} to a URL that" if answered else "the URL"
+        reason = printable(str(error) or type(error).__name__)[:200]
+        raise UnusableUrl(f"{where} cannot be requested: {reason}") from error
+
+
+def get_streamed(
+    session: requests.Session, url: str, timeout: Any, headers: dict[str, str] | None = None
+) -> requests.Response:
+    """A GET whose body is read as it arrives, after following redirects (see :func:`send`)."""
+    return send(
+        session, "GET", url, allow_redirects=True, timeout=timeout, headers=headers, stream=True
+    )
+
+
 class DeadlinePassed(requests.Timeout):
     """A body still arriving when its time is up: each read came within the read timeout,
     but the server trickles."""
@@ -216,28 +263,43 @@ class BodyStalled(requests.Timeout):
     sending next to nothing, and would hold the check until its overall deadline."""
 
 
+class BodyTooSlow(requests.Timeout):
+    """A body that fell behind ``MIN_AVERAGE_RATE`` once its grace was over: it is not
+    stalled, but at its pace it would hold the check for hours."""
+
+
 _STILL_ARRIVING = "the body was still arriving when its time was up"
 
 
-class _StallWatch:
-    """The bytes a body brought in its current window, and when that window began."""
+class _Pace:
+    """A body's progress against its two floors: some bytes in every stall window, and its
+    grace plus a second for every ``MIN_AVERAGE_RATE`` bytes in all."""
 
-    def __init__(self, window_s: float) -> None:
-        self.window_s = window_s
-        self._started = time.monotonic()
-        self._bytes = 0
+    def __init__(self, settings: HttpSettings) -> None:
+        self.window_s = settings.stall_window_s
+        self.grace_s = settings.body_grace_s
+        self._began = self._window_began = time.monotonic()
+        self._bytes = self._window_bytes = 0
 
     def add(self, count: int) -> None:
-        self._bytes += count
         now = time.monotonic()
-        if now - self._started < self.window_s:
-            return
-        if self._bytes < MIN_WINDOW_BYTES:
-            raise BodyStalled(
-                f"the body stalled: {self._bytes} bytes in {now - self._started:.1f} s, where "
-                f"{MIN_WINDOW_BYTES} bytes every {self.window_s:g} s are the least"
+        self._bytes += count
+        self._window_bytes += count
+        elapsed = now - self._began
+        if elapsed > self.grace_s + self._bytes / MIN_AVERAGE_RATE:
+            raise BodyTooSlow(
+                f"the body came too slowly: {self._bytes} bytes in {elapsed:.1f} s; after its "
+                f"first {self.grace_s:g} s, a body must bring {MIN_AVERAGE_RATE} bytes a second "
+                "on average"
             )
-        self._started, self._bytes = now, 0
+        if now - self._window_began < self.window_s:
+            return
+        if self._window_bytes < MIN_WINDOW_BYTES:
+            raise BodyStalled(
+                f"the body stalled: {self._window_bytes} bytes in {now - self._window_began:.1f}"
+                f" s, where {MIN_WINDOW_BYTES} bytes every {self.window_s:g} s are the least"
+            )
+        self._window_began, self._window_bytes = now, 0
 
 
 def read_chunks(
@@ -245,15 +307,15 @@ def read_chunks(
     chunk_bytes: int,
     deadline: Deadline,
     decode: bool,
-    stall_window_s: float,
+    settings: HttpSettings,
 ) -> Iterator[bytes]:
     """The body as it arrives, at most ``chunk_bytes`` at a time, until ``deadline``, and while
-    it brings ``MIN_WINDOW_BYTES`` in every ``stall_window_s``. Unlike iter_content, a read
+    it keeps the pace ``settings`` ask for (see :class:`_Pace`). Unlike iter_content, a read
     returns what has come, so a trickling server cannot hold a read past the deadline for a
     whole chunk. ``decode``: undo a Content-Encoding (urllib3 inflates at most ``chunk_bytes``
     per read); without it, the bytes as sent."""
     raw = response.raw
-    stall = _StallWatch(stall_window_s)
+    pace = _Pace(settings)
     while True:
         if deadline.fired or deadline.remaining() <= 0:
             raise DeadlinePassed(_STILL_ARRIVING)
@@ -270,7 +332,7 @@ def read_chunks(
             if deadline.fired:
                 raise DeadlinePassed(_STILL_ARRIVING)
             return
-        stall.add(len(chunk))
+        pace.add(len(chunk))
         yield chunk
 
 
@@ -315,11 +377,19 @@ def conditional_headers(previous: UrlResult | None) -> dict[str, str]:
     if previous is None or previous.status is not Status.OK:
         return {}
     headers = {}
-    if previous.etag:
-        headers["If-None-Match"] = previous.etag
-    if previous.last_modified and _is_http_date(previous.last_modified):
-        headers["If-Modified-Since"] = previous.last_modified
+    etag, modified = previous.etag, previous.last_modified
+    if etag and _sendable(etag):
+        headers["If-None-Match"] = etag
+    if modified and _sendable(modified) and _is_http_date(modified):
+        headers["If-Modified-Since"] = modified
     return headers
+
+
+def _sendable(value: str) -> bool:
+    # From a server, or a cache file anyone may edit: a value that no header can carry (a
+    # character beyond ASCII, a control character, a line break) is not sent: the file is
+    # asked for whole instead.
+    return value.isascii() and value.isprintable() and value == value.strip()
 
 
 def _is_http_date(value: str) -> bool:
@@ -361,8 +431,8 @@ def _probe(sessions: Sessions, url: str, previous: UrlResult | None) -> UrlResul
     session = sessions.get()
     headers = conditional_headers(previous)
     try:
-        with session.head(
-            url, allow_redirects=True, timeout=sessions.timeout, headers=headers
+        with send(
+            session, "HEAD", url, allow_redirects=True, timeout=sessions.timeout, headers=headers
         ) as response:
             result = from_response(url, CheckKind.PROBE, response, previous)
             refused = response.status_code in HEAD_REFUSED
@@ -370,9 +440,7 @@ def _probe(sessions: Sessions, url: str, previous: UrlResult | None) -> UrlResul
             return result
         ranged = {**headers, "Range": "bytes=0-0"}
         # stream=True: a server that ignores Range must not send the whole file.
-        with session.get(
-            url, allow_redirects=True, timeout=sessions.timeout, headers=ranged, stream=True
-        ) as response:
+        with get_streamed(session, url, sessions.timeout, ranged) as response:
             return from_response(url, CheckKind.PROBE, response, previous)
     except requests.RequestException as error:
         return fault_result(url, CheckKind.PROBE, error)

@@ -67,6 +67,10 @@ def check_urls(
     # requests is imported only now: a rerun served from the cache does without it.
     from modelindex.online.http_client import Sessions
 
+    if options.download:
+        from modelindex.online.download import remove_abandoned_downloads
+
+        remove_abandoned_downloads()
     sessions = Sessions(options.http, pool_size=options.per_host)
     tasks = _tasks(missing, wanted, targets, cache, options, sessions)
     try:
@@ -164,11 +168,14 @@ def _tasks(
 def _bounded_download(
     declarations: list[Declaration], options: OnlineOptions
 ) -> Callable[[Sessions, str, UrlResult | None], UrlResult]:
-    """A download that stops past the File Size its declarations give (and a margin)."""
+    """A download that stops past the File Size its declarations give (and a margin), and is
+    timed by it where the server announces no size."""
     from modelindex.online.download import download, download_limit
 
     sizes = [d.entry.metadata.file_size for d in declarations if d.field == "Weights"]
-    return partial(download, max_bytes=download_limit(sizes, options.max_download_bytes))
+    limit = download_limit(sizes, options.max_download_bytes)
+    declared = any(size is not None and size > 0 for size in sizes)
+    return partial(download, max_bytes=limit, unsized_bytes=limit if declared else None)
 
 
 def _listed(

@@ -3,12 +3,13 @@
 Several runs may share one cache file: sqlite's locking (WAL journal, a busy timeout) keeps
 their writes whole. An existing file is taken as the cache only if it is an sqlite database of
 this schema, or, under a cache's suffix (``.sqlite``, ``.sqlite3``, ``.db``), an empty file or
-database; anything else (a user's file, empty or not, another program's database) is left as it
-is, with a warning, and the run checks without a cache. A file under a cache's suffix that
-sqlite cannot read, or an sqlite file that is not another program's, is kept as ``*.corrupt``
-(see :mod:`modelindex.cache_files`) and the cache starts empty, with a warning; it only ever
-holds what the network can tell again. A cache path that is a link is used through the link,
-which stays.
+database; anything else (a user's file, empty or not, whatever its suffix; another program's
+database, damaged or not) is left as it is, with a warning, and the run checks without a cache.
+Only a damaged cache of this schema (the sqlite header, and this table's definition on the
+first page, where sqlite cannot read the file whole) is kept as ``*.corrupt`` (see
+:mod:`modelindex.cache_files`), and the cache starts empty, with a warning; it only ever held
+what the network can tell again. A cache path that is a link is used through the link, which
+stays.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ _FORMAT = 1
 _BUSY_TIMEOUT_S = 30.0
 _WRITE_EVERY = 200
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# The largest page of sqlite: the first one holds the definitions of the tables.
+_FIRST_PAGE_BYTES = 65536
 _CACHE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 _COLUMNS = ["url", "kind", "checked_at", "result"]
 _SCHEMA = """
@@ -41,6 +44,8 @@ CREATE TABLE IF NOT EXISTS checks (
     PRIMARY KEY (url, kind)
 )
 """
+# The definition as sqlite keeps it in the file: the statement's text without IF NOT EXISTS.
+_STORED_SCHEMA = _SCHEMA.strip().replace(" IF NOT EXISTS", "").encode()
 
 
 def default_url_cache_path() -> Path:
@@ -61,15 +66,25 @@ class _NotOurs(sqlite3.DatabaseError):
     pass
 
 
-def _looks_like_cache(path: Path) -> bool:
-    """A damaged cache: an sqlite file that is not another program's, or a file under a
-    cache's name. Anything else at that path is somebody's data."""
+def _check_sqlite_or_empty(path: Path) -> None:
+    """Raise _NotOurs for a file that holds bytes, but not sqlite's header: sqlite takes a file
+    of a byte or two for an empty database, and would write over it."""
+    with path.open("rb") as file:
+        header = file.read(len(_SQLITE_HEADER))
+    if header and header != _SQLITE_HEADER:
+        raise _NotOurs("not a modelindex URL cache (not an sqlite database)")
+
+
+def _is_damaged_cache(path: Path) -> bool:
+    """Whether ``path``, which sqlite cannot read whole, is a cache of ours: an sqlite file that
+    defines this cache's table. Anything else at that path (another program's database, a file
+    under a cache's name) is somebody's data."""
     try:
         with path.open("rb") as file:
-            header = file.read(16)
+            first_page = file.read(_FIRST_PAGE_BYTES)
     except OSError:
         return False
-    return path.suffix in _CACHE_SUFFIXES or header == _SQLITE_HEADER
+    return first_page.startswith(_SQLITE_HEADER) and _STORED_SCHEMA in first_page
 
 
 class UrlCache:
@@ -97,15 +112,23 @@ class UrlCache:
         except _NotOurs as error:
             self._disable(f"{self.path} is {error}; left as it is, checking without a cache")
         except sqlite3.DatabaseError as error:
-            self._rebuild(error)
+            if _is_damaged_cache(self.path):
+                self._rebuild(error)
+            else:
+                self._disable(
+                    f"{self.path} is not a modelindex URL cache ({error}); left as it is, "
+                    "checking without a cache"
+                )
         except OSError as error:
             self._disable(f"cannot use the URL cache {self.path}: {error}; checking without it")
 
     def _connect(self) -> sqlite3.Connection:
         existed = self.path.exists()
+        # Looked at before anything is written: a file that is not ours stays as it is.
+        if existed:
+            _check_sqlite_or_empty(self.path)
         connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            # Looked at before anything is written: a file that is not ours stays as it is.
             if existed:
                 self._check_ours(connection)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -150,17 +173,10 @@ class UrlCache:
         return entries
 
     def _rebuild(self, error: Exception) -> None:
-        """Move a damaged cache aside and start anew; a file that was never a cache (a typo in
-        --url-cache naming a zoo file, say) is left alone."""
+        """Move a damaged cache aside and start anew."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        if not _looks_like_cache(self.path):
-            self._disable(
-                f"{self.path} is not a modelindex URL cache ({error}); left as it is, "
-                "checking without a cache"
-            )
-            return
         # The file itself, where the path is a link: the link stays, and leads to the new cache.
         file = Path(os.path.realpath(self.path))
         try:

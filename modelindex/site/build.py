@@ -160,8 +160,15 @@ def _check_output(output: Path, inputs: Iterable[Path]) -> None:
     if not output.is_dir():
         raise BuildError(f"-o {output} is a file; choose a folder")
     marker = output / MARKER
-    # A marker that is a symlink was not written by a build: it proves nothing.
-    if any(output.iterdir()) and (marker.is_symlink() or not marker.is_file()):
+    # A marker that is a symlink was not written by a build: it proves nothing. The work
+    # folders that a killed build left in a mount point are not content: this build removes them.
+    holds_work_folders = _work_folders_place(output) == output
+    content = [
+        entry
+        for entry in os.scandir(output)
+        if not (holds_work_folders and _is_work_folder(entry, output))
+    ]
+    if content and (marker.is_symlink() or not marker.is_file()):
         raise BuildError(
             f"-o {output} is not empty and is not a site built by modelindex (no {MARKER}); "
             "choose another -o"
@@ -239,18 +246,23 @@ def _work_folder(output: Path, purpose: str) -> Iterator[Path]:
 def _remove_leftovers(output: Path) -> None:
     """Remove the work folders that an earlier build of ``output``, killed, left behind: the
     lock says that no build is using them."""
-    prefix = _work_prefix(output)
     try:
         entries = list(os.scandir(_work_folders_place(output)))
     except OSError:
         return  # the build itself reports a folder it cannot use
     for entry in entries:
-        if (
-            entry.name.startswith(prefix)
-            and _WORK_FOLDER.fullmatch(entry.name.removeprefix(prefix))
-            and entry.is_dir(follow_symlinks=False)
-        ):
+        if _is_work_folder(entry, output):
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _is_work_folder(entry: os.DirEntry[str], output: Path) -> bool:
+    """Whether ``entry``, in the place of ``output``'s work folders, is one of them."""
+    prefix = _work_prefix(output)
+    return (
+        entry.name.startswith(prefix)
+        and _WORK_FOLDER.fullmatch(entry.name.removeprefix(prefix)) is not None
+        and entry.is_dir(follow_symlinks=False)
+    )
 
 
 def _swap_in(staged: Path, output: Path) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from modelindex.checks import Report, Severity
 from modelindex.index import Index
 from modelindex.schema import Location, Model
+from modelindex.site.safe_markdown import card_id
 from modelindex.verify.cache import MeasurementCache
 from modelindex.verify.compare import parameters_agree
 from modelindex.verify.conventions import Convention, infer_conventions
@@ -175,7 +176,7 @@ def site_data(
     for model in index.models:
         collection = model.in_collection
         page = page_of.get(model.source.path) or generated[collection]
-        anchor = _unique(slug(model.name or "model"), used_anchors.setdefault(page, set()))
+        anchor = _unique(card_id(slug(model.name or "model")), used_anchors.setdefault(page, set()))
         convention = conventions.get(collection or "")
         entry = measured.get(id(model))
         view = ModelView(

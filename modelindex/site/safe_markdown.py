@@ -10,9 +10,16 @@ a script or style sheet goes with its text. Inline SVG and MathML go too, icons 
 emoji extension included. URLs that are not http(s), mailto, relative or a fragment
 (``javascript:``, ``data:``, however entity-encoded) are removed; and attributes that run
 script or restyle the page (``on*``, ``style``, ``srcdoc``, which attr_list can set) are
-dropped. Where pymdownx.snippets is enabled, its include lines (``--8<-- "file"``, blocks,
-section markers) are escaped as its own syntax allows, so that a card shows them instead of
-inlining the site's files; the site's own ``auto_append`` still works.
+dropped. Attributes that material's JavaScript reads keep only what the extensions write:
+an id or label target that starts with ``__`` (the theme's own ids: ``#__config`` holds the
+theme's settings) is moved aside as ``card__...``, but for the tabs and code lines of the
+extensions; classes come from the extensions' list (never ``mermaid``, which makes material
+fetch a script); ``data-*`` goes, but for the tabs' and line numbers'; a ``title``, which
+material's tooltips show as HTML, loses ``<``, ``>``, ``&`` and quotes; ``name`` stays only on
+links and inputs (on an image it would replace a property of ``document``). Where
+pymdownx.snippets is enabled, its include lines (``--8<-- "file"``, blocks, section markers)
+are escaped as its own syntax allows, so that a card shows them instead of inlining the site's
+files; the site's own ``auto_append`` still works.
 
 Template syntax (``{%``, ``{{``, ``{#``) in a card reaches other mkdocs plugins broken in two by
 a private-use character (``inert_directives``), so that none of them (mkdocs-include-markdown,
@@ -25,11 +32,13 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
+from pygments.token import STANDARD_TYPES
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
 # Attributes a browser reads as a URL.
@@ -67,6 +76,40 @@ _INPUT_TYPES = frozenset({"checkbox", "radio"})
 # Elements whose text the HTML parser does not read as markup (a script, a style sheet): their
 # text is code for another language, not prose, and goes with them.
 _DROPPED_WITH_TEXT = frozenset(HTMLParser.CDATA_CONTENT_ELEMENTS)
+# material finds its own parts by ids that start with "__" (its settings in #__config, the search
+# and drawer toggles); the extensions write ids of that form for a card's tabs and code lines.
+_THEME_IDS = "__"
+_EXTENSION_IDS = re.compile(r"__(tabbed_\d+_\d+|codelineno-|span-)")
+_MOVED_ASIDE = "card"
+_ID_REFERENCES = frozenset({"id", "for"})
+# The classes that markdown and the common extensions write: admonition and details types
+# that material styles, pygments' token classes, and the fixed ones of toc, footnotes,
+# highlight, tabbed, tasklist, arithmatex, critic, keys, caption, emoji and progressbar; and
+# material's own that only style or annotate. Any other goes: "mermaid" on a <pre> makes
+# material fetch mermaid's script from a CDN.
+_ALLOWED_CLASSES = frozenset(
+    {"abstract", "attention", "bug", "caution", "check", "cite", "danger", "done", "error",
+     "example", "fail", "failure", "faq", "help", "hint", "important", "info", "missing", "note",
+     "question", "quote", "success", "summary", "tip", "tldr", "todo", "warning", "inline", "end",
+     "admonition", "admonition-title", "toc", "toclink", "headerlink", "footnote", "footnote-ref",
+     "footnote-backref", "codehilite", "highlight", "highlighttable", "linenos", "linenodiv",
+     "linenotable", "filename", "code", "hll", "normal", "special", "annotate", "task-list",
+     "task-list-item", "task-list-control", "task-list-indicator", "arithmatex",
+     "MathJax_Preview", "critic", "comment", "break", "keys", "caption-prefix", "twemoji",
+     "emojione", "gemoji", "magiclink", "progress", "md-button", "md-button--primary"}
+    | set(STANDARD_TYPES.values())
+) - {""}  # fmt: skip
+_ALLOWED_CLASS_PREFIXES = (
+    "language-", "tabbed-", "key-", "magiclink-", "progress-", "fancylists-"
+)  # fmt: skip
+# data-* attributes steer material (data-md-component="source" fetches a repository's
+# statistics, data-preview a page); these two are the tabs' and the line numbers'.
+_DATA_ATTRIBUTES = {"data-tabs": re.compile(r"\d+:\d+"), "data-linenos": re.compile(r"[\d ]*")}
+# material's tooltips write a title into the page as HTML.
+_MARKUP_IN_TITLES = str.maketrans("", "", "<>&\"'")
+# The elements that extensions name (pygments' line anchors, the tabs' radio buttons). On an
+# image, a name would be a property of ``document``: <img name=querySelector> hides the method.
+_NAMED_ELEMENTS = frozenset({"a", "input"})
 # After raw_html (30), which puts back the HTML that extensions stashed, and the footnotes and
 # critic postprocessors (25): the page's HTML is whole.
 _AFTER_RAW_HTML = 10
@@ -92,8 +135,43 @@ def is_safe_link(url: str) -> bool:
         return False
 
 
+def card_id(value: str) -> str:
+    """``value`` as the id of an element of a card: never one of the theme's."""
+    if value.startswith(_THEME_IDS) and not _EXTENSION_IDS.match(value):
+        return _MOVED_ASIDE + value
+    return value
+
+
+def _kept_attribute(tag: str, name: str, value: str | None) -> tuple[str, str | None] | None:
+    """The attribute ``name="value"`` of a card's ``tag`` as the page may have it, or None."""
+    name = name.lower()
+    if _is_dangerous_attribute(name, value):
+        return None
+    if name.startswith("data-"):
+        shape = _DATA_ATTRIBUTES.get(name)
+        return (name, value) if shape and shape.fullmatch(value or "") else None
+    if name == "name" and tag not in _NAMED_ELEMENTS:
+        return None
+    if value is None:
+        return name, value
+    if name in _ID_REFERENCES:
+        return name, card_id(value)
+    if name == "href" and value.startswith("#"):
+        return name, "#" + card_id(value[1:])
+    if name == "class":
+        classes = [token for token in value.split() if _is_allowed_class(token)]
+        return (name, " ".join(classes)) if classes else None
+    if name == "title":
+        return name, value.translate(_MARKUP_IN_TITLES)
+    return name, value
+
+
+def _is_allowed_class(token: str) -> bool:
+    return token in _ALLOWED_CLASSES or token.startswith(_ALLOWED_CLASS_PREFIXES)
+
+
 def _is_dangerous_attribute(name: str, value: str | None) -> bool:
-    name, value = name.lower(), value or ""
+    value = value or ""
     if name == "style":
         return not _ALIGNMENT.fullmatch(value.strip())
     return (
@@ -120,7 +198,7 @@ class _AllowedHtml(HTMLParser):
         if tag in _DROPPED_WITH_TEXT:
             self._dropping = tag
             return
-        kept = [(name, value) for name, value in attrs if not _is_dangerous_attribute(name, value)]
+        kept = [item for name, value in attrs if (item := _kept_attribute(tag, name, value))]
         written = _written_element(tag, dict(attrs), dict(kept))
         if written is None:
             return
@@ -180,7 +258,15 @@ def allowed_html(page: str) -> str:
 
 class _AllowedHtmlOnly(Postprocessor):
     def run(self, text: str) -> str:
+        # The theme's table of contents links to the headings by the ids that toc recorded.
+        _move_theme_ids(getattr(self.md, "toc_tokens", []))
         return allowed_html(text)
+
+
+def _move_theme_ids(tokens: list[dict[str, Any]]) -> None:
+    for token in tokens:
+        token["id"] = card_id(token["id"])
+        _move_theme_ids(token["children"])
 
 
 def inert_directives(text: str) -> str:

@@ -14,7 +14,9 @@ What the cache writes, and what it never touches (the rules of the URL cache, an
 - A cache that was ours but is damaged (cut short, a merge conflict, malformed, incomplete or
   repeated entries) is kept as ``*.corrupt``, ``*.corrupt-2``... when the run saves (a hard
   link, else a copy: the cache's path holds it until the new file is renamed over it); an
-  earlier copy is never overwritten. The new file keeps every valid entry the old one held.
+  earlier copy is never overwritten. The new file keeps every valid entry the old one held;
+  of a merge conflict, those of both sides (of a key on both, the entry measured last); of a
+  file cut short or garbled, the entries complete before the damage.
 - A save merges this run's entries into the file as it is then, under a lock on the file's
   folder, so that another run's entries stay. It writes a temporary file
   ``.NAME.<pid>.<tempfile's 8 characters>.tmp`` next to the cache and renames it over the cache.
@@ -81,6 +83,18 @@ _WRITTEN_START = b'{\n "format": '
 _TEMPFILE_PART = "[a-z0-9_]{8}"
 # Before temporaries carried a pid, they were named by tempfile alone.
 _PIDLESS_TEMPORARY = re.compile(rf"\.measurements-{_TEMPFILE_PART}")
+# A line of git's conflict markers (7 of one character, a label after some), and the section
+# of a hunk that each begins: the side in the working tree, the common ancestor (of the diff3
+# style), the side merged in, the text both sides share.
+_CONFLICT_MARKER = re.compile(r"([<|=>])\1{6}(?:[ \t][^\n]*)?\r?")
+_NEXT_SECTION = {
+    (None, "<"): "ours",
+    ("ours", "|"): "base",
+    ("ours", "="): "theirs",
+    ("base", "="): "theirs",
+    ("theirs", ">"): None,
+}
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def default_cache_path() -> Path:
@@ -147,6 +161,9 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return repeated
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_json_object)
+
+
 def _read_cache_file(path: Path) -> _OnDisk:
     """The entries at ``path``, and whether it is a damaged cache or not a cache at all."""
     try:
@@ -171,22 +188,133 @@ def _link_to_no_file(path: Path) -> str | None:
     return f"a link to {os.readlink(path)}, which leads to no file"
 
 
-def _parse_cache_text(text: bytes) -> _OnDisk:
+def _parse_cache_text(text: bytes, rescue: bool = True) -> _OnDisk:
+    """The entries of a cache's text; of a damaged text, with ``rescue``, what can be saved."""
     try:
-        document = json.loads(text.decode("utf-8"), object_pairs_hook=_json_object)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        return _OnDisk(damage=f"unreadable measurement cache ({error}); starting anew")
+        decoded = text.decode("utf-8")
+        document = _DECODER.decode(decoded)
+    except UnicodeDecodeError as error:
+        return (
+            _rescued(text[: error.start].decode("utf-8"), error) if rescue else _unreadable(error)
+        )
+    except (ValueError, RecursionError) as error:
+        return _rescued(decoded, error) if rescue else _unreadable(error)
     found = document.get("format")  # _CACHE_START made sure the text is an object
     if found != FORMAT_VERSION:
         return _OnDisk(foreign=f"format {found!r}, where this version has {FORMAT_VERSION}")
     return _entries_of(document.get("entries"))
 
 
+def _unreadable(error: BaseException) -> _OnDisk:
+    return _OnDisk(damage=f"unreadable measurement cache ({error}); starting anew")
+
+
+def _rescued(text: str, error: BaseException) -> _OnDisk:
+    """What a damaged cache's text still holds: of a merge conflict, the entries of both sides;
+    of a text cut short or garbled, the entries complete before the damage."""
+    sides = _conflict_sides(text)
+    pairs = [pair for version in sides or [text] for pair in _entries_before_damage(version)]
+    rescued = _newest((key, entry) for key, entry in pairs if _is_usable(key, entry))
+    if not rescued:
+        return _unreadable(error)
+    where = "both sides of a merge conflict" if sides else "the complete entries before the damage"
+    rescue = f"{len(rescued)} entries rescued from {where}"
+    return _OnDisk(rescued, damage=f"unreadable measurement cache ({error}); {rescue}")
+
+
+def _conflict_sides(text: str) -> tuple[str, str] | None:
+    """The two versions that git's conflict markers join in ``text``, None where it has none.
+    The common ancestor's lines (of the diff3 style) belong to neither; a hunk cut short ends
+    with the text."""
+    sides: tuple[list[str], list[str]] = ([], [])
+    section: str | None = None
+    found = False
+    for line in text.split("\n"):
+        marker = _CONFLICT_MARKER.fullmatch(line)
+        transition = (section, marker.group(1)) if marker else None
+        if transition in _NEXT_SECTION:
+            section, found = _NEXT_SECTION[transition], True
+            continue
+        if section in (None, "ours"):
+            sides[0].append(line)
+        if section in (None, "theirs"):
+            sides[1].append(line)
+    return ("\n".join(sides[0]), "\n".join(sides[1])) if found else None
+
+
+def _entries_before_damage(text: str) -> list[tuple[str, Any]]:
+    """The entries that a cache's text holds whole before it stops being JSON; none where the
+    text names another format."""
+    cursor = _JsonCursor(text)
+    entries: list[tuple[str, Any]] = []
+    # Cut short before its format: the text began as a cache does, and entries are checked.
+    named_format: object = FORMAT_VERSION
+    with contextlib.suppress(ValueError, RecursionError):
+        for key in cursor.members():
+            if key == "entries" and cursor.next_character() == "{":
+                for entry_key in cursor.members():
+                    entries.append((entry_key, cursor.value()))
+            elif key == "format":
+                named_format = cursor.value()
+            else:
+                cursor.value()
+    return entries if named_format == FORMAT_VERSION else []
+
+
+class _JsonCursor:
+    """Reads a JSON text one value at a time, so that what precedes a damage is kept; a
+    damage raises ValueError."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def next_character(self) -> str:
+        """The next character that is not white space (read by the next call, not this)."""
+        space = _JSON_SPACE.match(self.text, self.position)
+        if space:  # always: it matches nothing, at the least
+            self.position = space.end()
+        return self.text[self.position : self.position + 1]
+
+    def _read(self, character: str) -> bool:
+        """Read ``character`` if it comes next."""
+        if self.next_character() != character:
+            return False
+        self.position += 1
+        return True
+
+    def value(self) -> Any:
+        self.next_character()
+        found, self.position = _DECODER.raw_decode(self.text, self.position)
+        return found
+
+    def members(self) -> Iterator[str]:
+        """The keys of the object that comes next; the caller reads each key's value (with
+        :meth:`value` or :meth:`members`) before it asks for the next key."""
+        if not self._read("{"):
+            raise ValueError("not an object")
+        if self._read("}"):
+            return
+        while True:
+            key = self.value()
+            if not isinstance(key, str) or not self._read(":"):
+                raise ValueError("not a member of an object")
+            yield key
+            if self._read("}"):
+                return
+            if not self._read(","):
+                raise ValueError("not a separator of members")
+
+
+def _is_usable(key: str, entry: object) -> bool:
+    return _without_version(key) is not None and is_complete(entry)
+
+
 def _entries_of(table: object) -> _OnDisk:
     if not isinstance(table, dict):
         return _OnDisk(damage="unreadable measurement cache (no table of entries); starting anew")
     pairs = table.pairs if isinstance(table, _RepeatedKeys) else list(table.items())
-    usable = [(key, entry) for key, entry in pairs if _without_version(key) and is_complete(entry)]
+    usable = [(key, entry) for key, entry in pairs if _is_usable(key, entry)]
     malformed = len(pairs) - len(usable)
     repeated = len(pairs) - len(table)
     problems = []
@@ -390,7 +518,7 @@ def _entries_of_temporary(path: Path) -> dict[str, dict[str, Any]] | None:
             text = head + stream.read()
     except OSError:
         return None
-    on_disk = _parse_cache_text(text)
+    on_disk = _parse_cache_text(text, rescue=False)
     return None if on_disk.foreign else on_disk.entries
 
 

@@ -51,6 +51,10 @@ _WORKER: dict[str, Any] = {}
 def _start_worker() -> None:
     from modelindex.verify.torch_env import import_torch_and_timm
 
+    # A worker forked from the command inherits its SIGTERM-as-Ctrl-C handler; it must simply
+    # end on SIGTERM, and leave Ctrl-C to the command, which stops the workers itself.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["torch"], _WORKER["timm"] = import_torch_and_timm()
     signal.signal(signal.SIGALRM, _on_alarm)
 
@@ -150,14 +154,35 @@ def _measure_all(
             (position, name, reference, pool.submit(_measure_one, name, reference, timeout_s))
             for position, name, reference in pending
         ]
-        for position, name, reference, future in futures:
-            try:
-                yield position, future.result()
-            except BrokenProcessPool:
-                # A worker was killed (out of memory, a crash in native code): the pool cannot
-                # run anything more. What was measured is cached; a rerun measures the rest.
-                reason = (
-                    "not measured: a worker process died (out of memory, or a crash in native "
-                    "code); run again to measure what is left"
-                )
-                yield position, Outcome(name, "failed", reference, reason=reason)
+        try:
+            yield from _results(futures)
+        except BaseException:
+            _stop(pool)
+            raise
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Drop what is queued and end the workers now: leaving the pool's block would otherwise
+    wait for every queued model, hours for a large zoo, before Ctrl-C or SIGTERM takes effect."""
+    # The executor has no public way to end running workers; its process table is the way in,
+    # read before shutdown() lets go of it.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+
+
+def _results(
+    futures: list[tuple[int, str, Reference, Future[Outcome]]],
+) -> Iterator[tuple[int, Outcome]]:
+    for position, name, reference, future in futures:
+        try:
+            yield position, future.result()
+        except BrokenProcessPool:
+            # A worker was killed (out of memory, a crash in native code): the pool cannot run
+            # anything more. What was measured is cached; a rerun measures the rest.
+            reason = (
+                "not measured: a worker process died (out of memory, or a crash in native "
+                "code); run again to measure what is left"
+            )
+            yield position, Outcome(name, "failed", reference, reason=reason)
