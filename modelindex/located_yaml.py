@@ -213,13 +213,18 @@ class _Builder:
     def __init__(self, lines: _Lines, budget: YamlBudget) -> None:
         self.lines = lines
         self.budget = budget
-        self.nodes = 0
-        """Values built, aliases counted once: what the document costs the file's budget."""
+        self.nodes = 1
+        """Values built (each counted as its parent's child): what the document costs the
+        file's budget."""
+        # Most files have no unusual line breaks: their lines are plain arithmetic.
+        self.first_line = None if lines.unusual else lines.offset + 1
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.problems: list[InputError] = []
 
     def line_of(self, node: yaml.Node) -> int:
+        if self.first_line is not None:
+            return node.start_mark.line + self.first_line
         return self.lines.of(node.start_mark.line)
 
     def size(self, node: yaml.Node) -> int:
@@ -239,7 +244,6 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if isinstance(node, yaml.ScalarNode):
             # Scalars are most nodes; rebuilding an aliased one is as cheap as looking it up.
-            self.nodes += 1
             return _construct_scalar(node)
         key = id(node)
         if key in self.built:
@@ -253,16 +257,17 @@ class _Builder:
             return self.built[key]
         if depth > MAX_DEPTH:
             raise _too_deep(self.line_of(node))
-        self.nodes += 1
         if isinstance(node, yaml.SequenceNode):
+            self.nodes += len(node.value)
             items: list[Any] = []
             self.built[key] = items
             items.extend(self.build(item, depth + 1) for item in node.value)
             return items
+        self.nodes += 2 * len(node.value)
         mapping = LocatedDict(self.line_of(node))
         self.built[key] = mapping
-        # Keys merged from '<<: *base' may be overridden; keys written here may not repeat.
-        written: set[Any] = set()
+        key_lines = mapping.key_lines
+        first_line = self.first_line
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self._merge(mapping, value_node, depth)
@@ -270,14 +275,20 @@ class _Builder:
             map_key = self.build(key_node, depth + 1)
             if isinstance(map_key, (list, dict)):
                 map_key = str(map_key)
-            line = self.line_of(key_node)
-            if map_key in written:
-                self.duplicate(map_key, mapping.key_lines[map_key], line)
-            written.add(map_key)
-            if map_key in mapping.merged:
-                mapping.merged.discard(map_key)  # type: ignore[union-attr]
+            # Inline arithmetic where no unusual line break moves lines: this loop runs for
+            # every key of every file.
+            if first_line is not None:
+                line = key_node.start_mark.line + first_line
+            else:
+                line = self.line_of(key_node)
+            # Keys merged from '<<: *base' may be overridden; keys written here may not repeat.
+            if map_key in mapping:
+                if map_key in mapping.merged:
+                    mapping.merged.discard(map_key)  # type: ignore[union-attr]
+                else:
+                    self.duplicate(map_key, key_lines[map_key], line)
             mapping[map_key] = self.build(value_node, depth + 1)
-            mapping.key_lines[map_key] = line
+            key_lines[map_key] = line
         return mapping
 
     def duplicate(self, key: Any, first_line: int | None, line: int) -> None:
