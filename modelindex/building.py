@@ -14,7 +14,8 @@ from typing import Any
 
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
-from modelindex.readers.records import Dialect, EntryKind, RawEntry
+from modelindex.readers.records import EntryKind, RawEntry
+from modelindex.readers.registry import is_secondary
 from modelindex.schema import (
     Collection,
     InheritedKeys,
@@ -310,7 +311,7 @@ def _build(
 ) -> Collection | Model:
     source = Location(entry.path, entry.data.line)
     flat.data["source"] = source
-    flat.data["dialect"] = entry.dialect.value
+    flat.data["dialect"] = entry.dialect
     record, invalid = validate_leniently(
         record_type, flat.data, _field_name, flat.locations, source
     )
@@ -338,7 +339,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
             continue
         # A README's title stands for a collection only where no model-index file declares it;
         # otherwise the first declaration wins.
-        from_table = entry.dialect is Dialect.README_TABLE
+        from_table = is_secondary(entry.dialect)
         if collection.name not in parents or (
             not from_table and collection.name not in declared_names
         ):

@@ -62,6 +62,7 @@ from modelindex.printable import printable
 from modelindex.problems import ProblemKind
 from modelindex.progress import progress_bar
 from modelindex.query import FIELDS, QueryError, sort_models
+from modelindex.readers.registry import looked_for
 from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
 from modelindex.verify.report import print_outcomes
 from modelindex.verify.run import DEFAULT_TIMEOUT_S, selected, verify
@@ -181,9 +182,14 @@ def _load(args: argparse.Namespace) -> Index:
 
 def _load_paths(paths: list[str], args: argparse.Namespace) -> Index:
     try:
-        return load(*paths, repo_root=args.repo_root)
+        index = load(*paths, repo_root=args.repo_root)
     except (FileNotFoundError, NotADirectoryError) as error:
         raise _Failure(f"{error.filename}: {error.strerror}") from None
+    if not index.files and not index.problems:
+        # A job that checks nothing must not pass: a wrong path, or cards in a format not read.
+        walked = ", ".join(paths)
+        raise _Failure(f"no file to read in {walked}; looked for {looked_for()}")
+    return index
 
 
 def _report_problems(index: Index) -> int:

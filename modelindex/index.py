@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from modelindex.problems import LoadProblem
 from modelindex.query import compile_filter
-from modelindex.readers.records import Dialect
+from modelindex.readers.registry import is_secondary
 from modelindex.schema import Collection, Model
 
 
@@ -27,8 +27,9 @@ class UnknownModelError(KeyError):
 class Index:
     """Models and collections from one or more sources.
 
-    A README table row that repeats a model declared in a model-index source is not a second
-    model: it is kept in ``shadowed`` so that the two sources can be compared.
+    A model of a secondary source (a README table row) that repeats one a primary source
+    declares is not a second model: it is kept in ``shadowed`` so that the two sources can be
+    compared.
     """
 
     def __init__(
@@ -38,16 +39,17 @@ class Index:
         problems: list[LoadProblem],
         files: list[str],
     ) -> None:
-        table = Dialect.README_TABLE.value
-        declared_models = {m.name for m in models if m.dialect != table}
-        declared_collections = {c.name for c in collections if c.dialect != table}
+        declared_models = {m.name for m in models if not is_secondary(m.dialect)}
+        declared_collections = {c.name for c in collections if not is_secondary(c.dialect)}
         self.models: list[Model] = []
         self.shadowed: list[Model] = []
         for model in models:
-            is_repeat = model.dialect == table and model.name in declared_models
+            is_repeat = is_secondary(model.dialect) and model.name in declared_models
             (self.shadowed if is_repeat else self.models).append(model)
         self.collections: list[Collection] = [
-            c for c in collections if c.dialect != table or c.name not in declared_collections
+            c
+            for c in collections
+            if not is_secondary(c.dialect) or c.name not in declared_collections
         ]
         self.problems = problems
         self.files = files

@@ -25,29 +25,16 @@ from modelindex.import_patterns import (
 )
 from modelindex.index import Index
 from modelindex.problems import LoadProblem, ProblemKind
-from modelindex.readers import MARKDOWN_SUFFIXES, ImportRequest, RawEntry, read_text
+from modelindex.readers import ImportRequest, RawEntry, is_walked_file, read_text
 from modelindex.readers.records import MAX_ENTRIES_PER_FILE
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
-MODEL_INDEX_FILE_NAMES = frozenset(
-    f"{stem}.{suffix}" for stem in ("model-index", "metafile") for suffix in ("yml", "yaml", "json")
-)
 _SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
 _BINARY_PROBE_BYTES = 8192
 # A hostile file can hold a problem on every line; the first hundred say what is wrong.
 MAX_PROBLEMS_PER_FILE = 100
 
 PathLike = str | os.PathLike[str]
-
-
-def is_walked_file(name: str) -> bool:
-    """Files picked up when walking a folder; any file named explicitly is read whatever its name.
-
-    YAML and JSON files count only under the names the format uses, so that a repository's CI
-    and tool configuration is not mistaken for model metadata.
-    """
-    lower = name.lower()
-    return lower.endswith(MARKDOWN_SUFFIXES) or lower in MODEL_INDEX_FILE_NAMES
 
 
 # What is left to do, on a stack rather than in recursion: a zoo's folders may nest a thousand

@@ -10,6 +10,7 @@ from functools import lru_cache
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.readers.registry import expected_fields, is_secondary
 from modelindex.schema import Collection, Model, short_repr
 
 _Entry = Model | Collection
@@ -69,14 +70,11 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
     """
     if not isinstance(entry, Model):
         return
+    carried = {"Weights": entry.weights, "Results": entry.results}
     missing = [
         field
-        for field, value in (
-            # Hugging Face cards live next to their weights; they never name a Weights URL.
-            ("Weights", entry.weights or entry.dialect == "hf-card"),
-            ("Results", entry.results),
-        )
-        if not value and not any(bad.field == field for bad in entry.invalid)
+        for field in expected_fields(entry.dialect)
+        if not carried.get(field) and not any(bad.field == field for bad in entry.invalid)
     ]
     if missing:
         yield Hit(
@@ -122,8 +120,8 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
         for entry in entries:
             if not entry.name:
                 continue
-            if kind == "" and entry.dialect == "readme-table":
-                continue
+            if kind == "" and is_secondary(entry.dialect):
+                continue  # a README's title, not a declaration
             if entry.name not in first:
                 first[entry.name] = entry
                 continue

@@ -19,8 +19,16 @@ from typing import Any
 from modelindex.located_yaml import LocatedDict, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.model_index_document import interpret_document
-from modelindex.readers.records import Dialect, EntryKind, RawEntry, ReadOutput
+from modelindex.readers.records import (
+    MARKDOWN_SUFFIXES,
+    EntryKind,
+    RawEntry,
+    ReadOutput,
+)
+from modelindex.readers.registry import Reader, register
 from modelindex.schema import normalize_key
+
+DIALECT = "hf-card"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
 
@@ -98,7 +106,7 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
     ]
     if isinstance(value, LocatedDict):
         # The Papers-with-Code flavour: a whole model-index document in the header.
-        output.extend(interpret_document(value, path, line, Dialect.HF_CARD))
+        output.extend(interpret_document(value, path, line, DIALECT))
         return output
     if not isinstance(value, list):
         message = "model-index in the YAML header must be a list of models"
@@ -106,10 +114,20 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
         return output
     for entry in value:
         if isinstance(entry, LocatedDict):
-            output.entries.append(
-                RawEntry(EntryKind.MODEL, _hf_model(entry), path, Dialect.HF_CARD)
-            )
+            output.entries.append(RawEntry(EntryKind.MODEL, _hf_model(entry), path, DIALECT))
         else:
             message = f"a model-index entry must be a mapping, found {entry!r:.60}"
             output.problems.append(LoadProblem(ProblemKind.STRUCTURE, path, line, message))
     return output
+
+
+# A Hub card lives beside its weights: it never names a Weights URL.
+register(
+    Reader(
+        DIALECT,
+        read_hf_card,
+        suffixes=MARKDOWN_SUFFIXES,
+        expected=("Results",),
+        fallback=True,
+    )
+)

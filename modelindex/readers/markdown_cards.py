@@ -18,12 +18,15 @@ from modelindex.located_yaml import YamlBudget, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.model_index_document import interpret_document
-from modelindex.readers.records import Dialect, ReadOutput
+from modelindex.readers.records import MARKDOWN_SUFFIXES, ReadOutput
+from modelindex.readers.registry import Reader, register
 from modelindex.schema import normalize_key
 
 _MODEL_INDEX_TYPE = re.compile(
     r"^[ \t]*type[ \t]*:[ \t]*['\"]?model-index['\"]?[ \t]*$", re.IGNORECASE | re.MULTILINE
 )
+
+DIALECT = "markdown-card"
 
 
 _INLINE_CODE_WINDOW = 1000
@@ -91,5 +94,17 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         data = parsed.value
         if isinstance(data, dict) and {normalize_key(key) for key in data} <= {"type"}:
             data = None  # only the Type marker: an empty model-index comment
-        output.extend(interpret_document(data, path, first_line, Dialect.MARKDOWN_CARD))
+        output.extend(interpret_document(data, path, first_line, DIALECT))
     return output
+
+
+register(
+    Reader(
+        DIALECT,
+        read_markdown_card,
+        suffixes=MARKDOWN_SUFFIXES,
+        # mkdocs renders these; other cards (.txt, .mdx) get a generated page on the site.
+        page_suffixes=(".md", ".markdown"),
+        fallback=True,
+    )
+)

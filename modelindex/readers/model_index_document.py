@@ -11,7 +11,6 @@ from typing import Any
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.records import (
-    Dialect,
     EntryKind,
     ImportRequest,
     RawEntry,
@@ -28,7 +27,7 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def interpret_document(data: Any, path: str, line: int | None, dialect: Dialect) -> ReadOutput:
+def interpret_document(data: Any, path: str, line: int | None, dialect: str) -> ReadOutput:
     """Turn a parsed document into raw entries; ``line`` is where the document starts."""
     output = ReadOutput()
 

@@ -8,7 +8,10 @@ from typing import Any
 from modelindex.located_yaml import LocatedDict, ParsedYaml, parse_yaml
 from modelindex.problems import InputError, ProblemKind
 from modelindex.readers.model_index_document import interpret_document
-from modelindex.readers.records import Dialect, ReadOutput
+from modelindex.readers.records import ReadOutput
+from modelindex.readers.registry import Reader, register
+
+DIALECT = "model-index-file"
 
 
 def _locate_plain(value: Any, line: int | None) -> Any:
@@ -50,6 +53,20 @@ def read_model_index_file(path: str, text: str) -> ReadOutput:
         parsed = _parse_json(text) if path.lower().endswith(".json") else parse_yaml(text)
     except InputError as error:
         return ReadOutput(problems=[error.at(path)])
-    output = interpret_document(parsed.value, path, 1, Dialect.MODEL_INDEX_FILE)
+    output = interpret_document(parsed.value, path, 1, DIALECT)
     output.problems[:0] = [problem.at(path) for problem in parsed.problems]
     return output
+
+
+register(
+    Reader(
+        DIALECT,
+        read_model_index_file,
+        names=tuple(
+            f"{stem}.{suffix}"
+            for stem in ("model-index", "metafile")
+            for suffix in ("yml", "yaml", "json")
+        ),
+        named_suffixes=(".yml", ".yaml", ".json"),
+    )
+)

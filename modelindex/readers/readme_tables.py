@@ -24,12 +24,13 @@ from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.readers.records import (
+    MARKDOWN_SUFFIXES,
     MAX_ENTRIES_PER_FILE,
-    Dialect,
     EntryKind,
     RawEntry,
     ReadOutput,
 )
+from modelindex.readers.registry import Reader, Source, register
 
 # Every quantifier below is bounded or cannot overlap its neighbour, so that hostile lines cost
 # linear time: these patterns run on every line of every markdown file. A link's text stops at
@@ -42,6 +43,8 @@ _LINK = re.compile(
     r"\([ \t]{0,10}+<?([^()\s<>]{1,2000}+)>?"  # (url
     r"(?: \"[^\"\n]{0,500}+\")?[ \t]{0,10}+\)"  # "title")
 )
+
+DIALECT = "readme-table"
 # Results tables have a dozen columns; a line of a million pipes is not one.
 MAX_COLUMNS = 64
 _DELIMITER_CHARACTERS = frozenset("|:- \t")
@@ -207,7 +210,7 @@ class _TableParser:
                 EntryKind.MODEL,
                 model,
                 self.path,
-                Dialect.README_TABLE,
+                DIALECT,
                 paths_relative_to_file=True,
                 rounding=rounding,
             )
@@ -233,7 +236,7 @@ class _TableParser:
                     EntryKind.COLLECTION,
                     collection,
                     self.path,
-                    Dialect.README_TABLE,
+                    DIALECT,
                     paths_relative_to_file=True,
                 ),
             )
@@ -282,3 +285,14 @@ def read_readme_tables(path: str, text: str) -> ReadOutput:
                 parser.row(columns, _cells(lines[index]), index + 1)
             index += 1
     return parser.finish()
+
+
+register(
+    Reader(
+        DIALECT,
+        read_readme_tables,
+        suffixes=MARKDOWN_SUFFIXES,
+        source=Source.SECONDARY,
+        fallback=True,
+    )
+)

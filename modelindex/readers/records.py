@@ -11,13 +11,9 @@ from modelindex.problems import LoadProblem
 # Real model-index files declare hundreds of models at most (timm's docs, OpenMMLab's largest
 # metafiles); a zoo of 100k models spreads them over many files. Each model costs a few KB.
 MAX_ENTRIES_PER_FILE = 20_000
-
-
-class Dialect(StrEnum):
-    MARKDOWN_CARD = "markdown-card"
-    MODEL_INDEX_FILE = "model-index-file"
-    README_TABLE = "readme-table"
-    HF_CARD = "hf-card"
+# The files the markdown dialects (cards, Hub cards, README tables) read; .mdx is what timm's
+# current docs are written in.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt", ".mdx")
 
 
 class EntryKind(StrEnum):
@@ -30,7 +26,8 @@ class RawEntry:
     kind: EntryKind
     data: LocatedDict
     path: str
-    dialect: Dialect
+    dialect: str
+    """The reader's name for its dialect (see modelindex.readers.registry)."""
     paths_relative_to_file: bool = False
     """True where Config/README links are relative to the file (tables), not to a repo root."""
     rounding: dict[str, float] = field(default_factory=dict)

@@ -44,7 +44,9 @@ from markdown.treeprocessors import Treeprocessor
 from mkdocs.utils import markdown_extensions
 
 from modelindex.index import Index
-from modelindex.loading import is_walked_file, load
+from modelindex.loading import load
+from modelindex.readers import is_walked_file
+from modelindex.readers.registry import renders_as_page
 from modelindex.site.plugin import FRAME_WORKER
 from modelindex.site.render import template_error
 
@@ -53,7 +55,6 @@ try:
 except ImportError:  # not on Windows: builds into one output are not serialised there
     fcntl = None  # type: ignore[assignment]
 
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
 CARDS = "models"
 MARKER = ".modelindex-site"
 _MARKER_NOTE = (
@@ -331,7 +332,7 @@ def _copy_cards(
     sources: dict[str, str] = {}
     for source in sorted({model.source.path for model in index.models}):
         path = Path(source).resolve()
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        if not renders_as_page(source):
             continue
         relative = path.relative_to(root).as_posix()
         (docs / CARDS / relative).parent.mkdir(parents=True, exist_ok=True)
