@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from modelindex import fields
+from modelindex.fields import normalize_key, result_field
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.records import EntryKind, RawEntry
@@ -22,41 +24,14 @@ from modelindex.schema import (
     InvalidValue,
     Location,
     Model,
-    normalize_key,
     validate_leniently,
 )
 
-# normalized key -> (schema attribute, the key as the model-index format writes it)
-ENTRY_FIELDS: dict[str, tuple[str, str]] = {
-    "name": ("name", "Name"),
-    "in collection": ("in_collection", "In Collection"),
-    "code": ("code", "Code"),
-    "weights": ("weights", "Weights"),
-    "config": ("config", "Config"),
-    "readme": ("readme", "README"),
-    "image": ("image", "Image"),
-}
-METADATA_FIELDS: dict[str, tuple[str, str]] = {
-    "flops": ("flops", "FLOPs"),
-    "parameters": ("parameters", "Parameters"),
-    "params": ("parameters", "Parameters"),
-    "file size": ("file_size", "File Size"),
-    "image size": ("image_size", "Image Size"),
-    "crop pct": ("crop_pct", "Crop Pct"),
-    "interpolation": ("interpolation", "Interpolation"),
-    "mean": ("mean", "Mean"),
-    "std": ("std", "Std"),
-    "epochs": ("epochs", "Epochs"),
-    "batch size": ("batch_size", "Batch Size"),
-    "training data": ("training_data", "Training Data"),
-    "training techniques": ("training_techniques", "Training Techniques"),
-    "training resources": ("training_resources", "Training Resources"),
-    "architecture": ("architecture", "Architecture"),
-    "tasks": ("tasks", "Tasks"),
-    "id": ("id", "ID"),
-}
-_DISPLAY_BY_ATTR = {attr: display for attr, display in ENTRY_FIELDS.values()}
-_METADATA_DISPLAY_BY_ATTR = {attr: display for attr, display in METADATA_FIELDS.values()}
+# normalised key -> the field it sets, for the fields read from a key of their own
+ENTRY_KEYS = {normalize_key(name): name for name in fields.ENTRY_FIELDS}
+METADATA_KEYS = {key: name for key, name in fields.BY_KEY.items() if name.in_metadata}
+_ENTRY_BY_ATTRIBUTE = {name.attribute: name for name in fields.DECLARED if not name.in_metadata}
+_METADATA_BY_ATTRIBUTE = {name.attribute: name for name in fields.METADATA_FIELDS}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -64,17 +39,15 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     head = loc[0]
     if head == "metadata" and len(loc) > 1:
         if loc[1] == "extra":
-            return str(loc[2]) if len(loc) > 2 else "Metadata"
-        return _METADATA_DISPLAY_BY_ATTR.get(str(loc[1]), str(loc[1]))
+            return str(loc[2]) if len(loc) > 2 else fields.METADATA
+        return _METADATA_BY_ATTRIBUTE.get(str(loc[1]), str(loc[1]))
     if head == "results" and len(loc) > 1:
         if len(loc) > 3 and loc[2] == "metrics":
-            return f"Results[{loc[1]}].{loc[3]}"
+            return result_field(loc[1], str(loc[3]))
         if len(loc) > 2 and loc[2] in {"task", "dataset"}:
-            return f"Results[{loc[1]}].{str(loc[2]).title()}"
-        return f"Results[{loc[1]}]"
-    if head == "paper":
-        return "Paper"
-    return _DISPLAY_BY_ATTR.get(str(head), str(head))
+            return result_field(loc[1], str(loc[2]).title())
+        return result_field(loc[1])
+    return _ENTRY_BY_ATTRIBUTE.get(str(head), str(head))
 
 
 @dataclass
@@ -129,12 +102,13 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
     extra: dict[str, Any] = {}
     if isinstance(raw, LocatedDict):
         for key, value in raw.items():
-            attr, display = METADATA_FIELDS.get(normalize_key(key), (None, str(key)))
+            declared = METADATA_KEYS.get(normalize_key(key))
+            display = declared or str(key)
             where = Location(path, raw.key_lines.get(key, raw.line))
-            if attr is None:
+            if declared is None:
                 extra[str(key)] = value
-            elif flat.written(display, key, where, key in raw.merged):
-                metadata[attr] = value
+            elif flat.written(declared, key, where, key in raw.merged):
+                metadata[declared.attribute] = value
             else:
                 continue
             flat.locations[display] = where
@@ -155,22 +129,24 @@ def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) ->
         for key, value in raw.items():
             metrics[str(key)] = value
             where = Location(path, raw.key_lines.get(key, raw.line))
-            flat.locations[f"Results[{index}].{key}"] = where
+            flat.locations[result_field(index, str(key))] = where
     elif isinstance(raw, list):
         # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...]
         for item in raw:
             if not isinstance(item, LocatedDict):
                 where = Location(path, line)
-                flat.reject(f"Results[{index}].Metrics", item, "expected {Name, Value}", where)
+                display = result_field(index, "Metrics")
+                flat.reject(display, item, "expected {Name, Value}", where)
                 continue
             keys = {normalize_key(key): key for key in item}
             name = item.get(keys.get("name", ""), item.get(keys.get("type", "")))
             if name is not None:
                 metrics[str(name)] = item.get(keys.get("value", ""))
-                flat.locations[f"Results[{index}].{name}"] = Location(path, item.line)
+                flat.locations[result_field(index, str(name))] = Location(path, item.line)
     elif raw is not None:
         where = Location(path, line)
-        flat.reject(f"Results[{index}].Metrics", raw, "expected a mapping of metric values", where)
+        reason = "expected a mapping of metric values"
+        flat.reject(result_field(index, "Metrics"), raw, reason, where)
     return metrics
 
 
@@ -180,16 +156,16 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
         if not isinstance(item, LocatedDict):
             if item is not None:
                 reason = "expected a mapping with Task, Dataset and Metrics"
-                flat.reject(f"Results[{index}]", item, reason, Location(path, line))
+                flat.reject(result_field(index), item, reason, Location(path, line))
             continue
-        flat.locations[f"Results[{index}]"] = Location(path, item.line)
+        flat.locations[result_field(index)] = Location(path, item.line)
         result: dict[str, Any] = {"extra": {}}
         for key, value in item.items():
             normalized = normalize_key(key)
             if normalized in {"task", "dataset"}:
                 result[normalized] = _name_of(value)
                 where = Location(path, item.key_lines.get(key, item.line))
-                flat.locations[f"Results[{index}].{normalized.title()}"] = where
+                flat.locations[result_field(index, normalized.title())] = where
             elif normalized == "metrics":
                 key_line = item.key_lines.get(key, item.line)
                 result["metrics"] = _flatten_metrics(value, index, path, key_line, flat)
@@ -223,12 +199,11 @@ def _flatten_link(raw: Any, attr: str, display: str, flat: _Flat) -> None:
 
 # The keys of an entry that set one field each, by normalised key.
 _SINGLE_FIELDS = {
-    "metadata": "Metadata",
-    "results": "Results",
-    "paper": "Paper",
-    "code": "Code",
-    "id": "ID",
-    **{normalized: display for normalized, (_, display) in ENTRY_FIELDS.items()},
+    **ENTRY_KEYS,
+    "metadata": fields.METADATA,
+    "results": fields.RESULTS,
+    "paper": fields.PAPER,
+    "id": fields.ID,
 }
 
 
@@ -248,17 +223,17 @@ def _flatten(raw: LocatedDict, path: str) -> _Flat:
             flat.locations["Results"] = where
             _flatten_results(value, path, where.line or raw.line, flat)
         elif normalized in {"paper", "code"}:
-            display = normalized.title()
+            display = fields.PAPER if normalized == "paper" else fields.CODE
             flat.locations[display] = where
             _flatten_link(value, normalized, display, flat)
         elif normalized == "id":
             # timm's cards write ID under Metadata; a top-level ID means the same thing.
             flat.data.setdefault("metadata", {"extra": {}})["id"] = value
             flat.locations["ID"] = where
-        elif normalized in ENTRY_FIELDS:
-            attr, display = ENTRY_FIELDS[normalized]
-            flat.data[attr] = value
-            flat.locations[display] = where
+        elif normalized in ENTRY_KEYS:
+            name = ENTRY_KEYS[normalized]
+            flat.data[name.attribute] = value
+            flat.locations[name] = where
         else:
             flat.data["extra"][str(key)] = value
             flat.locations[str(key)] = where
@@ -359,7 +334,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
         parent = parents.get(model.in_collection) if model.in_collection else None
         if parent is not None:
             _inherit(model, flat, parent)
-        for attr, display in (("config", "Config"), ("readme", "README")):
+        for attr, display in (("config", fields.CONFIG), ("readme", fields.README)):
             value = getattr(model, attr)
             if value:
                 declared_in = model.location(display).path
@@ -370,4 +345,4 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
     return BuiltIndex(collections, models, problems)
 
 
-__all__ = ["ENTRY_FIELDS", "METADATA_FIELDS", "BuiltIndex", "InvalidValue", "build_index"]
+__all__ = ["BuiltIndex", "InvalidValue", "build_index"]

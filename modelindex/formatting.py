@@ -7,12 +7,12 @@ import io
 import json
 from typing import Any
 
-from modelindex.building import METADATA_FIELDS
+from modelindex.fields import METADATA_FIELDS
 from modelindex.printable import printable
 from modelindex.query import FIELDS, row_of
 from modelindex.schema import Model, short_repr
 
-_METADATA_ORDER = list(dict.fromkeys(METADATA_FIELDS.values()))
+_METADATA_ORDER = [(name.attribute, name) for name in METADATA_FIELDS]
 TABLE_COLUMNS = (
     "name",
     "collection",

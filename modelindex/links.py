@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from modelindex.fields import CODE, CONFIG, PAPER, README, WEIGHTS
 from modelindex.schema import Collection, Model
 
 _WHITESPACE = re.compile(r"\s")
@@ -23,11 +24,11 @@ def entry_links(entry: Model | Collection) -> Iterator[tuple[str, str, bool]]:
     """(field, value, must be a URL) for each link the entry itself declares; a model's
     links inherited from its collection belong to the collection."""
     for field, value, required in (
-        ("Weights", entry.weights, True),
-        ("Code", entry.code, True),
-        ("Paper", entry.paper.url if entry.paper else None, True),
-        ("Config", entry.config, False),
-        ("README", entry.readme, False),
+        (WEIGHTS, entry.weights, True),
+        (CODE, entry.code, True),
+        (PAPER, entry.paper.url if entry.paper else None, True),
+        (CONFIG, entry.config, False),
+        (README, entry.readme, False),
         ("Image", entry.image, False),
     ):
         if not value or (isinstance(entry, Model) and entry.is_inherited(field)):

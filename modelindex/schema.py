@@ -23,6 +23,13 @@ from pydantic import (
     ValidationError,
 )
 
+from modelindex.fields import (
+    NAME,
+    UnknownFieldError,
+    field_named,
+    normalize_key,
+    parse_result_field,
+)
 from modelindex.preprocessing import Preprocessing
 
 
@@ -194,22 +201,6 @@ LowerText = Annotated[str | None, BeforeValidator(coerce_lower_text)]
 TextList = Annotated[list[str], BeforeValidator(coerce_text_list)]
 
 
-_NORMALIZED_KEYS: dict[Any, str] = {}
-
-
-def normalize_key(key: Any) -> str:
-    """Keys are case-insensitive and '_' equals a space, as in the Papers-with-Code format."""
-    try:
-        return _NORMALIZED_KEYS[key]
-    except (KeyError, TypeError):
-        normalized = " ".join(str(key).replace("_", " ").lower().split())
-    # The same few dozen keys recur in every file; the cache is bounded so hostile input with
-    # millions of distinct keys cannot grow it without limit.
-    if len(_NORMALIZED_KEYS) < 4096 and isinstance(key, str):
-        _NORMALIZED_KEYS[key] = normalized
-    return normalized
-
-
 # --- records --------------------------------------------------------------------------------
 
 
@@ -317,23 +308,35 @@ class _Entry(_Record):
     """The collection's locations, shared by its models, for what a model inherits."""
 
     def location(self, field: str | None = None) -> Location:
-        """Where ``field`` (a model-index key such as 'Parameters' or 'Weights') was written.
+        """Where ``field`` was written: a declared field ('Parameters', or a constant of
+        :mod:`modelindex.fields`), a result field ('Results[0].Top 1 Accuracy'), or a key of
+        the entry's own that the schema does not know.
 
-        Falls back to the entry's own location when the field is absent.
+        Falls back to the entry's own location when the field is absent. A name that is none
+        of these raises UnknownFieldError: a misspelt field is an error, not a silent answer.
         """
         if field is None:
             return self.source
         # A model's Name is its own, even where it has none.
-        parent = self._parent_locations if field != "Name" else None
+        parent = self._parent_locations if field != NAME else None
         scopes = [scope for scope in (self._locations, parent) if scope]
         for locations in scopes:
             if field in locations:
                 return locations[field]
+        if parse_result_field(field) is None:
+            try:
+                declared = field_named(field)
+            except UnknownFieldError:
+                declared = None
+            if declared is not None:
+                return next((scope[declared] for scope in scopes if declared in scope), self.source)
         wanted = normalize_key(field)
         for locations in scopes:
             for key, where in locations.items():
                 if normalize_key(key) == wanted:
                     return where
+        if parse_result_field(field) is None:
+            raise UnknownFieldError(field)
         return self.source
 
     @property

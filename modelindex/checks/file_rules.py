@@ -12,6 +12,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
+from modelindex.fields import CODE, FILE_SIZE, NAME, WEIGHTS
 from modelindex.file_size import size_fits_parameters
 from modelindex.links import GITHUB_CODE, LINE_ANCHOR, entry_links, url_fault
 from modelindex.schema import Collection, Model
@@ -116,7 +117,7 @@ def shared_weights(context: Context) -> Iterator[Hit]:
     by_url: dict[str, list[Model]] = {}
     for model in context.index.models:
         # Weights inherited from a collection are the collection's, not a copy.
-        if model.weights and not model.is_inherited("Weights"):
+        if model.weights and not model.is_inherited(WEIGHTS):
             by_url.setdefault(model.weights, []).append(model)
     for url, models in by_url.items():
         if len(models) < 2 or url in context.settings.shared_weights:
@@ -131,11 +132,11 @@ def shared_weights(context: Context) -> Iterator[Hit]:
             if same_architecture and _evaluation_variants([owner, model]):
                 continue
             yield Hit(
-                model.location("Weights"),
+                model.location(WEIGHTS),
                 f"Weights duplicate {owner.name}'s ({url})",
                 model=model.name,
-                field="Weights",
-                related=(Related(owner.location("Weights"), f"{owner.name}'s Weights"),),
+                field=WEIGHTS,
+                related=(Related(owner.location(WEIGHTS), f"{owner.name}'s Weights"),),
                 fix=f"give {model.name} its own checkpoint URL, or add the URL to "
                 "shared-weights in [tool.modelindex] if the sharing is deliberate",
             )
@@ -169,11 +170,11 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
             continue
         other = context.index[named]
         yield Hit(
-            model.location("Weights"),
+            model.location(WEIGHTS),
             f"Weights file {model.weights.rsplit('/', 1)[-1]!r} is named after {named}",
             model=model.name,
-            field="Weights",
-            related=(Related(other.location("Name"), f"{named} is declared here"),),
+            field=WEIGHTS,
+            related=(Related(other.location(NAME), f"{named} is declared here"),),
         )
 
 
@@ -207,14 +208,14 @@ def repeated_file_size(context: Context) -> Iterator[Hit]:
             others = [m for count, m in examples if count != model.metadata.parameters]
             others = others[:LISTED_OTHERS]
             yield Hit(
-                model.location("File Size"),
+                model.location(FILE_SIZE),
                 f"File Size {size} is also declared by "
                 + ", ".join(f"{m.name} ({m.metadata.parameters} parameters)" for m in others)
                 + f", but this model has {model.metadata.parameters} parameters",
                 model=model.name,
-                field="File Size",
+                field=FILE_SIZE,
                 related=tuple(
-                    Related(m.location("File Size"), f"{m.name}'s File Size") for m in others
+                    Related(m.location(FILE_SIZE), f"{m.name}'s File Size") for m in others
                 ),
             )
 
@@ -222,7 +223,7 @@ def repeated_file_size(context: Context) -> Iterator[Hit]:
 def _code_links(context: Context) -> Iterator[tuple[_Entry, re.Match[str]]]:
     """Each entry's own GitHub Code link; inherited links are checked on the collection."""
     for entry in [*context.index.collections, *context.index.models]:
-        if not entry.code or (isinstance(entry, Model) and entry.is_inherited("Code")):
+        if not entry.code or (isinstance(entry, Model) and entry.is_inherited(CODE)):
             continue
         match = GITHUB_CODE.match(entry.code)
         if match:
@@ -239,10 +240,10 @@ def code_not_pinned(context: Context) -> Iterator[Hit]:
     for entry, match in _code_links(context):
         if not _COMMIT.match(match.group("ref")):
             yield Hit(
-                entry.location("Code"),
+                entry.location(CODE),
                 f"Code points at {match.group('ref')!r}, not at a commit",
                 model=entry.name,
-                field="Code",
+                field=CODE,
                 fix="link to a commit: https://github.com/"
                 f"{match.group('repo')}/blob/<commit>/{match.group('file')}",
             )
@@ -256,10 +257,10 @@ def code_without_anchor(context: Context) -> Iterator[Hit]:
         is_file = "/blob/" in (entry.code or "")
         if is_file and not (anchor and LINE_ANCHOR.match(anchor)):
             yield Hit(
-                entry.location("Code"),
+                entry.location(CODE),
                 "Code has no line anchor" + (f" (#{anchor})" if anchor else ""),
                 model=entry.name,
-                field="Code",
+                field=CODE,
                 fix="append #L<line> of the function or class that defines the model",
             )
 
@@ -292,9 +293,9 @@ def code_commit_mismatch(context: Context) -> Iterator[Hit]:
             listed = [r[:12] for r in leading if r != ref][:LISTED_OTHERS]
             others = usual[:12] if usual else ", ".join(listed)
             yield Hit(
-                entry.location("Code"),
+                entry.location(CODE),
                 f"Code is pinned to {ref[:12]}, the rest of {collection} to {others}",
                 model=entry.name,
-                field="Code",
+                field=CODE,
                 fix=f"use the commit of the rest of {collection}" if usual else None,
             )

@@ -12,6 +12,7 @@ from typing import Any
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
 from modelindex.file_size import checkpoint_precision, state_dict_sizes
 from modelindex.schema import Model
 from modelindex.verify.compare import parameters_agree, reference_drifted
@@ -48,11 +49,11 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
             continue
         measured = entry["parameters"]
         yield Hit(
-            model.location("Parameters"),
+            model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} differ from the {measured} that "
             f"{_reference_name(entry)} has ({model.metadata.parameters / measured:.4f} x)",
             model=model.name,
-            field="Parameters",
+            field=PARAMETERS,
             fix=f"Parameters: {measured}",
         )
 
@@ -70,12 +71,12 @@ def reference_drift(context: Context) -> Iterator[Hit]:
         if not reference_drifted(model, entry):
             continue
         yield Hit(
-            model.location("Parameters"),
+            model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} match the File Size but not "
             f"{_reference_name(entry)}, which has {entry['parameters']}: the reference "
             "implementation has changed since the checkpoint was made",
             model=model.name,
-            field="Parameters",
+            field=PARAMETERS,
         )
 
 
@@ -102,11 +103,11 @@ def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]
             )
         parameters = model.metadata.parameters
         yield Hit(
-            model.location("File Size"),
+            model.location(FILE_SIZE),
             message,
             model=model.name,
-            field="File Size",
-            related=(Related(model.location("Parameters"), f"Parameters {parameters}"),)
+            field=FILE_SIZE,
+            related=(Related(model.location(PARAMETERS), f"Parameters {parameters}"),)
             if parameters
             else (),
         )
@@ -150,11 +151,11 @@ def flops_off_convention(context: Context) -> Iterator[Hit]:
         model, convention = outlier.model, outlier.convention
         known = convention.known is not None
         yield Hit(
-            model.location("FLOPs"),
+            model.location(FLOPS),
             f"FLOPs {model.metadata.flops} are {outlier.ratio:.2f} x the {outlier.expected} "
             f"that the measured model has under {convention.collection}'s convention: "
             f"{convention.describe()}",
             model=model.name,
-            field="FLOPs",
+            field=FLOPS,
             fix=f"FLOPs: {outlier.expected}" if known else None,
         )

@@ -13,6 +13,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
+from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, result_field
 from modelindex.file_size import (
     EXTRA_HEAD_BYTES,
     bytes_per_parameter,
@@ -25,12 +26,12 @@ from modelindex.schema import Model
 def _size_hit(model: Model, ratio: float, message: str, fix: str | None = None) -> Hit:
     parameters = model.metadata.parameters
     return Hit(
-        model.location("File Size"),
+        model.location(FILE_SIZE),
         f"File Size {model.metadata.file_size} B is {ratio:.2f} bytes per parameter "
         f"for Parameters {parameters}: {message}",
         model=model.name,
-        field="File Size",
-        related=(Related(model.location("Parameters"), f"Parameters {parameters}"),),
+        field=FILE_SIZE,
+        related=(Related(model.location(PARAMETERS), f"Parameters {parameters}"),),
         fix=fix,
     )
 
@@ -134,13 +135,13 @@ def variant_parameters(context: Context) -> Iterator[Hit]:
                 continue
             others = [m for m in counted if m is not model][:LISTED_OTHERS]
             yield Hit(
-                model.location("Parameters"),
+                model.location(PARAMETERS),
                 f"Parameters {parameters} differ from those of the same architecture at another "
                 "input size: " + ", ".join(f"{m.name} {m.metadata.parameters}" for m in others),
                 model=model.name,
-                field="Parameters",
+                field=PARAMETERS,
                 related=tuple(
-                    Related(m.location("Parameters"), f"{m.name}: {m.metadata.parameters}")
+                    Related(m.location(PARAMETERS), f"{m.name}: {m.metadata.parameters}")
                     for m in others
                 ),
                 fix=f"Parameters: {agreed}" if agreed is not None else None,
@@ -170,14 +171,14 @@ def variant_flops_scaling(context: Context) -> Iterator[Hit]:
             if within(flops_ratio / area_ratio, AREA_SCALING_BOUNDS):
                 continue
             yield Hit(
-                larger.location("FLOPs"),
+                larger.location(FLOPS),
                 f"FLOPs {larger.metadata.flops} at {large_size} px are {flops_ratio:.2f} times "
                 f"{smaller.name}'s {smaller.metadata.flops} at {small_size} px; the input area "
                 f"grows {area_ratio:.2f} times",
                 model=larger.name,
-                field="FLOPs",
+                field=FLOPS,
                 related=(
-                    Related(smaller.location("FLOPs"), f"{smaller.name}: {smaller.metadata.flops}"),
+                    Related(smaller.location(FLOPS), f"{smaller.name}: {smaller.metadata.flops}"),
                 ),
                 fix=f"at {area_ratio:.2f} times, about "
                 f"{smaller.metadata.flops * area_ratio:.4g} FLOPs",  # type: ignore[operator]
@@ -262,22 +263,22 @@ def _blamed_field(model: Model, parameters: _Range, flops: _Range) -> str:
     resnet18's 11.69 M, while its FLOPs sit between resnet18's and resnet50's).
     """
     if size_fits_parameters(model):
-        return "FLOPs"
+        return FLOPS
     declared_parameters, declared_flops = model.metadata.parameters, model.metadata.flops
     if parameters.excludes(declared_parameters) and not flops.excludes(declared_flops):  # type: ignore[arg-type]
-        return "Parameters"
-    return "FLOPs"
+        return PARAMETERS
+    return FLOPS
 
 
 def _slip_hit(model: Model, field: str, factor: float, exponent: int) -> Hit:
     """A value one or more powers of ten off the family: the corrected value is the fix."""
-    value = model.metadata.parameters if field == "Parameters" else model.metadata.flops
+    value = model.metadata.parameters if field == PARAMETERS else model.metadata.flops
     # Parameters divide the density, so a density too high means Parameters too small.
-    too_small = (factor > 1) == (field == "Parameters")
+    too_small = (factor > 1) == (field == PARAMETERS)
     scale = 10 ** abs(exponent)
     corrected = value * scale if too_small else value / scale  # type: ignore[operator]
     per = "per parameter per pixel" if model.metadata.image_size else "per parameter"
-    other = "FLOPs" if field == "Parameters" else "Parameters"
+    other = FLOPS if field == PARAMETERS else PARAMETERS
     return Hit(
         model.location(field),
         f"{field} {value} looks {scale}x too {'small' if too_small else 'large'}: FLOPs {per} "
@@ -332,12 +333,12 @@ def unit_slip(context: Context) -> Iterator[Hit]:
             continue
         for model in members:
             # A File Size that fits the parameters leaves FLOPs as the suspect.
-            field = "FLOPs" if size_fits_parameters(model) is not False else "Parameters"
+            field = FLOPS if size_fits_parameters(model) is not False else PARAMETERS
             factor = densities[id(model)] / index_median
             ratio = f"1/{1 / factor:.0f}" if factor < 1 else f"{factor:.0f}"
             yield Hit(
                 model.location(field),
-                f"{field} {getattr(model.metadata, field.lower())} is off by orders of magnitude: "
+                f"{field} {field.value_of(model)} is off by orders of magnitude: "
                 f"FLOPs per parameter per pixel are {ratio} of the index's median, and so are "
                 f"those of the rest of {model.in_collection}",
                 model=model.name,
@@ -363,13 +364,13 @@ def collection_outlier(context: Context) -> Iterator[Hit]:
             if max(factor, 1 / factor) < OUTLIER_FACTOR or _power_of_ten(factor) is not None:
                 continue
             yield Hit(
-                model.location("FLOPs"),
+                model.location(FLOPS),
                 f"FLOPs {model.metadata.flops} for Parameters {model.metadata.parameters} at "
                 f"{model.metadata.image_size or '?'} px are {factor:.3g} times the collection's "
                 "median cost per parameter per pixel",
                 model=model.name,
-                field="FLOPs",
-                related=(Related(model.location("Parameters"), "Parameters"),),
+                field=FLOPS,
+                related=(Related(model.location(PARAMETERS), PARAMETERS),),
             )
 
 
@@ -411,7 +412,7 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
         for model, position, metric, value, _ in entries:
             if value * ACCURACY_FLOOR_FACTOR >= median:
                 continue
-            field = f"Results[{position}].{metric}"
+            field = result_field(position, metric)
             yield Hit(
                 model.location(field),
                 f"{metric} {value:g} on {dataset or 'its dataset'} is implausibly low: the "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from modelindex.checks.findings import Hit, Severity
 from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import declare
+from modelindex.fields import CODE, FILE_SIZE, PARAMETERS, WEIGHTS
 from modelindex.links import sha256_prefix_in_name
 from modelindex.online.anchors import (
     MAX_ANCHOR_SPAN,
@@ -163,9 +164,9 @@ def _url_hits(
         if answered is not None and answered.status is not Status.OK:
             yield _status_hit(declaration, url, answered)
             continue
-        if declaration.field == "Weights":
+        if declaration.field == WEIGHTS:
             yield from _weights_hits(declaration, url, probe, download)
-        if declaration.field == "Code":
+        if declaration.field == CODE:
             yield from _anchor_fault_hits(declaration, url)
             if anchor is not None:
                 yield from _anchor_hits(declaration, url, anchor)
@@ -189,16 +190,16 @@ def _weights_hits(
     served = _served_size(probe, download)
     if declared_size is not None and served is not None:
         size, at_least = served
-        tolerance = entry.rounding.get("File Size", 0.0) if isinstance(entry, Model) else 0.0
+        tolerance = entry.rounding.get(FILE_SIZE, 0.0) if isinstance(entry, Model) else 0.0
         if size - declared_size > tolerance or (not at_least and declared_size - size > tolerance):
             yield (
                 SIZE_DIFFERS,
                 Hit(
-                    entry.location("File Size"),
+                    entry.location(FILE_SIZE),
                     f"File Size {declared_size} differs from the "
                     f"{'more than ' if at_least else ''}{size} bytes that {url} serves",
                     entry.name,
-                    "File Size",
+                    FILE_SIZE,
                     fix=None if at_least else f"File Size: {size}",
                 ),
             )
@@ -212,21 +213,21 @@ def _weights_hits(
         yield (
             HASH_DIFFERS,
             Hit(
-                entry.location("Weights"),
+                entry.location(WEIGHTS),
                 f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
                 f"start with the {expected} its name carries",
                 entry.name,
-                "Weights",
+                WEIGHTS,
             ),
         )
     if download.checkpoint_fault:
         yield (
             CHECKPOINT_INVALID,
             Hit(
-                entry.location("Weights"),
+                entry.location(WEIGHTS),
                 f"Weights file {url} is no valid checkpoint: {download.checkpoint_fault}",
                 entry.name,
-                "Weights",
+                WEIGHTS,
             ),
         )
     counted = download.checkpoint_parameters
@@ -238,11 +239,11 @@ def _weights_hits(
         yield (
             PARAMETERS_DIFFER,
             Hit(
-                entry.location("Parameters"),
+                entry.location(PARAMETERS),
                 f"Parameters {entry.metadata.parameters} differ from the {counted} the "
                 f"checkpoint at {url} holds",
                 entry.name,
-                "Parameters",
+                PARAMETERS,
             ),
         )
 
@@ -268,10 +269,10 @@ def _anchor_fault_hits(declaration: Declaration, url: str) -> Iterator[tuple[str
     yield (
         ANCHOR_ELSEWHERE,
         Hit(
-            entry.location("Code"),
+            entry.location(CODE),
             f"Code anchor #{url.rsplit('#', 1)[-1][:60]} {fault}: not read",
             entry.name,
-            "Code",
+            CODE,
         ),
     )
 
@@ -289,10 +290,10 @@ def _anchor_hits(
     yield (
         ANCHOR_ELSEWHERE,
         Hit(
-            entry.location("Code"),
+            entry.location(CODE),
             f"Code anchor #{target} points at {pointed_at(result, anchor.first)}, not at a "
             f"definition of {entry.name}",
             entry.name,
-            "Code",
+            CODE,
         ),
     )

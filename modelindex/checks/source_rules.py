@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.fields import CONFIG, FLOPS, PARAMETERS, WEIGHTS, result_field
 from modelindex.schema import Model
 
 # A value written without a rounding (a full count) must match to this relative tolerance.
@@ -30,8 +31,8 @@ def _metric_pairs(row: Model, declared: Model) -> Iterator[tuple[str, str, float
                 other = result.metrics.get(metric)
                 if value is not None and other is not None:
                     yield (
-                        f"Results[{row_position}].{metric}",
-                        f"Results[{position}].{metric}",
+                        result_field(row_position, metric),
+                        result_field(position, metric),
                         value,
                         other,
                     )
@@ -63,9 +64,8 @@ def sources_disagree(context: Context) -> Iterator[Hit]:
         declared = context.index.get(row.name) if row.name else None
         if declared is None:
             continue
-        for field in ("Parameters", "FLOPs"):
-            attr = "parameters" if field == "Parameters" else "flops"
-            value, other = getattr(row.metadata, attr), getattr(declared.metadata, attr)
+        for field in (PARAMETERS, FLOPS):
+            value, other = field.value_of(row), field.value_of(declared)
             if value is None or other is None:
                 continue
             if not _agree(value, other, row.rounding.get(field)):
@@ -76,8 +76,8 @@ def sources_disagree(context: Context) -> Iterator[Hit]:
                 shown, expected = f"{value:g}", f"{other:g}"
                 yield _disagreement(row, declared, field, declared_field, shown, expected)
         if row.weights and declared.weights and row.weights != declared.weights:
-            yield _disagreement(row, declared, "Weights", "Weights", row.weights, declared.weights)
+            yield _disagreement(row, declared, WEIGHTS, WEIGHTS, row.weights, declared.weights)
         if row.config and declared.config:
             row_file, declared_file = (posixpath.basename(c) for c in (row.config, declared.config))
             if row_file != declared_file:
-                yield _disagreement(row, declared, "Config", "Config", row_file, declared_file)
+                yield _disagreement(row, declared, CONFIG, CONFIG, row_file, declared_file)

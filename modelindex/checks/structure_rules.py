@@ -10,6 +10,21 @@ from functools import lru_cache
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.fields import (
+    BATCH_SIZE,
+    CROP_PCT,
+    EPOCHS,
+    FILE_SIZE,
+    FLOPS,
+    ID,
+    IMAGE_SIZE,
+    IN_COLLECTION,
+    INTERPOLATION,
+    NAME,
+    PARAMETERS,
+    RESULTS,
+    result_field,
+)
 from modelindex.readers.registry import expected_fields, is_secondary
 from modelindex.schema import Collection, Model, short_repr
 
@@ -22,7 +37,7 @@ KNOWN_INTERPOLATIONS = frozenset(
 # Metrics on a 0-100 scale: accuracies, precision/recall, mAP, mIoU and the like.
 _PERCENT_METRIC = re.compile(r"acc|top[\s_-]*\d|\bap\b|map|miou|\biou\b|recall|precision|\bf1\b")
 # Invalid values that a more specific rule reports.
-_FIELDS_WITH_OWN_RULE = frozenset({"Crop Pct", "Image Size"})
+_FIELDS_WITH_OWN_RULE = frozenset({"Crop Pct", IMAGE_SIZE})
 
 
 def _kind(entry: _Entry) -> str:
@@ -57,7 +72,7 @@ def missing_name(entry: _Entry, context: Context) -> Iterator[Hit]:
     other sources. Example: a `- In Collection: ResNet` item in `Models:` with no `Name:`.
     """
     if not entry.name:
-        yield Hit(entry.source, f"this {_kind(entry)} has no Name", field="Name")
+        yield Hit(entry.source, f"this {_kind(entry)} has no Name", field=NAME)
 
 
 @rule("S002", "missing-field", Severity.WARNING, Scope.ENTRY)
@@ -70,7 +85,7 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
     """
     if not isinstance(entry, Model):
         return
-    carried = {"Weights": entry.weights, "Results": entry.results}
+    carried = {"Weights": entry.weights, RESULTS: entry.results}
     missing = [
         field
         for field in expected_fields(entry.dialect)
@@ -101,7 +116,7 @@ def unknown_collection(entry: _Entry, context: Context) -> Iterator[Hit]:
     suggestion = (lowered or close or [None])[0]
     yield _hit(
         entry,
-        "In Collection",
+        IN_COLLECTION,
         f"In Collection {name!r} names no collection",
         fix=f"did you mean {suggestion!r}?" if suggestion else "declare the collection",
     )
@@ -129,9 +144,9 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
             what = kind or "collection"
             yield _hit(
                 entry,
-                "Name",
+                NAME,
                 f"{what} {entry.name!r} is declared twice; first at {original.location('Name')}",
-                related=(Related(original.location("Name"), "first declaration"),),
+                related=(Related(original.location(NAME), "first declaration"),),
                 fix="rename one of them or remove the repeated entry",
             )
 
@@ -144,10 +159,10 @@ def id_differs_from_name(entry: _Entry, context: Context) -> Iterator[Hit]:
     model, or none.
     """
     model_id = entry.metadata.id
-    if model_id is None or entry.name is None or model_id == entry.name or not _own(entry, "ID"):
+    if model_id is None or entry.name is None or model_id == entry.name or not _own(entry, ID):
         return
     yield _hit(
-        entry, "ID", f"ID {model_id!r} differs from Name {entry.name!r}", fix=f"ID: {entry.name}"
+        entry, ID, f"ID {model_id!r} differs from Name {entry.name!r}", fix=f"ID: {entry.name}"
     )
 
 
@@ -158,13 +173,13 @@ def crop_pct_range(entry: _Entry, context: Context) -> Iterator[Hit]:
     The crop is the share of the resized image kept at evaluation: 0.875 resizes 224 px
     models to 256 px and crops the centre 224 px. A value such as 87.5 or 0 is a unit slip.
     """
-    yield from _invalid(entry, "Crop Pct")
+    yield from _invalid(entry, CROP_PCT)
     crop_pct = entry.metadata.crop_pct
-    if crop_pct is None or 0 < crop_pct <= 1 or not _own(entry, "Crop Pct"):
+    if crop_pct is None or 0 < crop_pct <= 1 or not _own(entry, CROP_PCT):
         return
     # 87.5 is a percentage; 5 is no crop anyone uses, so no guess is offered for it.
     fix = f"Crop Pct: {crop_pct / 100:g}" if 10 < crop_pct <= 100 else None
-    yield _hit(entry, "Crop Pct", f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
+    yield _hit(entry, CROP_PCT, f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
 
 
 @rule("S007", "image-size", Severity.ERROR, Scope.ENTRY)
@@ -174,10 +189,10 @@ def image_size(entry: _Entry, context: Context) -> Iterator[Hit]:
     Write one side of a square input (`224`); `224x224` and `[3, 224, 224]` are accepted,
     a non-square or fractional size is not.
     """
-    yield from _invalid(entry, "Image Size")
+    yield from _invalid(entry, IMAGE_SIZE)
     size = entry.metadata.image_size
-    if size is not None and size <= 0 and _own(entry, "Image Size"):
-        yield _hit(entry, "Image Size", f"Image Size {size} is not a positive number of pixels")
+    if size is not None and size <= 0 and _own(entry, IMAGE_SIZE):
+        yield _hit(entry, IMAGE_SIZE, f"Image Size {size} is not a positive number of pixels")
 
 
 @rule("S008", "unknown-interpolation", Severity.ERROR, Scope.ENTRY)
@@ -187,29 +202,25 @@ def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
     Known: bilinear, bicubic, nearest, nearest-exact, lanczos, box, hamming, area.
     """
     method = entry.metadata.interpolation
-    if not method or method in KNOWN_INTERPOLATIONS or not _own(entry, "Interpolation"):
+    if not method or method in KNOWN_INTERPOLATIONS or not _own(entry, INTERPOLATION):
         return
     close = difflib.get_close_matches(method, sorted(KNOWN_INTERPOLATIONS), n=1, cutoff=0.6)
     yield _hit(
         entry,
-        "Interpolation",
+        INTERPOLATION,
         f"unknown interpolation {method!r}",
         fix=f"Interpolation: {close[0]}" if close else None,
     )
 
 
-def _metric_field(index: int, metric: str) -> str:
-    return f"Results[{index}].{metric}"
-
-
 @rule("S009", "metric-range", Severity.ERROR, Scope.ENTRY)
 def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
     """A percentage metric (an accuracy, mAP, mIoU, precision, recall) is outside [0, 100]."""
-    if not _own(entry, "Results"):
+    if not _own(entry, RESULTS):
         return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         for metric, value in result.metrics.items():
-            field = _metric_field(position, metric)
+            field = result_field(position, metric)
             if value is None or 0 <= value <= 100 or not _own(entry, field):
                 continue
             if _PERCENT_METRIC.search(metric.lower()):
@@ -236,19 +247,19 @@ def top1_above_top5(entry: _Entry, context: Context) -> Iterator[Hit]:
     A true class ranked first is also in the top five, so Top-1 can never exceed Top-5;
     the two values are swapped or one is mistyped.
     """
-    if not _own(entry, "Results"):
+    if not _own(entry, RESULTS):
         return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         top1, top5 = top_k(result.metrics, 1), top_k(result.metrics, 5)
         if top1 is None or top5 is None or top1[1] <= top5[1]:
             continue
-        field = _metric_field(position, top1[0])
+        field = result_field(position, top1[0])
         if _own(entry, field):
             yield _hit(
                 entry,
                 field,
                 f"{top1[0]} {top1[1]:g} is higher than {top5[0]} {top5[1]:g}",
-                related=(Related(entry.location(_metric_field(position, top5[0])), "Top-5 value"),),
+                related=(Related(entry.location(result_field(position, top5[0])), "Top-5 value"),),
             )
 
 
@@ -269,13 +280,7 @@ def invalid_value(entry: _Entry, context: Context) -> Iterator[Hit]:
             )
 
 
-_COUNTS = (
-    ("Parameters", "parameters"),
-    ("FLOPs", "flops"),
-    ("File Size", "file_size"),
-    ("Epochs", "epochs"),
-    ("Batch Size", "batch_size"),
-)
+_COUNTS = (PARAMETERS, FLOPS, FILE_SIZE, EPOCHS, BATCH_SIZE)
 
 
 @rule("S012", "non-positive-count", Severity.ERROR, Scope.ENTRY)
@@ -285,7 +290,7 @@ def non_positive_count(entry: _Entry, context: Context) -> Iterator[Hit]:
     Every model has some parameters and costs some FLOPs; a zero usually stands for "unknown",
     which is better written by leaving the field out.
     """
-    for field, attr in _COUNTS:
-        value = getattr(entry.metadata, attr)
+    for field in _COUNTS:
+        value = field.value_of(entry)
         if value is not None and value <= 0 and _own(entry, field):
             yield _hit(entry, field, f"{field} {value} is not a positive number")

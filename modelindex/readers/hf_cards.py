@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from modelindex.fields import normalize_key
 from modelindex.located_yaml import LocatedDict, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.model_index_document import interpret_document
@@ -26,7 +27,6 @@ from modelindex.readers.records import (
     ReadOutput,
 )
 from modelindex.readers.registry import Reader, register
-from modelindex.schema import normalize_key
 
 DIALECT = "hf-card"
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 
+from modelindex.fields import normalize_key
 from modelindex.located_yaml import YamlBudget, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import MARKDOWN_SUFFIXES, ReadOutput
 from modelindex.readers.registry import Reader, register
-from modelindex.schema import normalize_key
 
 _MODEL_INDEX_TYPE = re.compile(
     r"^[ \t]*type[ \t]*:[ \t]*['\"]?model-index['\"]?[ \t]*$", re.IGNORECASE | re.MULTILINE

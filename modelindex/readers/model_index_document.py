@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelindex.fields import normalize_key
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.records import (
@@ -16,7 +17,6 @@ from modelindex.readers.records import (
     RawEntry,
     ReadOutput,
 )
-from modelindex.schema import normalize_key
 
 _TOP_LEVEL_KEYS = {"collections", "models", "import"}
 
