@@ -41,7 +41,6 @@ from modelindex.checks.formats import (
     statistics,
     summary_line,
 )
-from modelindex.checks.online_rules import ONLINE_CODES, online_hits
 from modelindex.checks.report import EXIT_INTERNAL_ERROR
 from modelindex.formatting import (
     model_as_json_data,
@@ -53,6 +52,8 @@ from modelindex.formatting import (
 from modelindex.index import Index, UnknownModelError
 from modelindex.links import url_fault
 from modelindex.loading import load
+from modelindex.measurements.cache import MeasurementCache, is_packaged
+from modelindex.measurements.cache import cache_path as measurements_path
 from modelindex.online.anchors import DEFAULT_RAW_BASE
 from modelindex.online.options import DEFAULT_JOBS, DEFAULT_PER_HOST, HttpSettings, OnlineOptions
 from modelindex.online.results import Status
@@ -63,7 +64,6 @@ from modelindex.problems import ProblemKind
 from modelindex.progress import progress_bar
 from modelindex.query import FIELDS, QueryError, sort_models
 from modelindex.readers.registry import looked_for
-from modelindex.verify.cache import MeasurementCache, default_cache_path, is_packaged
 from modelindex.verify.report import print_outcomes
 from modelindex.verify.run import DEFAULT_TIMEOUT_S, selected, verify
 from modelindex.verify.torch_env import VerifyUnavailable
@@ -271,7 +271,7 @@ def _validate(args: argparse.Namespace) -> int:
         raise _Failure("--download checks weights files online: add --online")
     index = _load_paths(args.paths or ["."], args)
     online = _check_urls(args, index) if args.online else None
-    report = validate(index, settings, online_hits(online) if online else ())
+    report = validate(index, settings, online)
     if args.statistics:
         output = statistics(report, as_json=args.format == "json")
         if output:
@@ -292,7 +292,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _check_urls_command(args: argparse.Namespace) -> int:
     """check-urls: validate --online, reporting the online codes only."""
     # Besides its own codes: files it could not read (L) and URLs it could not ask (U001).
-    reported = ONLINE_CODES | {code for code in RULES if code.startswith("L")} | {"U001", "M001"}
+    reported = {code for code in RULES if code[0] in "OL"} | {"U001", "M001"}
     selected = _selectors(args.select) or sorted(reported)
     try:
         chosen = [code for code in matching_codes(selected) if code in reported]
@@ -366,7 +366,7 @@ def _verify(args: argparse.Namespace) -> int:
         what = f"matches --only {args.only!r}" if args.only else "has a name"
         raise _Failure(f"no model {what} in {', '.join(args.paths or ['.'])}")
     # Where validate reads: --cache, else [tool.modelindex] measurements, else the bundled one.
-    cache = MeasurementCache(cache_path or default_cache_path())
+    cache = MeasurementCache(measurements_path(cache_path))
     try:
         with progress_bar(len(chosen), "verifying") as advance:
             outcomes = verify(

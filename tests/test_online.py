@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from modelindex.checks import Settings, validate
-from modelindex.checks.online_rules import online_hits
 from modelindex.loading import load
 from modelindex.online.options import HttpSettings, OnlineOptions
 from modelindex.online.results import CheckKind, Status
@@ -56,7 +55,7 @@ def _run(
 ) -> tuple[OnlineRun, list]:
     index = load(_zoo(tmp_path, models))
     run = check_urls(index, cache, OnlineOptions(**{"http": FAST, **options}))
-    report = validate(index, Settings(select=("O",)), online_hits(run))
+    report = validate(index, Settings(select=("O",)), run)
     return run, report.findings
 
 

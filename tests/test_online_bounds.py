@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from modelindex.checks import Settings, validate
-from modelindex.checks.online_rules import online_hits
 from modelindex.cli import main
 from modelindex.loading import load
 from modelindex.online import checkpoint
@@ -95,7 +94,7 @@ def test_a_cached_result_with_an_absurd_count_is_checked_again(
         run = check_urls(index, cache, OnlineOptions(http=FAST, download=True))
     result = run.results[(weights, CheckKind.DOWNLOAD)]
     assert not result.from_cache and result.checkpoint_parameters == 216
-    assert validate(index, Settings(select=("O",)), online_hits(run)).findings == []
+    assert validate(index, Settings(select=("O",)), run).findings == []
 
 
 @pytest.mark.parametrize(
@@ -215,7 +214,7 @@ def test_findings_that_fail_for_one_url_leave_the_others(
     ]
     index = load(_zoo(tmp_path, models))
     run = check_urls(index, None, OnlineOptions(http=FAST, download=True))
-    findings = validate(index, Settings(select=("O", "M001")), online_hits(run)).findings
+    findings = validate(index, Settings(select=("O", "M001")), run).findings
     assert [(f.code, f.model) for f in findings] == [("M001", "counted"), ("O001", "dead")]
     assert f"checking Weights {weights} failed: OverflowError" in findings[0].message
     assert findings[0].line == 3  # the Weights line of the model declaring it

@@ -65,13 +65,12 @@ def test_collection_weights_are_checked_against_the_collection(
     )
     assert main(["check-urls", str(zoo), "--download", "--url-cache", str(tmp_path / "c.db")]) == 1
     from modelindex.checks import Settings, validate
-    from modelindex.checks.online_rules import online_hits
     from modelindex.online.options import OnlineOptions
     from modelindex.online.run import check_urls
 
     index = load(zoo)
     run = check_urls(index, None, OnlineOptions(http=FAST, download=True))
-    findings = validate(index, Settings(select=("O",)), online_hits(run)).findings
+    findings = validate(index, Settings(select=("O",)), run).findings
     assert _codes(findings) == ["O005", "O006"]
     assert [f.line for f in findings] == [3, 4]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from modelindex.verify.cache import MeasurementCache, cache_key
-from modelindex.verify.references import Reference
+from modelindex.measurements.cache import MeasurementCache, cache_key
+from modelindex.measurements.references import Reference
 from tests.conftest import SEEDS
 from tests.test_verify_offline import _entry
 
@@ -234,7 +234,7 @@ def test_temporaries_of_killed_writers_are_removed_by_the_next_save(tmp_path: Pa
 _SAVE_FOREVER = """
 import sys
 from pathlib import Path
-from modelindex.verify.cache import MeasurementCache
+from modelindex.measurements.cache import MeasurementCache
 from tests.test_verify_cache_safety import _entry, _key
 
 cache = MeasurementCache(Path(sys.argv[1]))
@@ -293,7 +293,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from modelindex.verify.cache import MeasurementCache
+from modelindex.measurements.cache import MeasurementCache
 from tests.test_verify_cache_safety import _entry, _key
 
 path = Path(sys.argv[1]).resolve()

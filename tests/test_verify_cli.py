@@ -57,8 +57,8 @@ def test_without_torch_verify_says_how_to_install_it(capsys, tmp_path) -> None:
 _VERIFY_WITHOUT_TORCH = """
 import sys
 import modelindex.cli as cli
-from modelindex.verify.cache import cache_key
-from modelindex.verify.references import Reference
+from modelindex.measurements.cache import cache_key
+from modelindex.measurements.references import Reference
 from tests.test_verify_offline import _entry
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import modelindex
-from modelindex.verify.cache import MeasurementCache
+from modelindex.measurements.cache import MeasurementCache
+from modelindex.measurements.references import Reference, reference_for
 from modelindex.verify.harness import NotVerifiable, measure
-from modelindex.verify.references import Reference, reference_for
 from modelindex.verify.run import verify
 from modelindex.verify.torch_env import VerifyUnavailable, import_torch_and_timm
 from tests.conftest import TIMM_DOCS

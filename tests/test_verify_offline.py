@@ -9,8 +9,9 @@ import pytest
 
 import modelindex
 from modelindex.checks import Settings, validate
-from modelindex.verify.cache import MeasurementCache, cache_key
-from modelindex.verify.references import Reference, reference_for
+from modelindex.measurements.cache import MeasurementCache, cache_key
+from modelindex.measurements.record import Measurement
+from modelindex.measurements.references import Reference, reference_for
 from modelindex.verify.report import print_outcomes
 from modelindex.verify.run import Outcome
 from tests.conftest import MMPRETRAIN, SEED_README_TABLE, SEEDS
@@ -69,7 +70,7 @@ def test_cache_round_trip_and_lookup_across_library_versions(tmp_path: Path) -> 
     cache.put(cache_key("net", Reference("net", 1000, 448), "1.1"), _entry(12))
     cache.save()
     reloaded = MeasurementCache(tmp_path / "m.json")
-    assert reloaded.latest_for("net", reference)["parameters"] == 11
+    assert reloaded.latest_for("net", reference).parameters == 11
     assert reloaded.latest_for("other", reference) is None
     assert not reloaded.changed
 
@@ -100,7 +101,7 @@ def test_malformed_and_incomplete_entries_are_ignored_with_a_warning(tmp_path: P
     with pytest.warns(UserWarning, match="3 malformed or incomplete entries ignored"):
         cache = MeasurementCache(path)
     assert list(cache.entries) == [good]
-    assert cache.latest_for("net", Reference("net", 1000, 224))["parameters"] == 10
+    assert cache.latest_for("net", Reference("net", 1000, 224)).parameters == 10
 
 
 def test_two_runs_saving_one_cache_keep_both_runs_measurements(tmp_path: Path) -> None:
@@ -226,12 +227,11 @@ def test_a_drifted_reference_judges_no_file_size(write) -> None:
 
 
 def _conventions(card: Path) -> dict[str, str]:
-    from modelindex.checks import measured_rules
     from modelindex.checks.context import Context
 
     settings = Settings(measurements=card.parent / "measurements.json")
     context = Context(modelindex.load(card), settings)
-    return {name: c.describe() for name, c in measured_rules.conventions(context).items()}
+    return {name: c.describe() for name, c in context.measured.conventions.items()}
 
 
 def test_flops_convention_is_inferred_and_outliers_flagged(write) -> None:
@@ -288,7 +288,13 @@ def test_the_final_table_names_the_convention_and_the_odd_model(write, capsys) -
     index = modelindex.load(card)
     cache = MeasurementCache(card.parent / "measurements.json")
     outcomes = [
-        Outcome(m.name, "cached", reference_for(m), {**_entry(11_689_512), **RESNET18}, card=m)
+        Outcome(
+            m.name,
+            "cached",
+            reference_for(m),
+            Measurement.from_data({**_entry(11_689_512), **RESNET18}),
+            card=m,
+        )
         for m in index.models
     ]
     assert print_outcomes(index, outcomes, cache, as_json=True) == 1
@@ -314,7 +320,9 @@ def test_two_models_of_one_name_are_each_compared_with_their_own_card(write, cap
     )
     index = modelindex.load(card)
     outcomes = [
-        Outcome("resnet18", "measured", reference_for(m), _entry(count), card=m)
+        Outcome(
+            "resnet18", "measured", reference_for(m), Measurement.from_data(_entry(count)), card=m
+        )
         for m, count in zip(index.models, (11_689_512, 11_173_962), strict=True)
     ]
     cache = MeasurementCache(card.parent / "m.json")
@@ -335,8 +343,8 @@ def test_every_mmpretrain_readme_row_is_explained_by_mmcv_style_flops() -> None:
         assert measured is not None, model.name
         declared = model.metadata.flops
         allowed = max(model.rounding["FLOPs"], 0.005 * declared)
-        assert abs(measured["mmcv_flops"] - declared) <= allowed, model.name
-        if abs(measured["parameters"] - model.metadata.parameters) > model.rounding["Parameters"]:
+        assert abs(measured.mmcv_flops - declared) <= allowed, model.name
+        if abs(measured.parameters - model.metadata.parameters) > model.rounding["Parameters"]:
             wrong_parameters.append(model.name)
     assert wrong_parameters == ["resnet34_8xb32_in1k"]  # 2.18 M for 21.80 M
 

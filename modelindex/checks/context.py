@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from modelindex.checks.findings import Hit
 from modelindex.checks.settings import Settings
 from modelindex.index import Index
-from modelindex.verify.cache import MeasurementCache, default_cache_path
+from modelindex.measurements.cache import MeasurementCache, cache_at, cache_path
+from modelindex.measurements.conventions import MeasuredZoo
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
 
 T = TypeVar("T")
 
 
 class Context:
-    def __init__(self, index: Index, settings: Settings) -> None:
+    """What the rules look at: the index, the settings, outside evidence (the measurement cache,
+    an online run), and groupings that several rules share."""
+
+    def __init__(self, index: Index, settings: Settings, online: OnlineRun | None = None) -> None:
         self.index = index
         self.settings = settings
+        self.online = online
+        """What ``--online`` found; None offline, where the online rules find nothing."""
+        self.internal_errors: list[Hit] = []
+        """Failures of modelindex's own met while gathering evidence, reported as M001."""
         self._shared: dict[Callable[[Context], Any], Any] = {}
 
     @cached_property
@@ -34,7 +46,11 @@ class Context:
         return {m.name for m in self.index.models if m.name is not None}
 
     @cached_property
+    def measured(self) -> MeasuredZoo:
+        """The index's models that the cache measured, and each collection's convention."""
+        return MeasuredZoo.of(self.index.models, self.measurements)
+
+    @cached_property
     def measurements(self) -> MeasurementCache | None:
         """The cache of ``modelindex verify``; None when there is none."""
-        path = self.settings.measurements or default_cache_path()
-        return MeasurementCache(path) if path.is_file() else None
+        return cache_at(cache_path(configured=self.settings.measurements))

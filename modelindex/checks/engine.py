@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Finding, Hit, Severity
@@ -14,6 +15,9 @@ from modelindex.checks.report import Report
 from modelindex.checks.settings import Settings
 from modelindex.index import Index
 from modelindex.schema import Location
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
 
 
 def _problem_findings(index: Index) -> Iterable[Finding]:
@@ -54,21 +58,20 @@ def _guarded(found: Rule, where: Location, *arguments: object) -> Iterator[Findi
 
 
 def validate(
-    index: Index, settings: Settings | None = None, reported: Iterable[tuple[str, Hit]] = ()
+    index: Index, settings: Settings | None = None, online: OnlineRun | None = None
 ) -> Report:
     """Check ``index`` with every rule the settings enable; return the findings, sorted.
 
-    ``reported`` adds (code, hit) pairs found elsewhere, such as by the online checks; the
-    settings select and ignore them like any other.
+    ``online``: what ``--online`` found (see :func:`modelindex.online.run.check_urls`); the
+    online rules (O001-O009) report from it, and find nothing without it.
     """
     settings = settings or Settings()
     # A bug in modelindex is never a finding the settings may select away.
     enabled = settings.enabled_codes() | {INTERNAL_ERROR}
-    context = Context(index, settings)
+    context = Context(index, settings, online)
     ignored_in = lru_cache(maxsize=None)(settings.ignored_in)
 
     findings: list[Finding] = [f for f in _problem_findings(index) if f.code in enabled]
-    findings += [_as_finding(code, hit) for code, hit in reported if code in enabled]
     # The rules allocate many short-lived, acyclic objects next to a large index; the cyclic
     # collector would rescan the whole index again and again, making time grow faster than
     # the number of models.
@@ -81,6 +84,7 @@ def validate(
     finally:
         if collecting:
             gc.enable()
+    findings += [_as_finding(INTERNAL_ERROR, hit) for hit in context.internal_errors]
 
     kept: dict[tuple[str, Location, str | None, str], Finding] = {}
     for finding in findings:

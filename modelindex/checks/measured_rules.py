@@ -7,31 +7,28 @@ need no torch. A model with no cached measurement is not checked by them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
-from modelindex.file_size import checkpoint_precision, state_dict_sizes
+from modelindex.measurements.compare import (
+    checkpoint_precision,
+    parameters_agree,
+    reference_drifted,
+    state_dict_sizes,
+)
+from modelindex.measurements.record import Measurement
 from modelindex.schema import Model
-from modelindex.verify.compare import parameters_agree, reference_drifted
-from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
 
 
-def _measured(context: Context) -> list[tuple[Model, dict[str, Any]]]:
+def _measured(context: Context) -> list[tuple[Model, Measurement]]:
     """Each model with a cached measurement of its reference."""
-    cache = context.measurements
-    return cache.measured(context.index.models) if cache is not None else []
+    return context.measured.pairs
 
 
-def conventions(context: Context) -> dict[str, Convention]:
-    """Each collection's FLOPs convention, inferred from the cached measurements."""
-    return infer_conventions(context.shared(_measured))
-
-
-def _reference_name(entry: dict[str, Any]) -> str:
-    return f"timm {entry.get('library_version', '?')} {entry.get('reference', '?')}"
+def _reference_name(measurement: Measurement) -> str:
+    return f"timm {measurement.library_version} {measurement.reference}"
 
 
 @rule("V001", "parameters-differ-from-measured", Severity.ERROR, Scope.INDEX)
@@ -45,9 +42,10 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
     count instead, the reference has probably changed since: that is V004, a warning.
     """
     for model, entry in context.shared(_measured):
-        if parameters_agree(model, entry) is not False or reference_drifted(model, entry):
+        agree = parameters_agree(model, entry.parameters)
+        if agree is not False or reference_drifted(model, entry):
             continue
-        measured = entry["parameters"]
+        measured = entry.parameters
         yield Hit(
             model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} differ from the {measured} that "
@@ -73,7 +71,7 @@ def reference_drift(context: Context) -> Iterator[Hit]:
         yield Hit(
             model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} match the File Size but not "
-            f"{_reference_name(entry)}, which has {entry['parameters']}: the reference "
+            f"{_reference_name(entry)}, which has {entry.parameters}: the reference "
             "implementation has changed since the checkpoint was made",
             model=model.name,
             field=PARAMETERS,
@@ -147,7 +145,7 @@ def flops_off_convention(context: Context) -> Iterator[Hit]:
     input size, or has a sibling's number: timm's vit_base_patch16_224 card declares 3.84 x
     its MACs where the Vision Transformer collection declares about 0.97 x.
     """
-    for outlier in flops_outliers(context.shared(_measured), context.shared(conventions)):
+    for outlier in context.measured.outliers():
         model, convention = outlier.model, outlier.convention
         known = convention.known is not None
         yield Hit(

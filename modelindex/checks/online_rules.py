@@ -1,8 +1,9 @@
-"""Findings of the online checks (``validate --online``, ``check-urls``).
+"""Rules on what the online checks found (``validate --online``, ``check-urls``).
 
-The engine reports these codes itself from an online run; offline validate never does. A
-fault of the network (unreachable, timeout, a server error) is a warning: it never says the
-card is wrong. A 404, a size or hash that differs, or an anchor elsewhere does.
+An online run reaches the rules through their context, as measurements do; offline, these
+rules find nothing. A fault of the network (unreachable, timeout, a server error) is a warning:
+it never says the card is wrong. A 404, a size or hash that differs, or an anchor elsewhere
+does. Every URL is looked at once, for all the rules together.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Severity
 from modelindex.checks.input_rules import INTERNAL_ERROR
-from modelindex.checks.registry import declare
+from modelindex.checks.registry import Scope, rule
 from modelindex.fields import CODE, FILE_SIZE, PARAMETERS, WEIGHTS
 from modelindex.links import sha256_prefix_in_name
+from modelindex.measurements.compare import parameters_agree
 from modelindex.online.anchors import (
     MAX_ANCHOR_SPAN,
     anchor_fault,
@@ -24,7 +27,6 @@ from modelindex.online.anchors import (
 )
 from modelindex.online.results import CheckKind, Status, UrlResult, reachability
 from modelindex.schema import Model
-from modelindex.verify.compare import parameters_agree
 
 if TYPE_CHECKING:
     from modelindex.online.run import OnlineRun
@@ -34,7 +36,19 @@ NOT_FOUND, UNREACHABLE, SERVER_ERROR, TOO_MANY_REDIRECTS = "O001", "O002", "O003
 SIZE_DIFFERS, HASH_DIFFERS, PARAMETERS_DIFFER, ANCHOR_ELSEWHERE = "O005", "O006", "O007", "O008"
 CHECKPOINT_INVALID = "O009"
 
-declare(
+
+def online_rule(code: str, name: str, severity: Severity, explanation: str) -> None:
+    """Register rule ``code``: the findings of that code from the context's online run."""
+
+    def check(context: Context) -> Iterator[Hit]:
+        yield from context.shared(_online_hits).get(code, ())
+
+    check.__doc__ = explanation
+    check.__name__ = check.__qualname__ = name.replace("-", "_")
+    rule(code, name, severity, Scope.INDEX)(check)
+
+
+online_rule(
     NOT_FOUND,
     "url-not-found",
     Severity.ERROR,
@@ -43,7 +57,7 @@ declare(
     The link is dead: the file was moved, renamed or never uploaded. Found by
     `--online` only; the request is HEAD, or a one-byte GET where HEAD is refused.""",
 )
-declare(
+online_rule(
     UNREACHABLE,
     "url-unreachable",
     Severity.WARNING,
@@ -52,7 +66,7 @@ declare(
     A network fault says nothing about the card, so this is a warning, and the result is not
     cached: the next run asks again. Retries with backoff came first.""",
 )
-declare(
+online_rule(
     SERVER_ERROR,
     "url-server-error",
     Severity.WARNING,
@@ -61,13 +75,13 @@ declare(
     The server failed, rate-limited or refused the request (a login wall, a bot filter) after
     the retries; the card may well be right. Not cached.""",
 )
-declare(
+online_rule(
     TOO_MANY_REDIRECTS,
     "url-redirect-loop",
     Severity.WARNING,
     """A URL redirects more than 10 times, usually in a loop.""",
 )
-declare(
+online_rule(
     SIZE_DIFFERS,
     "weights-size-differs",
     Severity.ERROR,
@@ -77,7 +91,7 @@ declare(
     a re-upload, or a size copied from a sibling. A compressed transfer is not compared. A
     download stops a tenth (and a MiB) past the File Size: the file is larger than that.""",
 )
-declare(
+online_rule(
     HASH_DIFFERS,
     "weights-hash-differs",
     Severity.ERROR,
@@ -87,7 +101,7 @@ declare(
     on download (`check_hash=True`); a mismatch means a corrupt or replaced file. Needs
     `--download`.""",
 )
-declare(
+online_rule(
     PARAMETERS_DIFFER,
     "checkpoint-parameters-differ",
     Severity.ERROR,
@@ -100,7 +114,7 @@ declare(
     a real checkpoint (compressed records, a pickle or header over 8 MiB) is not counted; the
     summary says why. Needs `--download`.""",
 )
-declare(
+online_rule(
     ANCHOR_ELSEWHERE,
     "code-anchor-elsewhere",
     Severity.WARNING,
@@ -111,7 +125,7 @@ declare(
     is read at the linked commit from the raw host (`--github-raw` changes it). A range of more
     than {MAX_ANCHOR_SPAN} lines, or a line past any source file, is reported, not read.""",
 )
-declare(
+online_rule(
     CHECKPOINT_INVALID,
     "checkpoint-invalid",
     Severity.ERROR,
@@ -132,25 +146,29 @@ _CODE_BY_STATUS = {
     # A check that failed is a bug of ours, not a fault of the network: it must be seen.
     Status.FAILED: INTERNAL_ERROR,
 }
-ONLINE_CODES = frozenset(
-    {NOT_FOUND, UNREACHABLE, SERVER_ERROR, TOO_MANY_REDIRECTS, SIZE_DIFFERS, HASH_DIFFERS}
-    | {PARAMETERS_DIFFER, ANCHOR_ELSEWHERE, CHECKPOINT_INVALID}
-)
 
 
-def online_hits(run: OnlineRun) -> Iterator[tuple[str, Hit]]:
-    """(code, hit) for every problem an online run found, at each place declaring the URL. A
-    URL whose findings fail is one internal-error finding; the other URLs' still come."""
-    for url, declarations in run.targets.items():
+def _online_hits(context: Context) -> dict[str, list[Hit]]:
+    """Every problem the context's online run found, by code, at each place declaring the URL.
+    A URL whose findings fail, or whose check failed, is an internal error; the other URLs'
+    findings still come."""
+    run: OnlineRun | None = context.online
+    found: dict[str, list[Hit]] = {}
+    for url, declarations in run.targets.items() if run is not None else ():
         try:
             # A list: a failure halfway must not leave half a URL's findings reported.
-            hits = list(_url_hits(run, url, declarations))
+            hits = list(_url_hits(run, url, declarations))  # type: ignore[arg-type]
         except Exception as error:
             where = declarations[0]
             message = f"checking {where.field} {url} failed: {error!r}"[:300]
             location = where.entry.location(where.field)
             hits = [(INTERNAL_ERROR, Hit(location, message, where.entry.name, where.field))]
-        yield from hits
+        for code, hit in hits:
+            if code == INTERNAL_ERROR:
+                context.internal_errors.append(hit)
+            else:
+                found.setdefault(code, []).append(hit)
+    return found
 
 
 def _url_hits(
@@ -231,11 +249,7 @@ def _weights_hits(
             ),
         )
     counted = download.checkpoint_parameters
-    if (
-        counted
-        and isinstance(entry, Model)
-        and parameters_agree(entry, {"parameters": counted}) is False
-    ):
+    if counted and isinstance(entry, Model) and parameters_agree(entry, counted) is False:
         yield (
             PARAMETERS_DIFFER,
             Hit(

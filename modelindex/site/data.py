@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 
 from modelindex.checks import Report, Severity
 from modelindex.index import Index
+from modelindex.measurements.cache import MeasurementCache
+from modelindex.measurements.compare import Verdict, verdict
+from modelindex.measurements.conventions import Convention, MeasuredZoo
+from modelindex.measurements.record import Measurement
 from modelindex.schema import Location, Model
 from modelindex.site.safe_markdown import card_id
-from modelindex.verify.cache import MeasurementCache
-from modelindex.verify.compare import parameters_agree
-from modelindex.verify.conventions import Convention, infer_conventions
 
 # Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
 MISMATCH_CODES = ("V001", "V002", "V003")
@@ -45,8 +46,8 @@ def slug(text: str) -> str:
 
 @dataclass
 class Status:
-    badge: str
-    """verified, mismatch or not verified"""
+    badge: Verdict
+    """verified, mismatch or not verified: the site's coarser reading of the verdicts"""
     messages: list[str] = field(default_factory=list)
 
 
@@ -102,7 +103,7 @@ class SiteData:
 
     @property
     def verified(self) -> int:
-        return sum(view.status.badge == "verified" for view in self.models)
+        return sum(view.status.badge is Verdict.VERIFIED for view in self.models)
 
     def findings_by_rule(self) -> list[tuple[str, list[Any]]]:
         grouped: dict[str, list[Any]] = {}
@@ -111,20 +112,18 @@ class SiteData:
         return sorted(grouped.items())
 
 
-def _status(model: Model, measured: dict[str, Any] | None, findings: list[Any]) -> Status:
+def _status(model: Model, measured: Measurement | None, findings: list[Any]) -> Status:
     mismatches = [f.message for f in findings if f.code in MISMATCH_CODES]
     if mismatches:
-        return Status("mismatch", mismatches)
-    if measured is not None and parameters_agree(model, measured):
-        return Status("verified")
-    return Status("not verified")
+        return Status(Verdict.MISMATCH, mismatches)
+    if verdict(model, measured) is Verdict.VERIFIED:
+        return Status(Verdict.VERIFIED)
+    return Status(Verdict.NOT_VERIFIED)
 
 
-def _macs(
-    model: Model, measured: dict[str, Any] | None, convention: Convention | None
-) -> int | None:
-    if measured is not None and isinstance(measured.get("macs"), int):
-        return measured["macs"]
+def _macs(model: Model, measured: Measurement | None, convention: Convention | None) -> int | None:
+    if measured is not None and measured.macs > 0:
+        return measured.macs
     flops = model.metadata.flops
     if flops and convention is not None and convention.known is not None:
         return round(flops / convention.known.factor)
@@ -160,10 +159,8 @@ def site_data(
     """The site's data. ``page_of`` maps a source file (as the index names it) to the docs page
     that shows it; models read from any other file get a page per collection. Findings name
     their files relative to the current folder, else to the zoo's ``roots``."""
-    measured = {
-        id(model): entry for model, entry in (cache.measured(index.models) if cache else [])
-    }
-    conventions = infer_conventions((m, measured[id(m)]) for m in index.models if id(m) in measured)
+    measured = MeasuredZoo.of(index.models, cache)
+    conventions = measured.conventions
     findings: dict[str | None, list[Any]] = {}
     for finding in report.findings:
         if finding.severity is not Severity.INFO:
@@ -178,7 +175,7 @@ def site_data(
         page = page_of.get(model.source.path) or generated[collection]
         anchor = _unique(card_id(slug(model.name or "model")), used_anchors.setdefault(page, set()))
         convention = conventions.get(collection or "")
-        entry = measured.get(id(model))
+        entry = measured.measurement(model)
         view = ModelView(
             model=model,
             anchor=anchor,

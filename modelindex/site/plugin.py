@@ -49,10 +49,10 @@ from mkdocs.utils.meta import get_data
 from modelindex.checks import RULES, find_pyproject, load_settings, validate
 from modelindex.checks.settings import SettingsError
 from modelindex.loading import load
+from modelindex.measurements.cache import cache_at, cache_path
 from modelindex.site.data import SiteData, comparison_rows, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
-from modelindex.verify.cache import MeasurementCache, default_cache_path
 
 ASSETS = "assets/modelindex"
 # Runs material's search worker in a frame where a file:// page may not start a web worker.
@@ -107,15 +107,12 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             settings = load_settings(find_pyproject(paths[0]))
         except SettingsError as error:
             raise PluginError(f"modelindex: {error}") from None
-        cache_path = (
-            Path(self.config.measurements)
-            if self.config.measurements
-            else settings.measurements or default_cache_path()
-        )
+        given = Path(self.config.measurements) if self.config.measurements else None
+        measurements = cache_path(given, settings.measurements)
         self._paths = paths
         self._index = load(*paths)
-        self._report = validate(self._index, replace(settings, measurements=cache_path))
-        self._cache = MeasurementCache(cache_path) if cache_path.is_file() else None
+        self._report = validate(self._index, replace(settings, measurements=measurements))
+        self._cache = cache_at(measurements)
         templates = Path(self.config.templates) if self.config.templates else None
         self._env = environment(templates)
         with _template_errors():

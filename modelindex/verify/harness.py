@@ -10,35 +10,15 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict, dataclass
 from types import ModuleType
 from typing import Any
 
-from modelindex.verify.references import Reference
+from modelindex.measurements.record import Measurement
+from modelindex.measurements.references import Reference
 
 
 class NotVerifiable(Exception):
     """The reference library has no model for this name; not an error of the card."""
-
-
-@dataclass(frozen=True)
-class Measurement:
-    reference: str
-    """The model id the library built (after its own renames)."""
-    library_version: str
-    parameters: int
-    buffers: int
-    tensors: int
-    """Entries of the state dict; each costs a few hundred bytes of pickle in a checkpoint."""
-    state_dict_bytes: int
-    state_dict_bytes_fp16: int
-    """The same state dict with its floating-point tensors in half precision."""
-    macs: int
-    mmcv_flops: int
-    seconds: float
-
-    def as_data(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def resolve_model_id(timm: ModuleType, model_id: str) -> str:

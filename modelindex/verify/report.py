@@ -7,14 +7,14 @@ from typing import Any
 
 from modelindex.formatting import plural
 from modelindex.index import Index
-from modelindex.verify.cache import MeasurementCache
-from modelindex.verify.compare import verdict
-from modelindex.verify.conventions import Convention, flops_outliers, infer_conventions
+from modelindex.measurements.cache import MeasurementCache
+from modelindex.measurements.compare import Verdict, verdict
+from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.verify.run import Outcome
 
 
-def _ratio(declared: int | None, measured: object) -> str:
-    if not declared or not isinstance(measured, int) or not measured:
+def _ratio(declared: int | None, measured: int | None) -> str:
+    if not declared or not measured:
         return "-"
     return f"{declared / measured:.4f}"
 
@@ -28,16 +28,16 @@ def print_outcomes(
     Conventions come from every measured model of the index in ``cache``, as validate infers
     them, not from this run's models only: ``--only`` must not change a verdict.
     """
-    measured = cache.measured(index.models)
-    conventions = infer_conventions(measured)
-    off_convention = {id(outlier.model) for outlier in flops_outliers(measured, conventions)}
+    measured = MeasuredZoo.of(index.models, cache)
+    conventions = measured.conventions
+    off_convention = {id(outlier.model) for outlier in measured.outliers()}
     rows = [_row(outcome, conventions, id(outcome.card) in off_convention) for outcome in outcomes]
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         _print_table(rows, conventions)
     failed = any(
-        row["verdict"].startswith("mismatch")
+        row["verdict"].startswith(Verdict.MISMATCH)
         or row["flops_off_convention"]
         or row["status"] in {"failed", "timeout"}
         for row in rows
@@ -46,18 +46,18 @@ def print_outcomes(
 
 
 def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dict[str, Any]:
-    model, measured = outcome.card, outcome.measurement or {}
+    model, measured = outcome.card, outcome.measurement
     convention = conventions.get(model.in_collection or "") if model else None
-    found = verdict(model, outcome.measurement) if model and outcome.measurement else None
+    found = verdict(model, measured).value if model and measured else None
     return {
         "model": outcome.model,
         "status": outcome.status,
         "reference": outcome.reference.describe() if outcome.reference else None,
         "declared_parameters": model.metadata.parameters if model else None,
-        "measured_parameters": measured.get("parameters"),
+        "measured_parameters": measured.parameters if measured else None,
         "declared_flops": model.metadata.flops if model else None,
-        "measured_macs": measured.get("macs"),
-        "measured_mmcv_flops": measured.get("mmcv_flops"),
+        "measured_macs": measured.macs if measured else None,
+        "measured_mmcv_flops": measured.mmcv_flops if measured else None,
         "flops_convention": convention.describe() if convention else None,
         "flops_off_convention": off,
         "verdict": (found or outcome.status) + (", FLOPs off convention" if off else ""),

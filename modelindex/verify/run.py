@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelindex.index import Index
+from modelindex.measurements.cache import MeasurementCache, cache_key
+from modelindex.measurements.record import Measurement
+from modelindex.measurements.references import Reference, reference_for
 from modelindex.schema import Model
-from modelindex.verify.cache import MeasurementCache, cache_key, is_complete
-from modelindex.verify.references import Reference, reference_for
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -30,7 +31,7 @@ class Outcome:
     status: str
     """measured, cached, not verifiable, failed or timeout"""
     reference: Reference | None = None
-    measurement: dict[str, Any] | None = None
+    measurement: Measurement | None = None
     reason: str | None = None
     card: Model | None = dataclasses.field(default=None, compare=False, repr=False)
     """The model as the index has it (names may repeat across datasets); set by verify()."""
@@ -85,7 +86,7 @@ def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
-            measured = measure(reference, _WORKER["torch"], _WORKER["timm"]).as_data()
+            measured = measure(reference, _WORKER["torch"], _WORKER["timm"])
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
@@ -94,8 +95,8 @@ def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
         return Outcome(model, "not verifiable", reference, reason=str(error))
     except Exception as error:  # a model that fails to build must not stop the run
         return Outcome(model, "failed", reference, reason=f"{type(error).__name__}: {error}")
-    measured["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    return Outcome(model, "measured", reference, measured)
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=now))
 
 
 def selected(index: Index, only: str | None) -> list[Model]:
@@ -125,8 +126,9 @@ def verify(
     for position, model in enumerate(models):
         reference = reference_for(model)
         assert reference is not None and model.name  # selected() keeps named models only
-        cached = None if refresh else cache.get(cache_key(model.name, reference, version))
-        if cached is not None and is_complete(cached):
+        entry = None if refresh else cache.get(cache_key(model.name, reference, version))
+        cached = Measurement.from_data(entry)
+        if cached is not None:
             outcomes[position] = Outcome(model.name, "cached", reference, cached, card=model)
             if progress:
                 progress(outcomes[position])
@@ -135,7 +137,8 @@ def verify(
     for position, outcome in _measure_all(pending, jobs, timeout_s):
         outcome = dataclasses.replace(outcome, card=models[position])
         if outcome.measurement is not None and outcome.reference is not None:
-            cache.put(cache_key(outcome.model, outcome.reference, version), outcome.measurement)
+            key = cache_key(outcome.model, outcome.reference, version)
+            cache.put(key, outcome.measurement.as_data())
         outcomes[position] = outcome
         if progress:
             progress(outcome)

@@ -14,10 +14,15 @@ import math
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
+from modelindex.measurements.compare import reference_drifted
+from modelindex.measurements.record import Measurement
 from modelindex.schema import Model
-from modelindex.verify.compare import reference_drifted
+
+if TYPE_CHECKING:
+    from modelindex.measurements.cache import MeasurementCache
 
 # How close a collection's median ratio must come to a known convention to be named by it.
 CONVENTION_FIT = 0.01
@@ -71,10 +76,10 @@ class Convention:
             return self.known.name
         return f"no known convention (≈{_factor(self.ratio)} x MACs)"
 
-    def expected_flops(self, measurement: dict[str, Any]) -> int:
+    def expected_flops(self, measurement: Measurement) -> int:
         """What the collection's convention gives for this measurement."""
         factor = self.known.factor if self.known else self.ratio
-        return round(factor * measurement[self.basis])
+        return round(factor * getattr(measurement, self.basis))
 
 
 @dataclass(frozen=True)
@@ -86,18 +91,18 @@ class FlopsOutlier:
     expected: int
 
 
-def _ratio(model: Model, measurement: dict[str, Any], basis: str) -> float | None:
-    declared, measured = model.metadata.flops, measurement.get(basis)
-    if not declared or declared <= 0 or not isinstance(measured, int) or measured <= 0:
+def _ratio(model: Model, measurement: Measurement, basis: str) -> float | None:
+    declared, measured = model.metadata.flops, getattr(measurement, basis)
+    if not declared or declared <= 0 or measured <= 0:
         return None
     return declared / measured
 
 
 def _comparable(
-    pairs: Iterable[tuple[Model, dict[str, Any]]],
-) -> dict[str, list[tuple[Model, dict[str, Any]]]]:
+    pairs: Iterable[tuple[Model, Measurement]],
+) -> dict[str, list[tuple[Model, Measurement]]]:
     """Pairs by collection, leaving out models the measurement does not describe (drift)."""
-    groups: dict[str, list[tuple[Model, dict[str, Any]]]] = {}
+    groups: dict[str, list[tuple[Model, Measurement]]] = {}
     for model, measurement in pairs:
         if (
             model.in_collection
@@ -108,7 +113,7 @@ def _comparable(
     return groups
 
 
-def _ratios(members: list[tuple[Model, dict[str, Any]]], basis: str) -> list[float]:
+def _ratios(members: list[tuple[Model, Measurement]], basis: str) -> list[float]:
     return [
         ratio
         for model, measurement in members
@@ -116,13 +121,13 @@ def _ratios(members: list[tuple[Model, dict[str, Any]]], basis: str) -> list[flo
     ]
 
 
-def _off(model: Model, measurement: dict[str, Any], basis: str, median: float) -> bool:
+def _off(model: Model, measurement: Measurement, basis: str, median: float) -> bool:
     ratio = _ratio(model, measurement, basis)
     return ratio is not None and abs(ratio / median - 1) > OUTLIER_TOLERANCE
 
 
 def _closest_known(
-    members: list[tuple[Model, dict[str, Any]]],
+    members: list[tuple[Model, Measurement]],
 ) -> tuple[KnownConvention | None, float | None]:
     """The known convention that fits the median best within CONVENTION_FIT, and that median.
 
@@ -140,7 +145,7 @@ def _closest_known(
     return best[1], best[2]
 
 
-def _infer(collection: str, members: list[tuple[Model, dict[str, Any]]]) -> Convention:
+def _infer(collection: str, members: list[tuple[Model, Measurement]]) -> Convention:
     macs_ratios = _ratios(members, "macs")  # one per member: _comparable made sure of it
     known, median = _closest_known(members)
     if known is None or median is None:
@@ -157,7 +162,7 @@ def _infer(collection: str, members: list[tuple[Model, dict[str, Any]]]) -> Conv
     )
 
 
-def infer_conventions(pairs: Iterable[tuple[Model, dict[str, Any]]]) -> dict[str, Convention]:
+def infer_conventions(pairs: Iterable[tuple[Model, Measurement]]) -> dict[str, Convention]:
     """Each collection's FLOPs convention, from its models with declared and measured FLOPs."""
     return {
         collection: _infer(collection, members)
@@ -166,7 +171,7 @@ def infer_conventions(pairs: Iterable[tuple[Model, dict[str, Any]]]) -> dict[str
 
 
 def flops_outliers(
-    pairs: Iterable[tuple[Model, dict[str, Any]]], conventions: dict[str, Convention]
+    pairs: Iterable[tuple[Model, Measurement]], conventions: dict[str, Convention]
 ) -> Iterator[FlopsOutlier]:
     """Models whose FLOPs sit off their collection's convention by more than the tolerance."""
     for collection, members in _comparable(pairs).items():
@@ -181,3 +186,30 @@ def flops_outliers(
             expected = convention.expected_flops(measurement)
             if expected > 0 and _off(model, measurement, convention.basis, convention.ratio):
                 yield FlopsOutlier(model, convention, model.metadata.flops / expected, expected)  # type: ignore[operator]
+
+
+@dataclass
+class MeasuredZoo:
+    """What a cache measured of a zoo's models, with each collection's FLOPs convention: the
+    one reading of measurements that the rules, verify's table and the site share."""
+
+    pairs: list[tuple[Model, Measurement]]
+    conventions: dict[str, Convention]
+
+    @classmethod
+    def of(cls, models: Iterable[Model], cache: MeasurementCache | None) -> MeasuredZoo:
+        pairs = cache.measured(models) if cache is not None else []
+        return cls(pairs, infer_conventions(pairs))
+
+    def measurement(self, model: Model) -> Measurement | None:
+        return self._by_model.get(id(model))
+
+    def convention(self, model: Model) -> Convention | None:
+        return self.conventions.get(model.in_collection or "")
+
+    def outliers(self) -> list[FlopsOutlier]:
+        return list(flops_outliers(self.pairs, self.conventions))
+
+    @cached_property
+    def _by_model(self) -> dict[int, Measurement]:
+        return {id(model): measurement for model, measurement in self.pairs}

@@ -55,20 +55,12 @@ try:
     import fcntl
 except ImportError:  # not on Windows: saves there are atomic but not serialised
     fcntl = None  # type: ignore[assignment]
+from modelindex.measurements.record import Measurement, is_complete
+from modelindex.measurements.references import Reference, reference_for
 from modelindex.schema import Model
-from modelindex.verify.references import Reference, reference_for
 
 FORMAT_VERSION = 1
 # What a usable entry holds; an entry written before a field existed is measured again.
-MEASURED_FIELDS = (
-    "parameters",
-    "buffers",
-    "tensors",
-    "state_dict_bytes",
-    "state_dict_bytes_fp16",
-    "macs",
-    "mmcv_flops",
-)
 # How a cache's text begins (also after a merge-conflict marker, or with its keys sorted): a
 # file that begins otherwise is somebody else's, and is not read further.
 _CACHE_START = re.compile(rb'\s*(?:[<=>|]{7}[^\n]*\n\s*)?\{\s*"(?:format|entries)"\s*:')
@@ -101,6 +93,18 @@ def default_cache_path() -> Path:
     return bundled_path("data") / "measurements.json"
 
 
+def cache_path(given: Path | None = None, configured: Path | None = None) -> Path:
+    """Where the measurements are, for every reader and writer: the path given (``--cache``,
+    ``--measurements``, the plugin's option), else ``measurements`` in [tool.modelindex], else
+    the cache shipped with modelindex."""
+    return given or configured or default_cache_path()
+
+
+def cache_at(path: Path) -> MeasurementCache | None:
+    """The cache at ``path`` for reading, or None where there is none yet."""
+    return MeasurementCache(path) if path.is_file() else None
+
+
 def is_packaged(path: Path) -> bool:
     """Whether ``path`` is the cache shipped inside an installed wheel (read, never written)."""
     return "_bundled" in path.parts
@@ -122,16 +126,6 @@ def _without_version(key: str) -> str | None:
     if len(library) != 3:
         return None
     return f"{parts[0]} | {library[0]} {library[2]} | {parts[2]}"
-
-
-def is_complete(entry: object) -> bool:
-    """Whether ``entry`` holds every measured count, each a non-negative integer."""
-    return isinstance(entry, dict) and all(
-        isinstance(entry.get(field), int)
-        and not isinstance(entry.get(field), bool)
-        and entry[field] >= 0
-        for field in MEASURED_FIELDS
-    )
 
 
 @dataclass(frozen=True)
@@ -380,8 +374,8 @@ class MeasurementCache:
             self.changed = True
             self._by_model = None
 
-    def latest_for(self, model: str, reference: Reference) -> dict[str, Any] | None:
-        """The newest entry of ``model`` measured as ``reference``, whatever the library version
+    def latest_for(self, model: str, reference: Reference) -> Measurement | None:
+        """The newest measurement of ``model`` as ``reference``, whatever the library version
         (validate has no library to ask)."""
         if self._by_model is None:
             self._by_model = {}
@@ -391,10 +385,10 @@ class MeasurementCache:
         found = [
             entry for key, entry in self._by_model.get(model, []) if _without_version(key) == wanted
         ]
-        return max(found, key=_measured_at) if found else None
+        return Measurement.from_data(max(found, key=_measured_at)) if found else None
 
-    def measured(self, models: Iterable[Model]) -> list[tuple[Model, dict[str, Any]]]:
-        """Each of ``models`` that has an entry for its reference, with the newest entry."""
+    def measured(self, models: Iterable[Model]) -> list[tuple[Model, Measurement]]:
+        """Each of ``models`` that has a measurement of its reference, with the newest one."""
         found = []
         for model in models:
             reference = reference_for(model)

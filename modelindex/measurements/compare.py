@@ -1,0 +1,109 @@
+"""Declared numbers against measured ones, and the verdict they give; no torch needed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from modelindex.file_size import size_fits_parameters
+from modelindex.measurements.record import Measurement
+from modelindex.schema import Model
+
+# A declared count with no stated rounding may be rounded to about three significant digits.
+UNROUNDED_TOLERANCE = 0.005
+# No model has a quadrillion parameters: a larger measured count is no measurement (and would
+# overflow the float arithmetic below).
+MAX_MEASURED_PARAMETERS = 10**15
+
+# torch.save writes 320-370 bytes per tensor besides its data (zip format; 170-220 in the
+# legacy format), measured on five timm models; longer key names take more. The archive's own
+# records add a few KiB.
+PICKLE_BYTES_PER_TENSOR = 1024
+PICKLE_BYTES_FIXED = 64 * 1024
+# A checkpoint may leave out small tensors the library has since added (num_batches_tracked).
+MISSING_SHARE = 0.005
+# Beyond this share above the state dict, a checkpoint carries something more than the model:
+# timm's DLA checkpoints carry 1.2-1.9% more, inception_v3's auxiliary classifier 14%.
+EXCESS_SHARE = 0.05
+
+
+class Verdict(StrEnum):
+    """What a measurement says of a card: verify's table, the rules and the site's badges."""
+
+    VERIFIED = "verified"
+    """Parameters agree with the measured count."""
+    MISMATCH = "mismatch"
+    """Parameters disagree, and the reference has not changed since: the card is wrong."""
+    REFERENCE_CHANGED = "reference changed"
+    """Parameters disagree but fit the checkpoint: the library redefined the model since."""
+    MEASURED = "measured"
+    """Measured, but the card declares no Parameters to compare."""
+    NOT_VERIFIED = "not verified"
+    """No measurement."""
+
+
+def parameter_tolerance(model: Model, measured: int) -> float:
+    """How far declared Parameters may sit from the measured count: the declared rounding,
+    or 0.5% of the measured count when the source states none."""
+    half_step = model.rounding.get("Parameters")
+    return half_step * (1 + 1e-6) if half_step else measured * UNROUNDED_TOLERANCE
+
+
+def parameters_agree(model: Model, measured: int | None) -> bool | None:
+    """Whether the declared Parameters agree with a measured count (None: nothing to compare)."""
+    declared = model.metadata.parameters
+    if declared is None or measured is None or not 0 < measured <= MAX_MEASURED_PARAMETERS:
+        return None
+    return abs(declared - measured) <= parameter_tolerance(model, measured)
+
+
+def state_dict_sizes(measurement: Measurement) -> dict[str, int] | None:
+    """The measured state dict's bytes by precision, or None where they are unknown (0)."""
+    sizes = {"fp32": measurement.state_dict_bytes, "fp16": measurement.state_dict_bytes_fp16}
+    return sizes if all(size > 0 for size in sizes.values()) else None
+
+
+def pickle_overhead(measurement: Measurement) -> int:
+    return PICKLE_BYTES_FIXED + PICKLE_BYTES_PER_TENSOR * measurement.tensors
+
+
+def checkpoint_precision(file_size: int, measurement: Measurement) -> str | None:
+    """ "fp32" or "fp16" when ``file_size`` is the state dict in that precision plus pickle
+    overhead; "larger" when it holds more than the fp32 state dict by more than
+    EXCESS_SHARE; None when it can hold neither (smaller than fp16, or in between)."""
+    sizes = state_dict_sizes(measurement)
+    if sizes is None:
+        raise ValueError("the measurement has no state-dict sizes")
+    overhead = pickle_overhead(measurement)
+    for precision in ("fp32", "fp16"):
+        exact = sizes[precision]
+        if exact * (1 - MISSING_SHARE) <= file_size <= exact * (1 + EXCESS_SHARE) + overhead:
+            return precision
+    if file_size > sizes["fp32"]:
+        return "larger"
+    return None
+
+
+def reference_drifted(model: Model, measurement: Measurement) -> bool:
+    """The declared Parameters disagree with the measurement but fit the File Size, and the
+    File Size does not fit today's state dict: the card describes its checkpoint, and the
+    library has redefined the architecture since. The measurement then describes another
+    model, and no other number may be judged by it."""
+    agree = parameters_agree(model, measurement.parameters)
+    if agree is not False or not size_fits_parameters(model):
+        return False
+    file_size = model.metadata.file_size
+    if file_size is None or state_dict_sizes(measurement) is None:
+        return True
+    return checkpoint_precision(file_size, measurement) not in {"fp32", "fp16"}
+
+
+def verdict(model: Model, measurement: Measurement | None) -> Verdict:
+    """What ``measurement`` says of ``model``'s declared Parameters."""
+    if measurement is None:
+        return Verdict.NOT_VERIFIED
+    agree = parameters_agree(model, measurement.parameters)
+    if agree is None:
+        return Verdict.MEASURED
+    if agree:
+        return Verdict.VERIFIED
+    return Verdict.REFERENCE_CHANGED if reference_drifted(model, measurement) else Verdict.MISMATCH
