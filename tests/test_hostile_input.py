@@ -171,7 +171,7 @@ def test_an_unexpected_crash_is_one_line_and_exit_3(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("modelindex.cli.load", crash)
+    monkeypatch.setattr("modelindex.cli.common.load", crash)
     assert main(["list", "somewhere"]) == 3
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("internal error: RuntimeError: boom\\nsecond line at ")
@@ -389,7 +389,7 @@ def test_sigterm_ends_a_command_as_ctrl_c_does(monkeypatch: pytest.MonkeyPatch) 
         finally:
             cleaned.append(True)
 
-    monkeypatch.setattr("modelindex.cli.load", terminated_while_loading)
+    monkeypatch.setattr("modelindex.cli.common.load", terminated_while_loading)
     before = signal.getsignal(signal.SIGTERM)
     started = time.perf_counter()
     assert main(["list", "somewhere"]) == 130

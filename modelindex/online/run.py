@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from modelindex.online.anchors import CodeAnchor, code_anchor
 from modelindex.online.options import OnlineOptions
 from modelindex.online.results import CheckKind, Status, UrlResult
 from modelindex.online.targets import Declaration, url_targets
-from modelindex.online.url_cache import UrlCache
+from modelindex.online.url_cache import DEFAULT_TTL_S, UrlCache, default_url_cache_path
 from modelindex.schema import Model
 
 if TYPE_CHECKING:
@@ -40,6 +41,25 @@ class _Task:
     host: str
     keys: tuple[tuple[str, CheckKind], ...]
     run: Callable[[], list[UrlResult]]
+
+
+def check_zoo(
+    index: Index,
+    options: OnlineOptions | None = None,
+    url_cache: Path | None = None,
+    ttl_s: float = DEFAULT_TTL_S,
+    progress: Progress | None = None,
+) -> OnlineRun:
+    """:func:`check_urls` with the URL cache in place: ``url_cache``, else the user's cache
+    folder (see :func:`default_url_cache_path`); results older than ``ttl_s`` are asked again.
+    On Ctrl-C, what was checked is in the cache already."""
+    with UrlCache(url_cache or default_url_cache_path(), ttl_s=ttl_s) as cache:
+        return check_urls(index, cache, options, progress)
+
+
+def planned_count(index: Index, options: OnlineOptions | None = None) -> int:
+    """How many checks :func:`check_zoo` makes (cached or not): a progress bar's total."""
+    return len(planned_checks(url_targets(index), options or OnlineOptions()))
 
 
 def check_urls(

@@ -10,14 +10,16 @@ import dataclasses
 import datetime
 import fnmatch
 import signal
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modelindex.index import Index
-from modelindex.measurements.cache import MeasurementCache, cache_key
+from modelindex.measurements.cache import MeasurementCache, cache_key, cache_path, is_packaged
 from modelindex.measurements.record import Measurement
 from modelindex.measurements.references import Reference, reference_for
 from modelindex.schema import Model
@@ -97,6 +99,55 @@ def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
         return Outcome(model, "failed", reference, reason=f"{type(error).__name__}: {error}")
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=now))
+
+
+def verify_zoo(
+    index: Index,
+    cache: Path | None = None,
+    configured: Path | None = None,
+    jobs: int = 1,
+    only: str | None = None,
+    refresh: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    progress: Callable[[Outcome], None] | None = None,
+) -> tuple[list[Outcome], MeasurementCache]:
+    """:func:`verify` with the measurement cache in place, saved when the run ends, also when
+    it is interrupted. The cache is ``cache``, else ``configured`` ([tool.modelindex]
+    measurements), else the one shipped with modelindex, where validate reads; that one is
+    read but never written (a warning says so)."""
+    measurements = MeasurementCache(cache_path(cache, configured))
+    try:
+        outcomes = verify(
+            index,
+            measurements,
+            jobs=jobs,
+            only=only,
+            refresh=refresh,
+            timeout_s=timeout_s,
+            progress=progress,
+        )
+    finally:
+        shipped = cache is None and configured is None and is_packaged(measurements.path)
+        _save(measurements, shipped)
+    return outcomes, measurements
+
+
+def _save(cache: MeasurementCache, shipped: bool) -> None:
+    if not cache.changed:
+        return
+    if shipped:
+        warnings.warn(
+            f"measurements not saved: {cache.path} belongs to the installed package; "
+            "pass --cache FILE, or set measurements in [tool.modelindex]",
+            stacklevel=3,
+        )
+        return
+    try:
+        cache.save()
+    except OSError as error:
+        warnings.warn(
+            f"measurements not saved to {cache.path}: {error}; pass --cache FILE", stacklevel=3
+        )
 
 
 def selected(index: Index, only: str | None) -> list[Model]:

@@ -1,0 +1,3 @@
+from modelindex.cli import main
+
+raise SystemExit(main())

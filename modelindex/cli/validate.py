@@ -1,0 +1,253 @@
+"""``modelindex validate`` and ``modelindex check-urls``: check a zoo and report findings."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelindex.checks import RULES, SettingsError, UnknownRuleError, matching_codes, validate
+from modelindex.checks.formats import FORMATS, RENDERERS, explain, statistics, summary_line
+from modelindex.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Failure,
+    add_config,
+    add_repo_root,
+    load_paths,
+    project_settings,
+    selectors,
+)
+from modelindex.index import Index
+from modelindex.links import url_fault
+from modelindex.online.anchors import DEFAULT_RAW_BASE
+from modelindex.online.options import DEFAULT_JOBS, DEFAULT_PER_HOST, HttpSettings, OnlineOptions
+from modelindex.online.results import Status
+from modelindex.online.url_cache import DEFAULT_TTL_S, default_url_cache_path
+from modelindex.progress import progress_bar
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """What validate and check-urls share: the paths, the output and the codes to report."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to check (default: the current folder)",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (e.g. N,U003)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="do not report these codes or prefixes, comma-separated",
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    add_config(parser)
+    add_repo_root(parser)
+
+
+def _add_online_arguments(parser: argparse.ArgumentParser, with_switch: bool) -> None:
+    group = parser.add_argument_group("online checks" + (" (with --online)" if with_switch else ""))
+    if with_switch:
+        group.add_argument(
+            "--online",
+            action="store_true",
+            help="also check the URLs over the network (as 'modelindex check-urls' does)",
+        )
+    group.add_argument(
+        "--download",
+        action="store_true",
+        help="download each weights file: check the sha256 prefix in its name and count its "
+        "parameters (torch files need the [verify] extra)",
+    )
+    numbers: list[tuple[str, type, float, str, str]] = [
+        ("--jobs", int, DEFAULT_JOBS, "N", "requests at once"),
+        ("--per-host", int, DEFAULT_PER_HOST, "N", "requests at once to one host"),
+        ("--timeout", float, HttpSettings.timeout_s, "S", "connect and read timeout in seconds"),
+        ("--retries", int, HttpSettings.retries, "N", "retries on 429, 5xx and lost connections"),
+        ("--ttl", float, DEFAULT_TTL_S / 3600, "HOURS", "hours a cached result holds"),
+    ]
+    for flag, kind, default, metavar, what in numbers:
+        group.add_argument(
+            flag, type=kind, default=kind(default), metavar=metavar, help=f"{what} ({default:g})"
+        )
+    group.add_argument(
+        "--url-cache",
+        metavar="FILE",
+        help=f"the sqlite cache of URL checks (default: {default_url_cache_path()}; "
+        "or set MODELINDEX_CACHE_DIR)",
+    )
+    group.add_argument(
+        "--refresh", action="store_true", help="ask the network even where the cache answers"
+    )
+    group.add_argument(
+        "--github-raw",
+        default=DEFAULT_RAW_BASE,
+        metavar="URL",
+        help=f"where GitHub files are read to check Code anchors ({DEFAULT_RAW_BASE})",
+    )
+
+
+def add_validate(commands: Any) -> None:
+    checking = commands.add_parser(
+        "validate",
+        help="check the metadata with consistency rules (for CI and pre-commit)",
+        description="Check model metadata with consistency rules and report each finding as\n"
+        "'path:line: CODE message'.\n\n"
+        "exit code: 0 no errors (warnings allowed), 1 errors found (or warnings with\n"
+        "--strict), 2 bad usage, 3 an internal error (a bug in modelindex).\n"
+        "Settings come from [tool.modelindex] in the pyproject.toml nearest to the first PATH.",
+        epilog="examples:\n  modelindex validate docs/\n"
+        "  modelindex validate docs/ --format github --ignore U006,U007\n"
+        "  modelindex validate --explain N001\n\nlist the rules with 'modelindex rules'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_report_arguments(checking)
+    checking.add_argument(
+        "--statistics", action="store_true", help="print the number of findings per rule"
+    )
+    checking.add_argument(
+        "--explain", metavar="CODE", help="print what a rule checks and why, then exit"
+    )
+    _add_online_arguments(checking, with_switch=True)
+    checking.set_defaults(run=validate_zoo)
+
+
+def add_check_urls(commands: Any) -> None:
+    url_checking = commands.add_parser(
+        "check-urls",
+        help="check that the zoo's URLs answer, weights sizes and hashes, Code anchors",
+        description="Check every Weights, Config, Code and Paper URL over the network: the\n"
+        "same engine as 'validate --online', reporting the online codes (O001-O009), and\n"
+        "files it cannot read (L) and URLs it cannot ask (U001).\n"
+        "Results are cached (sqlite, in the user's cache folder) for --ttl hours; a network\n"
+        "fault is a warning, never an error, and is asked again next time.\n\n"
+        "exit code: 0 no errors, 1 errors (a dead link, a size or hash that differs),\n"
+        "2 bad usage, 3 an internal error (a bug in modelindex).",
+        epilog="examples:\n  modelindex check-urls docs/\n"
+        "  modelindex check-urls docs/ --download --format github\n"
+        "  modelindex check-urls docs/ --refresh --jobs 8 --per-host 4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_report_arguments(url_checking)
+    _add_online_arguments(url_checking, with_switch=False)
+    url_checking.set_defaults(run=check_zoo_urls, statistics=False, explain=None)
+
+
+def validate_zoo(args: argparse.Namespace) -> int:
+    if args.explain is not None:
+        try:
+            codes = sorted(matching_codes([args.explain]))
+        except UnknownRuleError:
+            codes = []
+        if not codes:
+            raise Failure(f"--explain: no rule {args.explain!r}; see 'modelindex rules'")
+        print("\n\n".join(explain(RULES[code]) for code in codes))
+        return EXIT_OK
+    try:
+        settings = project_settings(args)
+        if args.select is not None:
+            settings = replace(settings, select=tuple(selectors(args.select)))
+        if args.ignore:
+            settings = replace(settings, ignore=(*settings.ignore, *selectors(args.ignore)))
+        settings.enabled_codes()
+    except (SettingsError, UnknownRuleError) as error:
+        raise Failure(str(error)) from None
+    if args.statistics and args.format not in {"text", "json"}:
+        raise Failure(f"--statistics prints text or json, not {args.format}")
+    if args.download and not args.online:
+        raise Failure("--download checks weights files online: add --online")
+    index = load_paths(args.paths or ["."], args)
+    online = _check_online(args, index) if args.online else None
+    report = validate(index, settings, online)
+    if args.statistics:
+        output = statistics(report, as_json=args.format == "json")
+    else:
+        output = RENDERERS[args.format](report)
+    if output:
+        print(output)
+    if online is not None:
+        from modelindex.online.summary import summary_table
+
+        print(f"\n{summary_table(online)}", file=sys.stderr)
+    if args.format == "text" or args.statistics:
+        print(summary_line(report), file=sys.stderr)
+    return report.exit_code(strict=args.strict)
+
+
+def check_zoo_urls(args: argparse.Namespace) -> int:
+    """check-urls: validate --online, reporting the online codes only."""
+    # Besides its own codes: files it could not read (L) and URLs it could not ask (U001).
+    reported = {code for code in RULES if code[0] in "OL"} | {"U001", "M001"}
+    wanted = selectors(args.select) or sorted(reported)
+    try:
+        chosen = [code for code in matching_codes(wanted) if code in reported]
+    except UnknownRuleError as error:
+        raise Failure(str(error)) from None
+    if not chosen:
+        raise Failure(f"--select {','.join(wanted)} names no code check-urls reports")
+    args.select, args.online = [",".join(sorted(chosen))], True
+    return validate_zoo(args)
+
+
+def _online_options(args: argparse.Namespace) -> OnlineOptions:
+    if args.jobs < 1 or args.per_host < 1:
+        raise Failure("--jobs and --per-host must be at least 1")
+    if not (0 < args.timeout <= 3600):
+        raise Failure("--timeout must be a positive number of seconds, at most 3600")
+    if args.retries < 0:
+        raise Failure("--retries must be 0 or more")
+    if url_fault(args.github_raw):
+        raise Failure(f"--github-raw {args.github_raw!r} {url_fault(args.github_raw)}")
+    if not (0 <= args.ttl < math.inf):
+        raise Failure("--ttl must be 0 or more hours")
+    if args.url_cache == "":
+        raise Failure("--url-cache needs a file name")
+    return OnlineOptions(
+        download=args.download,
+        jobs=args.jobs,
+        per_host=args.per_host,
+        http=HttpSettings(timeout_s=args.timeout, retries=args.retries),
+        raw_base=args.github_raw,
+        refresh=args.refresh,
+    )
+
+
+def _check_online(args: argparse.Namespace, index: Index) -> OnlineRun:
+    # requests is imported here, not by offline commands.
+    from modelindex.online.run import check_zoo, planned_count
+
+    options = _online_options(args)
+    try:
+        total = planned_count(index, options)
+        with progress_bar(total, "checking URLs", quiet_status=Status.OK.value) as advance:
+            return check_zoo(
+                index,
+                options,
+                Path(args.url_cache) if args.url_cache else None,
+                ttl_s=args.ttl * 3600,
+                progress=advance,
+            )
+    except KeyboardInterrupt:
+        # What was checked is in the cache by now. Requests still running would hold the exit
+        # until their timeouts: leave without waiting for them.
+        print("\ninterrupted; the URLs checked so far are cached", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
