@@ -341,3 +341,39 @@ def test_without_torch_a_torch_file_is_hashed_and_its_count_left_out(
         and "torch is not installed" in download.checkpoint_note
     )
     assert findings == []
+
+
+@pytest.mark.parametrize("kind", [CheckKind.PROBE, CheckKind.DOWNLOAD])
+@pytest.mark.parametrize("failed", [status for status in Status if status is not Status.OK])
+def test_every_failure_of_a_weights_url_is_one_finding(
+    tmp_path: Path, kind: CheckKind, failed: Status
+) -> None:
+    from modelindex.online.results import UrlResult
+    from modelindex.online.targets import url_targets
+
+    url = "https://example.org/w-12345678.pth"
+    index = load(_zoo(tmp_path, [_model("net", Weights=url, Metadata={"File Size": 10})]))
+    results = {(url, kind): UrlResult(url, kind, failed, "what happened")}
+    if kind is CheckKind.DOWNLOAD:
+        results[(url, CheckKind.PROBE)] = UrlResult(url, CheckKind.PROBE, Status.OK)
+    run = OnlineRun(url_targets(index), results, requested=len(results))
+    findings = validate(index, Settings(select=("O",)), run).findings
+    code = {
+        Status.NOT_FOUND: "O001",
+        Status.UNREACHABLE: "O002",
+        Status.TIMEOUT: "O002",
+        Status.SERVER_ERROR: "O003",
+        Status.TOO_MANY_REDIRECTS: "O004",
+        Status.FAILED: "M001",  # a bug of ours, whatever the settings select
+    }[failed]
+    what = "Download of " if kind is CheckKind.DOWNLOAD else ""
+    assert [(f.code, f.message) for f in findings] == [
+        (code, f"{what}Weights {url}: {failed.value} (what happened)")
+    ]
+
+
+def test_the_anchor_rule_documents_the_span_it_reads() -> None:
+    from modelindex.checks import RULES
+    from modelindex.online.anchors import MAX_ANCHOR_SPAN
+
+    assert f"more than {MAX_ANCHOR_SPAN} lines" in RULES["O008"].explanation

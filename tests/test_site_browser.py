@@ -32,7 +32,7 @@ if not REQUIRED:
 
 from mkdocs.commands.build import build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from modelindex.site.build import build_site  # noqa: E402
@@ -229,7 +229,8 @@ def test_a_built_site_opened_from_disk_follows_links_and_searches(
     page.goto(disk_url, wait_until="load")
     page.click("text=Compare every model")
     assert page.url.endswith("/comparison.html")
-    assert page.locator("#modelindex-table tbody tr").count() == 8
+    # The rows are drawn by the page's script once it has run: wait for them.
+    expect(page.locator("#modelindex-table tbody tr")).to_have_count(8)
     page.click("#modelindex-table a >> text=twin")
     assert page.url.endswith("/collections/wide-net.html#twin")
     # material keeps its search closed on a page opened at an anchor: search from the home page.

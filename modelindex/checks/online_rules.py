@@ -8,7 +8,7 @@ does. Every URL is looked at once, for all the rules together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from modelindex.checks.context import Context
@@ -19,7 +19,6 @@ from modelindex.fields import CODE, FILE_SIZE, PARAMETERS, WEIGHTS
 from modelindex.links import sha256_prefix_in_name
 from modelindex.measurements.compare import parameters_agree
 from modelindex.online.anchors import (
-    MAX_ANCHOR_SPAN,
     anchor_fault,
     code_anchor,
     defines,
@@ -37,115 +36,28 @@ SIZE_DIFFERS, HASH_DIFFERS, PARAMETERS_DIFFER, ANCHOR_ELSEWHERE = "O005", "O006"
 CHECKPOINT_INVALID = "O009"
 
 
-def online_rule(code: str, name: str, severity: Severity, explanation: str) -> None:
-    """Register rule ``code``: the findings of that code from the context's online run."""
+UrlCheck = Callable[["OnlineRun", str, "Declaration"], Iterator[Hit]]
+"""(the online run, a URL it looked at, one place declaring that URL) -> the rule's hits there."""
 
-    def check(context: Context) -> Iterator[Hit]:
-        yield from context.shared(_online_hits).get(code, ())
-
-    check.__doc__ = explanation
-    check.__name__ = check.__qualname__ = name.replace("-", "_")
-    rule(code, name, severity, Scope.INDEX)(check)
+_URL_CHECKS: list[tuple[str, UrlCheck]] = []
 
 
-online_rule(
-    NOT_FOUND,
-    "url-not-found",
-    Severity.ERROR,
-    """A Weights, Config, Code or Paper URL answers 404 or 410.
+def online_rule(code: str, name: str, severity: Severity) -> Callable[[UrlCheck], UrlCheck]:
+    """Register the decorated function as rule ``code``, an online check. It is called for
+    each place that declares a URL the online run looked at, and its docstring explains the
+    rule, as for every rule. Offline, the rule finds nothing."""
 
-    The link is dead: the file was moved, renamed or never uploaded. Found by
-    `--online` only; the request is HEAD, or a one-byte GET where HEAD is refused.""",
-)
-online_rule(
-    UNREACHABLE,
-    "url-unreachable",
-    Severity.WARNING,
-    """A URL could not be reached: refused, reset, no such host, or no answer in time.
+    def register(check: UrlCheck) -> UrlCheck:
+        def from_context(context: Context) -> Iterator[Hit]:
+            yield from context.shared(_online_hits).get(code, ())
 
-    A network fault says nothing about the card, so this is a warning, and the result is not
-    cached: the next run asks again. Retries with backoff came first.""",
-)
-online_rule(
-    SERVER_ERROR,
-    "url-server-error",
-    Severity.WARNING,
-    """A URL answers with an error that is not 'not found': 5xx, 429, 401 or 403.
+        from_context.__doc__ = check.__doc__
+        from_context.__name__ = from_context.__qualname__ = check.__name__
+        rule(code, name, severity, Scope.INDEX)(from_context)
+        _URL_CHECKS.append((code, check))
+        return check
 
-    The server failed, rate-limited or refused the request (a login wall, a bot filter) after
-    the retries; the card may well be right. Not cached.""",
-)
-online_rule(
-    TOO_MANY_REDIRECTS,
-    "url-redirect-loop",
-    Severity.WARNING,
-    """A URL redirects more than 10 times, usually in a loop.""",
-)
-online_rule(
-    SIZE_DIFFERS,
-    "weights-size-differs",
-    Severity.ERROR,
-    """The weights file's Content-Length differs from the card's File Size.
-
-    The file behind the URL is not the one the card describes: another model's checkpoint,
-    a re-upload, or a size copied from a sibling. A compressed transfer is not compared. A
-    download stops a tenth (and a MiB) past the File Size: the file is larger than that.""",
-)
-online_rule(
-    HASH_DIFFERS,
-    "weights-hash-differs",
-    Severity.ERROR,
-    """A downloaded weights file's sha256 does not start with the hash in its name.
-
-    torch.hub names files `name-<first 8 hex digits of the sha256>.pth` and checks the prefix
-    on download (`check_hash=True`); a mismatch means a corrupt or replaced file. Needs
-    `--download`.""",
-)
-online_rule(
-    PARAMETERS_DIFFER,
-    "checkpoint-parameters-differ",
-    Severity.ERROR,
-    """The downloaded checkpoint holds another number of parameters than the card declares.
-
-    The floating-point tensors of its state dict are counted, leaving out batch-norm running
-    statistics, within the declared rounding or 0.5%. torch files need torch (the [verify]
-    extra) and are memory-mapped, not loaded (legacy pre-zip files are read whole, up to
-    256 MiB); safetensors files need nothing. A file that would take more memory to count than
-    a real checkpoint (compressed records, a pickle or header over 8 MiB) is not counted; the
-    summary says why. Needs `--download`.""",
-)
-online_rule(
-    ANCHOR_ELSEWHERE,
-    "code-anchor-elsewhere",
-    Severity.WARNING,
-    f"""A GitHub Code URL's line anchor does not point at the model's definition.
-
-    The anchored line, or the three lines on each side, must hold `def NAME(`, `class NAME`
-    or a registry entry 'NAME'. The finding names what the anchor points at instead. The file
-    is read at the linked commit from the raw host (`--github-raw` changes it). A range of more
-    than {MAX_ANCHOR_SPAN} lines, or a line past any source file, is reported, not read.""",
-)
-online_rule(
-    CHECKPOINT_INVALID,
-    "checkpoint-invalid",
-    Severity.ERROR,
-    """A downloaded weights file is not a valid checkpoint: its header contradicts the file.
-
-    A safetensors header whose shapes do not fit their byte offsets, offsets past the end of
-    the file, no JSON at all (an HTML page served as weights); a torch file claiming more
-    parameters than its bytes can hold, or whose zip records claim more bytes than the file.
-    Needs `--download`.""",
-)
-
-_CODE_BY_STATUS = {
-    Status.NOT_FOUND: NOT_FOUND,
-    Status.UNREACHABLE: UNREACHABLE,
-    Status.TIMEOUT: UNREACHABLE,
-    Status.SERVER_ERROR: SERVER_ERROR,
-    Status.TOO_MANY_REDIRECTS: TOO_MANY_REDIRECTS,
-    # A check that failed is a bug of ours, not a fault of the network: it must be seen.
-    Status.FAILED: INTERNAL_ERROR,
-}
+    return register
 
 
 def _online_hits(context: Context) -> dict[str, list[Hit]]:
@@ -157,7 +69,12 @@ def _online_hits(context: Context) -> dict[str, list[Hit]]:
     for url, declarations in run.targets.items() if run is not None else ():
         try:
             # A list: a failure halfway must not leave half a URL's findings reported.
-            hits = list(_url_hits(run, url, declarations))  # type: ignore[arg-type]
+            hits = [
+                (code, hit)
+                for declaration in declarations
+                for code, check in [(INTERNAL_ERROR, _check_failed), *_URL_CHECKS]
+                for hit in check(run, url, declaration)  # type: ignore[arg-type]
+            ]
         except Exception as error:
             where = declarations[0]
             message = f"checking {where.field} {url} failed: {error!r}"[:300]
@@ -171,94 +88,100 @@ def _online_hits(context: Context) -> dict[str, list[Hit]]:
     return found
 
 
-def _url_hits(
-    run: OnlineRun, url: str, declarations: list[Declaration]
-) -> Iterator[tuple[str, Hit]]:
+def _failure(run: OnlineRun, url: str, declaration: Declaration) -> UrlResult | None:
+    """The check of ``url`` that failed, for this declaration: the URL's own answer, else, for
+    weights, their download. A URL that did not answer has no other finding."""
     answered = reachability(run.results, url)
-    probe = run.results.get((url, CheckKind.PROBE))
+    if answered is not None and answered.status is not Status.OK:
+        return answered
     download = run.results.get((url, CheckKind.DOWNLOAD))
-    anchor = run.results.get((url, CheckKind.ANCHOR))
-    for declaration in declarations:
-        if answered is not None and answered.status is not Status.OK:
-            yield _status_hit(declaration, url, answered)
-            continue
-        if declaration.field == WEIGHTS:
-            yield from _weights_hits(declaration, url, probe, download)
-        if declaration.field == CODE:
-            yield from _anchor_fault_hits(declaration, url)
-            if anchor is not None:
-                yield from _anchor_hits(declaration, url, anchor)
+    if declaration.field == WEIGHTS and download is not None and download.status is not Status.OK:
+        return download
+    return None
 
 
-def _status_hit(declaration: Declaration, url: str, result: UrlResult) -> tuple[str, Hit]:
+def _answered(run: OnlineRun, url: str) -> bool:
+    answered = reachability(run.results, url)
+    return answered is None or answered.status is Status.OK
+
+
+def _failure_hits(
+    run: OnlineRun, url: str, declaration: Declaration, status: tuple[Status, ...]
+) -> Iterator[Hit]:
+    failed = _failure(run, url, declaration)
+    if failed is None or failed.status not in status:
+        return
     entry, field = declaration.entry, declaration.field
-    what = "Download of " if result.kind is CheckKind.DOWNLOAD else ""
-    message = f"{what}{field} {url}: {result.status.value} ({result.detail})"
-    hit = Hit(entry.location(field), message, entry.name, field)
-    return _CODE_BY_STATUS[result.status], hit
+    what = "Download of " if failed.kind is CheckKind.DOWNLOAD else ""
+    message = f"{what}{field} {url}: {failed.status.value} ({failed.detail})"
+    yield Hit(entry.location(field), message, entry.name, field)
 
 
-def _weights_hits(
-    declaration: Declaration, url: str, probe: UrlResult | None, download: UrlResult | None
-) -> Iterator[tuple[str, Hit]]:
-    """Size, hash and parameters of a weights file, against the entry that declares it (a
-    collection's weights are checked against the collection's own numbers)."""
+def _check_failed(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    # A check that failed is a bug of ours, not a fault of the network: it must be seen.
+    yield from _failure_hits(run, url, declaration, (Status.FAILED,))
+
+
+@online_rule(NOT_FOUND, "url-not-found", Severity.ERROR)
+def url_not_found(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A Weights, Config, Code or Paper URL answers 404 or 410.
+
+    The link is dead: the file was moved, renamed or never uploaded. Found by
+    `--online` only; the request is HEAD, or a one-byte GET where HEAD is refused."""
+    yield from _failure_hits(run, url, declaration, (Status.NOT_FOUND,))
+
+
+@online_rule(UNREACHABLE, "url-unreachable", Severity.WARNING)
+def url_unreachable(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A URL could not be reached: refused, reset, no such host, or no answer in time.
+
+    A network fault says nothing about the card, so this is a warning, and the result is not
+    cached: the next run asks again. Retries with backoff came first."""
+    yield from _failure_hits(run, url, declaration, (Status.UNREACHABLE, Status.TIMEOUT))
+
+
+@online_rule(SERVER_ERROR, "url-server-error", Severity.WARNING)
+def url_server_error(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A URL answers with an error that is not 'not found': 5xx, 429, 401 or 403.
+
+    The server failed, rate-limited or refused the request (a login wall, a bot filter) after
+    the retries; the card may well be right. Not cached."""
+    yield from _failure_hits(run, url, declaration, (Status.SERVER_ERROR,))
+
+
+@online_rule(TOO_MANY_REDIRECTS, "url-redirect-loop", Severity.WARNING)
+def url_redirect_loop(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A URL redirects more than 10 times, usually in a loop."""
+    yield from _failure_hits(run, url, declaration, (Status.TOO_MANY_REDIRECTS,))
+
+
+@online_rule(SIZE_DIFFERS, "weights-size-differs", Severity.ERROR)
+def weights_size_differs(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """The weights file's Content-Length differs from the card's File Size.
+
+    The file behind the URL is not the one the card describes: another model's checkpoint,
+    a re-upload, or a size copied from a sibling. A compressed transfer is not compared. A
+    download stops a tenth (and a MiB) past the File Size: the file is larger than that."""
     entry = declaration.entry
     declared_size = entry.metadata.file_size
-    served = _served_size(probe, download)
-    if declared_size is not None and served is not None:
-        size, at_least = served
-        tolerance = entry.rounding.get(FILE_SIZE, 0.0) if isinstance(entry, Model) else 0.0
-        if size - declared_size > tolerance or (not at_least and declared_size - size > tolerance):
-            yield (
-                SIZE_DIFFERS,
-                Hit(
-                    entry.location(FILE_SIZE),
-                    f"File Size {declared_size} differs from the "
-                    f"{'more than ' if at_least else ''}{size} bytes that {url} serves",
-                    entry.name,
-                    FILE_SIZE,
-                    fix=None if at_least else f"File Size: {size}",
-                ),
-            )
-    if download is None:
+    if declaration.field != WEIGHTS or declared_size is None or not _answered(run, url):
         return
-    if download.status is not Status.OK:
-        yield _status_hit(declaration, url, download)
+    served = _served_size(
+        run.results.get((url, CheckKind.PROBE)), run.results.get((url, CheckKind.DOWNLOAD))
+    )
+    if served is None:
         return
-    expected = sha256_prefix_in_name(url)
-    if expected and download.sha256 and not download.sha256.startswith(expected):
-        yield (
-            HASH_DIFFERS,
-            Hit(
-                entry.location(WEIGHTS),
-                f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
-                f"start with the {expected} its name carries",
-                entry.name,
-                WEIGHTS,
-            ),
-        )
-    if download.checkpoint_fault:
-        yield (
-            CHECKPOINT_INVALID,
-            Hit(
-                entry.location(WEIGHTS),
-                f"Weights file {url} is no valid checkpoint: {download.checkpoint_fault}",
-                entry.name,
-                WEIGHTS,
-            ),
-        )
-    counted = download.checkpoint_parameters
-    if counted and isinstance(entry, Model) and parameters_agree(entry, counted) is False:
-        yield (
-            PARAMETERS_DIFFER,
-            Hit(
-                entry.location(PARAMETERS),
-                f"Parameters {entry.metadata.parameters} differ from the {counted} the "
-                f"checkpoint at {url} holds",
-                entry.name,
-                PARAMETERS,
-            ),
+    size, at_least = served
+    # A collection's weights are checked against the collection's own numbers.
+    tolerance = entry.rounding.get(FILE_SIZE, 0.0) if isinstance(entry, Model) else 0.0
+    if size - declared_size > tolerance or (not at_least and declared_size - size > tolerance):
+        yield Hit(
+            entry.location(FILE_SIZE),
+            f"File Size {declared_size} differs from the "
+            f"{'more than ' if at_least else ''}{size} bytes that {url} serves",
+            entry.name,
+            FILE_SIZE,
+            fix=None if at_least else f"File Size: {size}",
         )
 
 
@@ -275,39 +198,105 @@ def _served_size(probe: UrlResult | None, download: UrlResult | None) -> tuple[i
     return None
 
 
-def _anchor_fault_hits(declaration: Declaration, url: str) -> Iterator[tuple[str, Hit]]:
-    entry = declaration.entry
-    fault = anchor_fault(url)
-    if fault is None or not isinstance(entry, Model):
+def _downloaded(run: OnlineRun, url: str, declaration: Declaration) -> UrlResult | None:
+    """The weights file of this declaration as downloaded, where it was and the URL answered."""
+    download = run.results.get((url, CheckKind.DOWNLOAD))
+    if declaration.field != WEIGHTS or download is None or download.status is not Status.OK:
+        return None
+    return download if _answered(run, url) else None
+
+
+@online_rule(HASH_DIFFERS, "weights-hash-differs", Severity.ERROR)
+def weights_hash_differs(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A downloaded weights file's sha256 does not start with the hash in its name.
+
+    torch.hub names files `name-<first 8 hex digits of the sha256>.pth` and checks the prefix
+    on download (`check_hash=True`); a mismatch means a corrupt or replaced file. Needs
+    `--download`."""
+    download = _downloaded(run, url, declaration)
+    expected = sha256_prefix_in_name(url)
+    if download is None or not expected or not download.sha256:
         return
-    yield (
-        ANCHOR_ELSEWHERE,
-        Hit(
+    if not download.sha256.startswith(expected):
+        yield Hit(
+            declaration.entry.location(WEIGHTS),
+            f"Weights file's sha256 {download.sha256[: max(12, len(expected))]}... does not "
+            f"start with the {expected} its name carries",
+            declaration.entry.name,
+            WEIGHTS,
+        )
+
+
+@online_rule(PARAMETERS_DIFFER, "checkpoint-parameters-differ", Severity.ERROR)
+def checkpoint_parameters_differ(
+    run: OnlineRun, url: str, declaration: Declaration
+) -> Iterator[Hit]:
+    """The downloaded checkpoint holds another number of parameters than the card declares.
+
+    The floating-point tensors of its state dict are counted, leaving out batch-norm running
+    statistics, within the declared rounding or 0.5%. torch files need torch (the [verify]
+    extra) and are memory-mapped, not loaded (legacy pre-zip files are read whole, up to
+    256 MiB); safetensors files need nothing. A file that would take more memory to count than
+    a real checkpoint (compressed records, a pickle or header over 8 MiB) is not counted; the
+    summary says why. Needs `--download`."""
+    download, entry = _downloaded(run, url, declaration), declaration.entry
+    counted = download.checkpoint_parameters if download is not None else None
+    if counted and isinstance(entry, Model) and parameters_agree(entry, counted) is False:
+        yield Hit(
+            entry.location(PARAMETERS),
+            f"Parameters {entry.metadata.parameters} differ from the {counted} the "
+            f"checkpoint at {url} holds",
+            entry.name,
+            PARAMETERS,
+        )
+
+
+@online_rule(ANCHOR_ELSEWHERE, "code-anchor-elsewhere", Severity.WARNING)
+def code_anchor_elsewhere(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A GitHub Code URL's line anchor does not point at the model's definition.
+
+    The anchored line, or the three lines on each side, must hold `def NAME(`, `class NAME`
+    or a registry entry 'NAME'. The finding names what the anchor points at instead. The file
+    is read at the linked commit from the raw host (`--github-raw` changes it). A range of more
+    than 1000 lines, or a line past any source file, is reported, not read."""
+    entry = declaration.entry
+    if declaration.field != CODE or not isinstance(entry, Model) or not _answered(run, url):
+        return
+    fault = anchor_fault(url)
+    if fault is not None:
+        yield Hit(
             entry.location(CODE),
             f"Code anchor #{url.rsplit('#', 1)[-1][:60]} {fault}: not read",
             entry.name,
             CODE,
-        ),
-    )
-
-
-def _anchor_hits(
-    declaration: Declaration, url: str, result: UrlResult
-) -> Iterator[tuple[str, Hit]]:
-    entry = declaration.entry
+        )
+    result = run.results.get((url, CheckKind.ANCHOR))
     anchor = code_anchor(url)
-    if not isinstance(entry, Model) or not entry.name or anchor is None:
+    if result is None or anchor is None or not entry.name:
         return
-    if defines(result.anchor_lines, entry.name):
-        return
-    target = url.rsplit("#", 1)[-1]
-    yield (
-        ANCHOR_ELSEWHERE,
-        Hit(
+    if not defines(result.anchor_lines, entry.name):
+        yield Hit(
             entry.location(CODE),
-            f"Code anchor #{target} points at {pointed_at(result, anchor.first)}, not at a "
-            f"definition of {entry.name}",
+            f"Code anchor #{url.rsplit('#', 1)[-1]} points at "
+            f"{pointed_at(result, anchor.first)}, not at a definition of {entry.name}",
             entry.name,
             CODE,
-        ),
-    )
+        )
+
+
+@online_rule(CHECKPOINT_INVALID, "checkpoint-invalid", Severity.ERROR)
+def checkpoint_invalid(run: OnlineRun, url: str, declaration: Declaration) -> Iterator[Hit]:
+    """A downloaded weights file is not a valid checkpoint: its header contradicts the file.
+
+    A safetensors header whose shapes do not fit their byte offsets, offsets past the end of
+    the file, no JSON at all (an HTML page served as weights); a torch file claiming more
+    parameters than its bytes can hold, or whose zip records claim more bytes than the file.
+    Needs `--download`."""
+    download = _downloaded(run, url, declaration)
+    if download is not None and download.checkpoint_fault:
+        yield Hit(
+            declaration.entry.location(WEIGHTS),
+            f"Weights file {url} is no valid checkpoint: {download.checkpoint_fault}",
+            declaration.entry.name,
+            WEIGHTS,
+        )

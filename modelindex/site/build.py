@@ -43,12 +43,13 @@ import yaml
 from markdown.treeprocessors import Treeprocessor
 from mkdocs.utils import markdown_extensions
 
+from modelindex.checks import SettingsError
 from modelindex.index import Index
-from modelindex.loading import load
 from modelindex.readers import is_walked_file
 from modelindex.readers.registry import renders_as_page
-from modelindex.site.plugin import FRAME_WORKER
+from modelindex.site.plugin import FRAME_WORKER, ModelIndexPlugin
 from modelindex.site.render import template_error
+from modelindex.site.zoo import Zoo, read_zoo
 
 try:
     import fcntl
@@ -96,24 +97,25 @@ def build_site(
     output = _output_folder(output)
     inputs = [*paths, *(path for path in (templates, measurements) if path)]
     _check_output(output, inputs)
-    index = load(*paths)
+    if measurements is not None and not measurements.is_file():
+        raise BuildError(f"--measurements {measurements}: no such file")
+    inputs = [Path(path).resolve() for path in paths]
+    try:
+        zoo = read_zoo(inputs, measurements.resolve() if measurements else None)
+    except SettingsError as error:
+        raise BuildError(f"modelindex: {error}") from None
+    index = zoo.index
     if not index.models:
         raise BuildError(f"no model found in {', '.join(str(path) for path in paths)}")
     root = _zoo_root(paths, index)
-    inputs = [Path(path).resolve() for path in paths]
     with _locked(output):
         _remove_leftovers(output)
         with _work_folder(output, "new") as work:
             staged, docs = work / "site", work / "docs"
-            sources = _copy_cards(index, root, inputs, docs, output)
-            plugin: dict[str, object] = {
-                "index": [str(path) for path in inputs],
-                "sources": sources,
-            }
+            card_pages = _copy_cards(index, root, inputs, docs, output)
+            plugin: dict[str, object] = {}
             if templates:
                 plugin["templates"] = str(templates.resolve())
-            if measurements:
-                plugin["measurements"] = str(measurements.resolve())
             offline = bool(entry_points(group="mkdocs.plugins", name=_OFFLINE))
             config = {
                 "site_name": site_name,
@@ -131,7 +133,7 @@ def build_site(
             config_file = work / "mkdocs.yml"
             config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
             with _mkdocs_messages(docs, root) as messages:
-                _run_mkdocs(config_file, output, messages)
+                _run_mkdocs(config_file, output, messages, zoo, card_pages)
             try:
                 (staged / MARKER).write_text(_MARKER_NOTE, encoding="utf-8")
             except OSError as error:
@@ -406,13 +408,20 @@ def _is_published(path: Path, folder: Path) -> bool:
     )
 
 
-def _run_mkdocs(config_file: Path, output: Path, messages: _Messages) -> None:
+def _run_mkdocs(
+    config_file: Path, output: Path, messages: _Messages, zoo: Zoo, card_pages: dict[str, str]
+) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException, PluginError
 
     try:
-        build(load_config(str(config_file)))
+        config = load_config(str(config_file))
+        plugin = config.plugins.get("modelindex")
+        if not isinstance(plugin, ModelIndexPlugin):
+            raise BuildError("the mkdocs plugin 'modelindex' is not modelindex's own")
+        plugin.use_zoo(zoo, card_pages)
+        build(config)
     except MkDocsException as error:
         # mkdocs ends with "Aborted with a BuildError!" or "... configuration errors!"; the
         # plugin's exception, or the errors mkdocs logged before, say what went wrong.

@@ -19,12 +19,19 @@ from modelindex.measurements.cache import MeasurementCache
 from modelindex.measurements.compare import Verdict, verdict
 from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.measurements.record import Measurement
+from modelindex.query import row_of
 from modelindex.schema import Location, Model
 from modelindex.site.safe_markdown import card_id
 
 # Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
 MISMATCH_CODES = ("V001", "V002", "V003")
 SAFE_SCHEMES = {"http", "https"}
+# The columns of ``row_of`` that the comparison table and the plots show.
+SHOWN_FIELDS = (
+    "collection", "dataset", "parameters", "top1", "top5", "image_size", "crop_pct",
+    "interpolation",
+)  # fmt: skip
+_TEXT_FIELDS = frozenset({"collection", "dataset", "interpolation"})
 
 
 def safe_url(url: str | None) -> str | None:
@@ -70,26 +77,17 @@ class ModelView:
         return self.model.name or "?"
 
     def row(self) -> dict[str, Any]:
-        """The model as one row of the comparison table and the plots (JSON-ready)."""
-        metadata, result = (
-            self.model.metadata,
-            self.model.results[0] if self.model.results else None,
-        )
-        return {
-            "name": self.name,
-            "anchor": self.anchor,
-            "page": self.page,
-            "collection": self.collection or "",
-            "dataset": (result.dataset if result else None) or "",
-            "parameters": metadata.parameters,
-            "macs": self.macs,
-            "top1": self.model.metric("Top 1 Accuracy"),
-            "top5": self.model.metric("Top 5 Accuracy"),
-            "image_size": metadata.image_size,
-            "crop_pct": metadata.crop_pct,
-            "interpolation": metadata.interpolation or "",
-            "status": self.status.badge,
-        }
+        """The model as one row of the comparison table and the plots (JSON-ready): the row
+        that ``modelindex list`` prints (``row_of``) in the columns the site shows, where a
+        missing text is "", and the site's own columns (where the model's section is, measured
+        MACs, the verification badge). Not the file it was read from: a published site must not
+        reveal the folders of the machine that built it."""
+        listed = row_of(self.model)
+        row: dict[str, Any] = {"name": self.name, "anchor": self.anchor, "page": self.page}
+        for key in SHOWN_FIELDS:
+            value = listed[key]
+            row[key] = "" if value is None and key in _TEXT_FIELDS else value
+        return row | {"macs": self.macs, "status": self.status.badge}
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The mkdocs plugin: ``plugins: [search, modelindex]`` in mkdocs.yml turns a zoo into a site.
 
-At build time it reads the zoo, validates it, and reads the measurement cache. Each card page
+At build time it reads the zoo, validates it, and reads the measurement cache, once
+(``modelindex build`` has done that already and hands the zoo over with ``use_zoo``). Each card page
 gets its code snippets (where it writes ``{% include 'code_snippets.md' %}``), a section per
 model and a status badge; the plugin adds a comparison page, a findings page, a page per
 collection that has no card, and the zoo's counts on the home page. A card's own prose renders
@@ -29,7 +30,6 @@ import secrets
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -46,13 +46,11 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from modelindex.checks import RULES, find_pyproject, load_settings, validate
-from modelindex.checks.settings import SettingsError
-from modelindex.loading import load
-from modelindex.measurements.cache import cache_at, cache_path
+from modelindex.checks import RULES, SettingsError
 from modelindex.site.data import SiteData, comparison_rows, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
+from modelindex.site.zoo import Zoo, read_zoo
 
 ASSETS = "assets/modelindex"
 # Runs material's search worker in a frame where a file:// page may not start a web worker.
@@ -79,40 +77,40 @@ COLUMNS = (
 
 
 class ModelIndexConfig(Config):
+    enabled = options.Type(bool, default=True)
+    """Whether the plugin acts: ``enabled: false`` builds the docs as if it were not listed."""
     index = options.ListOfItems(options.Type(str), default=[])
     """The zoo's files or folders, relative to mkdocs.yml; the docs folder when empty."""
     templates = options.Optional(options.Dir(exists=True))
     """A folder whose templates override the bundled ones of the same name."""
     measurements = options.Optional(options.File(exists=True))
     """The measurement cache; else [tool.modelindex] measurements, else the bundled one."""
-    sources = options.Type(dict, default={})
-    """Card files outside the docs folder and the docs page that shows each (``modelindex
-    build`` copies cards into a temporary docs folder)."""
 
 
 class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._given: Zoo | None = None
+        self._card_pages: dict[str, str] = {}
+        self._active = False
+
+    def use_zoo(self, zoo: Zoo, card_pages: dict[str, str]) -> None:
+        """Show ``zoo``, already read, instead of reading the ``index`` paths; a card in
+        ``card_pages`` (by its resolved path) is shown on the docs page it maps to. For
+        ``modelindex build``, which copies the cards into a docs folder of its own."""
+        self._given, self._card_pages = zoo, dict(card_pages)
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._active = self.config.enabled
+        if not self._active:
+            return config
         # A card cannot guess it, so it cannot make the plugin render a section of its choice.
         self._token = f"MODELINDEX{secrets.token_hex(8)}"
         self._placeholders = re.compile(rf"<p>{self._token}(\w+)</p>")
         self._safe = SafeCardMarkdown()
         config.markdown_extensions.append(self._safe)  # type: ignore[arg-type]
         config.extra_css.append(f"{ASSETS}/modelindex.css")
-        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        paths = [base / path for path in self.config.index] or [Path(config.docs_dir)]
-        missing = [str(path) for path in paths if not path.exists()]
-        if missing:
-            raise PluginError(f"modelindex: index path does not exist: {missing[0]}")
-        try:
-            settings = load_settings(find_pyproject(paths[0]))
-        except SettingsError as error:
-            raise PluginError(f"modelindex: {error}") from None
-        given = Path(self.config.measurements) if self.config.measurements else None
-        measurements = cache_path(given, settings.measurements)
-        self._paths = paths
-        self._index = load(*paths)
-        self._report = validate(self._index, replace(settings, measurements=measurements))
-        self._cache = cache_at(measurements)
+        self._zoo = self._given or self._read_zoo(config)
         templates = Path(self.config.templates) if self.config.templates else None
         self._env = environment(templates)
         with _template_errors():
@@ -120,20 +118,35 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 self._env.get_template(name)  # a syntax error stops the build before any page
         return config
 
+    def _read_zoo(self, config: MkDocsConfig) -> Zoo:
+        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        paths = [base / path for path in self.config.index] or [Path(config.docs_dir)]
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise PluginError(f"modelindex: index path does not exist: {missing[0]}")
+        given = Path(self.config.measurements) if self.config.measurements else None
+        try:
+            return read_zoo(paths, given)
+        except SettingsError as error:
+            raise PluginError(f"modelindex: {error}") from None
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        if not self._active:
+            return files
         by_path = {
             str(Path(file.abs_src_path).resolve()): file.src_uri
             for file in files.documentation_pages()
             if file.abs_src_path
         }
-        by_path.update({str(Path(k).resolve()): v for k, v in self.config.sources.items()})
+        by_path.update({str(Path(k).resolve()): v for k, v in self._card_pages.items()})
+        zoo = self._zoo
         page_of = {
             model.source.path: by_path[resolved]
-            for model in self._index.models
+            for model in zoo.index.models
             if (resolved := str(Path(model.source.path).resolve())) in by_path
         }
         self.data: SiteData = site_data(
-            self._index, self._report, self._cache, page_of, roots=self._paths
+            zoo.index, zoo.report, zoo.measurements, page_of, roots=zoo.paths
         )
         for file in files.documentation_pages():
             if file.src_uri in self.data.pages:
@@ -154,7 +167,7 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-        if config.nav is None:
+        if self._active and config.nav is None:
             # mkdocs names the sections of a navigation it makes by the docs' folder names, and
             # the theme prints those as HTML.
             for section in _sections(nav.items):
@@ -165,6 +178,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
     def on_page_markdown(
         self, markdown: str, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
+        if not self._active:
+            return markdown
         uri = page.file.src_uri
         kind = self._generated.get(uri)
         views = self.data.pages.get(uri)
@@ -191,6 +206,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self._active:
+            return html
         if page.file.src_uri in self.data.pages and page.title:
             page.meta["title"] = _title_html(page.title)
         return self._placeholders.sub(lambda match: self._render(match.group(1), page, files), html)
