@@ -81,6 +81,9 @@ def model_as_text(model: Model) -> str:
         add("Paper", paper)
     for label in ("code", "weights", "config", "readme", "image"):
         add(label.title() if label != "readme" else "README", getattr(model, label))
+        if label == "weights":
+            for url in model.more_weights:
+                add("Weights", url)
     if model.config_path:
         add("Config path", model.config_path)
     for key, value in model.extra.items():

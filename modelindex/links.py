@@ -25,6 +25,7 @@ def entry_links(entry: Model | Collection) -> Iterator[tuple[str, str, bool]]:
     links inherited from its collection belong to the collection."""
     for field, value, required in (
         (WEIGHTS, entry.weights, True),
+        *((WEIGHTS, url, True) for url in entry.more_weights),
         (CODE, entry.code, True),
         (PAPER, entry.paper.url if entry.paper else None, True),
         (CONFIG, entry.config, False),

@@ -21,6 +21,7 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
     ValidationError,
+    model_validator,
 )
 
 from modelindex.fields import (
@@ -294,12 +295,29 @@ class _Entry(_Record):
     paper: Paper | None = None
     code: Text = None
     weights: Text = None
+    more_weights: list[str] = Field(default_factory=list)
+    """The further checkpoints of a model that needs several, where Weights is a list (the
+    detector and the re-identification model of a tracker, the two stages of BSN); ``weights``
+    is the first."""
     config: Text = None
     readme: Text = None
     image: Text = None
     source: Location
     dialect: str
     invalid: list[InvalidValue] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weights_as_list(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            listed = data.get("weights")
+            if (
+                isinstance(listed, list)
+                and listed
+                and all(isinstance(url, str) and url.strip() for url in listed)
+            ):
+                return {**data, "weights": listed[0], "more_weights": listed[1:]}
+        return data
 
     # Plain defaults, not default_factory: pydantic inspects a factory's signature on every
     # instantiation, which cost more than the rest of the validation of a model.

@@ -90,18 +90,55 @@ def _evaluation_variants(models: list[Model]) -> bool:
     return len(parameters) == 1 and None not in parameters and len(settings) == len(models)
 
 
+def _shared_prefix(stem: str, model: Model) -> int:
+    """How many leading characters a weights file's stem shares with the model's name."""
+    name = (model.name or "").lower()
+    length = 0
+    while length < min(len(name), len(stem)) and name[length] == stem[length]:
+        length += 1
+    return length
+
+
 def _owner(url: str, models: list[Model]) -> Model:
     """The model a shared file is most likely named after: the longest common name prefix."""
     stem = weights_stem(url) or ""
+    return max(models, key=lambda model: _shared_prefix(stem, model))
 
-    def shared_prefix(model: Model) -> int:
-        name = (model.name or "").lower()
-        length = 0
-        while length < min(len(name), len(stem)) and name[length] == stem[length]:
-            length += 1
-        return length
 
-    return max(models, key=shared_prefix)
+def _evaluations(model: Model) -> set[tuple[str | None, str | None]]:
+    return {(result.task, result.dataset) for result in model.results}
+
+
+def _contradicts(model: Model, other: Model) -> bool:
+    """Whether the two declare different networks: other Parameters, FLOPs or Architecture."""
+    mine, theirs = model.metadata, other.metadata
+    return any(
+        ours is not None and their is not None and ours != their
+        for ours, their in (
+            (mine.parameters, theirs.parameters),
+            (mine.flops, theirs.flops),
+            (mine.architecture or None, theirs.architecture or None),
+        )
+    )
+
+
+def _evaluated_otherwise(model: Model, owner: Model, url: str) -> bool:
+    """One network evaluated twice: the same model declared again (S004 reports that), or one
+    checkpoint evaluated on other tasks or datasets, or, where the file is named after neither
+    model, under another config (a blind denoiser at several noise levels)."""
+    if _contradicts(model, owner):
+        return False
+    if model.name == owner.name:
+        return True
+    if (
+        _evaluations(model)
+        and _evaluations(owner)
+        and not _evaluations(model) & _evaluations(owner)
+    ):
+        return True
+    stem = weights_stem(url) or ""
+    named_after_owner = _shared_prefix(stem, owner) > _shared_prefix(stem, model)
+    return not named_after_owner and model.config is not None and model.config != owner.config
 
 
 @rule("U003", "shared-weights", Severity.ERROR, Scope.INDEX)
@@ -110,14 +147,18 @@ def shared_weights(context: Context) -> Iterator[Hit]:
 
     Usually a card copied from a sibling and not updated: resnest200e's Weights are
     resnest101e's file. The model the file is named after is taken as its owner and the
-    others are reported. Not reported: one checkpoint evaluated at several input sizes or
-    crops with equal Parameters (timm's efficientnet_b3 and efficientnet_b3a), and URLs on the
-    `shared-weights` allow-list in `[tool.modelindex]` (one BLIP-2 checkpoint for two tasks).
+    others are reported. Not reported, where the models declare no other Parameters, FLOPs or
+    Architecture: one checkpoint evaluated at several input sizes or crops (timm's
+    efficientnet_b3 and efficientnet_b3a), on other tasks or datasets (a retrieval checkpoint
+    evaluated on multiple-choice QA, a tracker on two test sets), or under other configs when
+    the file is named after none of them (a blind denoiser at three noise levels); a model
+    declared twice (S004 reports it); a value that is no URL (U001 reports it); and URLs on
+    the `shared-weights` allow-list in `[tool.modelindex]`.
     """
     by_url: dict[str, list[Model]] = {}
     for model in context.index.models:
         # Weights inherited from a collection are the collection's, not a copy.
-        if model.weights and not model.is_inherited(WEIGHTS):
+        if model.weights and not model.is_inherited(WEIGHTS) and not url_fault(model.weights):
             by_url.setdefault(model.weights, []).append(model)
     for url, models in by_url.items():
         if len(models) < 2 or url in context.settings.shared_weights:
@@ -126,7 +167,7 @@ def shared_weights(context: Context) -> Iterator[Hit]:
             continue
         owner = _owner(url, models)
         for model in models:
-            if model is owner:
+            if model is owner or _evaluated_otherwise(model, owner, url):
                 continue
             same_architecture = model.metadata.parameters == owner.metadata.parameters
             if same_architecture and _evaluation_variants([owner, model]):
@@ -149,6 +190,8 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
     tresnet_xl_448's card points at `tresnet_l_448-940d0cd1.pth`. A file named after a model
     whose name the model's own name contains or extends is fine: timm's tv_resnet34 loads
     torchvision's `resnet34-333f7ec4.pth`, and efficientnet_b3a the `efficientnet_b3` file.
+    Nor is a checkpoint that the model it is named after shares with this one, evaluated on
+    another task or dataset (see U003).
     """
     names = context.model_names
     for model in context.index.models:
@@ -169,6 +212,8 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
         if named is None or named == own or own.startswith(named) or own.endswith(named):
             continue
         other = context.index[named]
+        if other.weights == model.weights and _evaluated_otherwise(model, other, model.weights):
+            continue  # U003 explains why this sharing is deliberate
         yield Hit(
             model.location(WEIGHTS),
             f"Weights file {model.weights.rsplit('/', 1)[-1]!r} is named after {named}",

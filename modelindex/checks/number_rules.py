@@ -386,7 +386,9 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
 
     A published ImageNet model with 1.0% Top-1 accuracy does not exist: the value is an error
     rate, a fraction of one, or another metric. timm's inception_v4 card gives Top 1 Accuracy
-    1.01% next to Top 5 Accuracy 16.85%.
+    1.01% next to Top 5 Accuracy 16.85%. Models are compared only with those evaluated on
+    the same dataset, for the same task and with the same input modality: an audio-only
+    Kinetics-400 classifier scores far below the RGB ones, and rightly so.
     """
     # Results that models inherit from their collection are one list shared by them all: read
     # once and weighed by the number of models that carry it, they sway the median as much as
@@ -394,17 +396,17 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
     carriers: dict[int, list[Model]] = {}
     for model in context.index.models:
         carriers.setdefault(id(model.results), []).append(model)
-    values: dict[tuple[int, str], list[tuple[Model, int, str, float, int]]] = {}
+    values: dict[tuple[int, str, str], list[tuple[Model, int, str, float, int]]] = {}
     for models in carriers.values():
         model = models[0]
         for position, result in enumerate(model.results):
             for k in (1, 5):
                 found = top_k(result.metrics, k)
                 if found is not None:
-                    key = (k, (result.dataset or "").lower())
+                    key = (k, (result.dataset or "").lower(), _setting(model, result.task))
                     entry = (model, position, found[0], found[1], len(models))
                     values.setdefault(key, []).append(entry)
-    for (_, dataset), entries in values.items():
+    for (_, dataset, _), entries in values.items():
         count = sum(weight for *_, weight in entries)
         if count < ACCURACY_MINIMUM:
             continue
@@ -421,6 +423,20 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
                 field=field,
                 fix="an error rate, a fraction or another metric was written as the accuracy",
             )
+
+
+def _setting(model: Model, task: str | None) -> str:
+    """The task and input modality (OpenMMLab's `Modality: Audio`) a result was obtained in."""
+    modality = next(
+        (
+            value
+            for extra in (model.extra, model.metadata.extra)
+            for key, value in extra.items()
+            if key.lower() == "modality" and isinstance(value, str)
+        ),
+        "",
+    )
+    return f"{(task or '').lower()}|{modality.lower()}"
 
 
 def _weighted_median(weighted: list[tuple[float, int]], count: int) -> float:

@@ -166,6 +166,8 @@ def weights_size_differs(run: OnlineRun, url: str, declaration: Declaration) -> 
     declared_size = entry.metadata.file_size
     if declaration.field != WEIGHTS or declared_size is None or not _answered(run, url):
         return
+    if entry.more_weights:
+        return  # which of its files the File Size describes is not known
     served = _served_size(
         run.results.get((url, CheckKind.PROBE)), run.results.get((url, CheckKind.DOWNLOAD))
     )
@@ -240,6 +242,8 @@ def checkpoint_parameters_differ(
     a real checkpoint (compressed records, a pickle or header over 8 MiB) is not counted; the
     summary says why. Needs `--download`."""
     download, entry = _downloaded(run, url, declaration), declaration.entry
+    if entry.more_weights:
+        return  # each file holds a part of the parameters
     counted = download.checkpoint_parameters if download is not None else None
     if counted and isinstance(entry, Model) and parameters_agree(entry, counted) is False:
         yield Hit(

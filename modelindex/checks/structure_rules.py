@@ -80,16 +80,25 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
     """A model has no Weights or no Results.
 
     A model without weights cannot be used and one without results cannot be compared.
-    Collections need neither. A missing Parameters, FLOPs or File Size is not reported:
-    leaving out a number nobody measured is better than guessing it.
+    Collections need neither. Not reported where the card says the gap is expected: no
+    Weights for a model whose results carry no metric (a pipeline, a fine-tuning recipe, a
+    training stage), no Results for a pre-training checkpoint (a `pre` or `pretrain` part in
+    its name, or a pre-training or self-supervised task). A missing Parameters, FLOPs or File
+    Size is not reported: leaving out a number nobody measured is better than guessing it.
     """
     if not isinstance(entry, Model):
         return
     carried = {"Weights": entry.weights, RESULTS: entry.results}
+    expected = {
+        "Weights": not entry.results or any(result.metrics for result in entry.results),
+        RESULTS: not _is_pretraining(entry),
+    }
     missing = [
         field
         for field in expected_fields(entry.dialect)
-        if not carried.get(field) and not any(bad.field == field for bad in entry.invalid)
+        if not carried.get(field)
+        and expected.get(field, True)
+        and not any(bad.field == field for bad in entry.invalid)
     ]
     if missing:
         yield Hit(
@@ -98,6 +107,18 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
             model=entry.name,
             field=missing[0],
         )
+
+
+_PRETRAINING_PART = re.compile(r"(?:^|[-_.])pre(?:train\w*)?(?:$|[-_.])")
+_PRETRAINING_TASK = re.compile(r"pre-?train|self-supervised", re.IGNORECASE)
+
+
+def _is_pretraining(model: Model) -> bool:
+    """Whether the model is a checkpoint for pre-training, which is not evaluated itself."""
+    name = (model.name or "").lower()
+    return bool(_PRETRAINING_PART.search(name)) or any(
+        _PRETRAINING_TASK.search(task) for task in model.metadata.tasks
+    )
 
 
 @rule("S003", "unknown-collection", Severity.ERROR, Scope.ENTRY)
@@ -126,9 +147,12 @@ def unknown_collection(entry: _Entry, context: Context) -> Iterator[Hit]:
 def duplicate_name(context: Context) -> Iterator[Hit]:
     """Two models (or two collections) have the same Name.
 
-    A lookup by name returns only the first one, so the other's numbers are silently lost.
-    A README table row that repeats a model declared in a metafile is not a duplicate: that is
-    a second source of the same model (see X001).
+    A lookup by name returns only the first one, so the other's numbers are silently lost. The
+    finding is on the repeated entry and names the first. A README table row that repeats a
+    model declared in a metafile is not a duplicate: that is a second source of the same model
+    (see X001). A collection declared again with the same content, in each metafile that uses
+    it (OpenMMLab declares a method once per dataset or task), is not reported: only its
+    README may differ, as each task has its own page.
     """
     for entries, kind in ((context.index.models, "model"), (context.index.collections, "")):
         first: dict[str, _Entry] = {}
@@ -141,14 +165,23 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
                 first[entry.name] = entry
                 continue
             original = first[entry.name]
+            if kind == "" and _content(entry) == _content(original):
+                continue
             what = kind or "collection"
+            differs = "" if kind else " with other content"
             yield _hit(
                 entry,
                 NAME,
-                f"{what} {entry.name!r} is declared twice; first at {original.location('Name')}",
+                f"{what} {entry.name!r} is declared twice{differs}; first at "
+                f"{original.location('Name')}",
                 related=(Related(original.location(NAME), "first declaration"),),
                 fix="rename one of them or remove the repeated entry",
             )
+
+
+def _content(entry: _Entry) -> dict[str, object]:
+    """What a collection declares, less where it is declared and its README."""
+    return entry.model_dump(exclude={"source", "dialect", "invalid", "readme"})
 
 
 @rule("S005", "id-differs-from-name", Severity.ERROR, Scope.ENTRY)

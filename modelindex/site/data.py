@@ -132,6 +132,7 @@ def _links(model: Model) -> list[tuple[str, str | None, str]]:
     links = []
     for label, value in (
         ("Weights", model.weights),
+        *(("Weights", url) for url in model.more_weights),
         ("Config", model.config),
         ("Code", model.code),
         ("Paper", model.paper.url if model.paper else None),

@@ -1,0 +1,70 @@
+"""validate on three real OpenMMLab zoos (their metafiles): each finding that was judged by
+hand stays true, each false alarm stays gone, and no error is reported that was not judged
+true."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+import modelindex
+from modelindex.checks import Severity, validate
+from tests.conftest import FIXTURES
+
+OPENMMLAB = FIXTURES / "openmmlab"
+JUDGED = yaml.safe_load((OPENMMLAB / "JUDGED.yaml").read_text(encoding="utf-8"))["zoos"]
+ZOOS = sorted(JUDGED)
+
+Key = tuple[str, int | None, str]
+
+
+def _findings(zoo: str) -> dict[Key, Severity]:
+    root = OPENMMLAB / zoo
+    report = validate(modelindex.load(root, repo_root=root))
+    return {
+        (
+            Path(os.path.relpath(finding.location.path, root)).as_posix(),
+            finding.location.line,
+            finding.code,
+        ): finding.severity
+        for finding in report.findings
+    }
+
+
+@pytest.fixture(scope="module", params=ZOOS)
+def zoo(request) -> tuple[str, dict[Key, Severity]]:
+    return request.param, _findings(request.param)
+
+
+def _judged(zoo: str, verdict: bool) -> set[Key]:
+    return {
+        (finding["path"], finding["line"], finding["code"])
+        for finding in JUDGED[zoo]["findings"]
+        if finding["verdict"] is verdict
+    }
+
+
+def test_every_finding_judged_true_is_still_reported(zoo) -> None:
+    name, found = zoo
+    assert _judged(name, True) - set(found) == set()
+
+
+def test_every_finding_judged_false_is_gone(zoo) -> None:
+    name, found = zoo
+    assert _judged(name, False) & set(found) == set()
+
+
+def test_every_error_is_one_judged_true(zoo) -> None:
+    name, found = zoo
+    errors = {key for key, severity in found.items() if severity is Severity.ERROR}
+    assert errors - _judged(name, True) == set()
+
+
+def test_the_judged_material_is_all_here() -> None:
+    assert sum(len(JUDGED[zoo]["findings"]) for zoo in ZOOS) == 115
+    for zoo in ZOOS:
+        for finding in JUDGED[zoo]["findings"]:
+            assert (OPENMMLAB / zoo / finding["path"]).is_file(), finding["path"]

@@ -1,0 +1,156 @@
+"""The patterns of OpenMMLab zoos that are not errors, and those that still are, each on a
+small zoo written for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import modelindex
+from modelindex.checks import Report, Settings, validate
+from modelindex.links import entry_links
+
+
+def _check(path: Path) -> Report:
+    return validate(
+        modelindex.load(path), Settings(measurements=path.parent / "no-measurements.json")
+    )
+
+
+def _codes(report: Report) -> list[tuple[str, str | None, int | None]]:
+    return [(f.code, f.model, f.location.line) for f in report.findings]
+
+
+W = "https://download.example.org/{}-0123abcd.pth"
+
+
+def _entry(name: str, weights: str, task: str, dataset: str, **extra: str) -> str:
+    lines = [f"- Name: {name}", "  In Collection: Net", f"  Weights: {weights}"]
+    lines += [f"  {key.title()}: {value}" for key, value in extra.items()]
+    lines += [
+        "  Results:",
+        f"  - Task: {task}",
+        f"    Dataset: {dataset}",
+        "    Metrics: {PSNR: 30.1}",
+    ]
+    return "\n".join(lines)
+
+
+def _zoo(write, *entries: str, collections: str = "- Name: Net\n") -> Path:
+    return write("model-index.yml", f"Collections:\n{collections}Models:\n" + "\n".join(entries))
+
+
+def test_a_collection_declared_again_alike_is_no_duplicate_but_one_that_differs_is(write) -> None:
+    paper = "  Paper: {URL: 'https://arxiv.org/abs/1', Title: A}\n"
+    write("a.yml", f"Collections:\n- Name: Pose\n{paper}  README: a/README.md\n")
+    write("b.yml", f"Collections:\n- Name: Pose\n{paper}  README: b/README.md\n")
+    write("c.yml", "Collections:\n- Name: Pose\n  Paper: {URL: 'https://arxiv.org/abs/2'}\n")
+    index = write("model-index.yml", "Import: [a.yml, b.yml, c.yml]\n")
+    found = [(f.code, Path(f.location.path).name, f.message) for f in _check(index).findings]
+    assert [(code, path) for code, path, _ in found] == [("S004", "c.yml")]
+    assert "declared twice with other content" in found[0][2]
+
+
+def test_one_model_declared_twice_is_one_finding_not_shared_weights_too(write) -> None:
+    entry = _entry("net_coco", W.format("net_coco"), "Pose", "COCO")
+    path = _zoo(write, entry, entry)
+    assert _codes(_check(path)) == [("S004", "net_coco", 11)]
+
+
+def test_a_model_declared_twice_as_another_network_keeps_its_shared_weights(write) -> None:
+    first = _entry("net", W.format("net"), "Pose", "COCO") + "\n  Metadata: {Parameters: 2.7M}"
+    second = _entry("net", W.format("net"), "Pose", "COCO") + "\n  Metadata: {Parameters: 42M}"
+    codes = {code for code, *_ in _codes(_check(_zoo(write, first, second)))}
+    assert {"S004", "U003"} <= codes
+
+
+def test_one_checkpoint_on_other_tasks_or_datasets_is_not_shared_weights(write) -> None:
+    url = W.format("vlm_retrieval_msrvtt")
+    path = _zoo(
+        write,
+        _entry("vlm_retrieval_msrvtt", url, "Video Retrieval", "MSRVTT"),
+        _entry("vlm_mcqa_msrvtt", url, "Multiple-Choice QA", "MSRVTT-MC"),
+        _entry("tracker_mot17", W.format("tracker"), "MOT", "MOT17"),
+        _entry("tracker_mot20", W.format("tracker"), "MOT", "MOT20"),
+    )
+    assert _codes(_check(path)) == []
+
+
+def test_a_file_named_after_neither_model_evaluated_under_other_configs_is_shared_on_purpose(
+    write,
+) -> None:
+    blind = W.format("denoise-blind")
+    path = _zoo(
+        write,
+        _entry("denoise-sigma15", blind, "Denoising", "Set12", config="a/sigma15.py"),
+        _entry("denoise-sigma25", blind, "Denoising", "Set12", config="a/sigma25.py"),
+    )
+    assert _codes(_check(path)) == []
+
+
+def test_a_sibling_checkpoint_on_the_same_dataset_is_still_shared_weights(write) -> None:
+    url = W.format("net_r101_coco-256x192")
+    path = _zoo(
+        write,
+        _entry("net_r101_coco-256x192", url, "Pose", "COCO", config="a/256.py"),
+        _entry("net_r101_coco-384x288", url, "Pose", "COCO", config="a/384.py"),
+    )
+    assert [code for code, *_ in _codes(_check(path))] == ["U003", "U004"]
+
+
+def test_a_placeholder_is_an_invalid_url_and_not_shared_weights(write) -> None:
+    path = _zoo(
+        write,
+        _entry("gan-a", "<>", "Generation", "FFHQ"),
+        _entry("gan-b", "<>", "Generation", "FFHQ"),
+    )
+    assert [code for code, *_ in _codes(_check(path))] == ["U001", "U001"]
+
+
+def test_weights_written_as_a_list_are_each_a_checkpoint(write) -> None:
+    stages = [W.format("bsn_tem"), W.format("bsn_pem")]
+    entry = _entry("bsn", "", "Localization", "ActivityNet").replace(
+        "  Weights: \n", "  Weights:\n" + "".join(f"  - {url}\n" for url in stages)
+    )
+    path = _zoo(write, entry)
+    index = modelindex.load(path)
+    model = index["bsn"]
+    assert (model.weights, model.more_weights) == (stages[0], stages[1:])
+    assert [value for field, value, _ in entry_links(model) if field == "Weights"] == stages
+    assert _codes(_check(path)) == []
+
+
+def test_an_unusual_modality_or_task_has_its_own_accuracy_floor(write) -> None:
+    def video(name: str, top1: float, modality: str = "RGB") -> str:
+        return "\n".join(
+            [
+                f"- Name: {name}",
+                "  In Collection: Net",
+                f"  Weights: {W.format(name)}",
+                f"  Modality: {modality}",
+                "  Results:",
+                "  - {Task: Action Recognition, Dataset: Kinetics-400, "
+                f"Metrics: {{Top 1 Accuracy: {top1}}}}}",
+            ]
+        )
+
+    rgb = [video(f"rgb{i}", 70 + i) for i in range(6)]
+    path = _zoo(write, *rgb, video("audio", 13.7, "Audio"))
+    assert _codes(_check(path)) == []
+    path = _zoo(write, *rgb, video("typo", 7.3))
+    assert [code for code, *_ in _codes(_check(path))] == ["N007"]
+
+
+def test_no_weights_is_expected_of_a_recipe_and_no_results_of_a_pretraining_checkpoint(
+    write,
+) -> None:
+    recipe = (
+        "- Name: dreambooth-lora\n  In Collection: Net\n  Results:\n  - {Task: T2I, Metrics: {}}"
+    )
+    pretraining = f"- Name: vit-b_clip-pre_k710\n  In Collection: Net\n  Weights: {W.format('p')}"
+    unevaluated = f"- Name: vit-b_k400\n  In Collection: Net\n  Weights: {W.format('v')}"
+    unreleased = "- Name: vit-s_k400\n  In Collection: Net\n  Results:\n  - {Metrics: {Top 1: 8}}"
+    found = _codes(_check(_zoo(write, recipe, pretraining, unevaluated, unreleased)))
+    assert [(code, model) for code, model, _ in found] == [
+        ("S002", "vit-b_k400"),
+        ("S002", "vit-s_k400"),
+    ]
