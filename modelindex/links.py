@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from modelindex.fields import CODE, CONFIG, PAPER, README, WEIGHTS
+from modelindex.fields import CODE, CONFIG, IMAGE, PAPER, README, WEIGHTS
 from modelindex.schema import Collection, Model
 
 _WHITESPACE = re.compile(r"\s")
@@ -30,7 +30,7 @@ def entry_links(entry: Model | Collection) -> Iterator[tuple[str, str, bool]]:
         (PAPER, entry.paper.url if entry.paper else None, True),
         (CONFIG, entry.config, False),
         (README, entry.readme, False),
-        ("Image", entry.image, False),
+        (IMAGE, entry.image, False),
     ):
         if not value or (isinstance(entry, Model) and entry.is_inherited(field)):
             continue

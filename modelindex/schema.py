@@ -359,13 +359,13 @@ class _Entry(_Record):
 
     @property
     def fields_with_location(self) -> dict[str, Location]:
-        inherited = {k: v for k, v in (self._parent_locations or {}).items() if k != "Name"}
+        inherited = {k: v for k, v in (self._parent_locations or {}).items() if k != NAME}
         return {**inherited, **(self._locations or {})}
 
     def is_inherited(self, field: str) -> bool:
         """Whether ``field`` (as cards write it, e.g. 'Code') was taken from the collection."""
         return (
-            field != "Name"
+            field != NAME
             and field not in (self._locations or {})
             and field in (self._parent_locations or {})
         )

@@ -78,6 +78,8 @@ NEW_DIALECT = textwrap.dedent(
     """
     import sys
     import modelindex
+    from modelindex.checks import Settings, validate
+    from modelindex.fields import UnknownFieldError
     from modelindex.located_yaml import LocatedDict
     from modelindex.readers.records import EntryKind, RawEntry, ReadOutput
     from modelindex.readers.registry import Reader, register
@@ -85,21 +87,32 @@ NEW_DIALECT = textwrap.dedent(
     def read_names(path, text):
         output = ReadOutput()
         for number, line in enumerate(text.splitlines(), start=1):
+            name, _, config = line.partition(" ")
             entry = LocatedDict(number)
-            entry["Name"] = line.strip()
+            entry["Name"] = name
             entry.key_lines["Name"] = number
+            if config:
+                entry["Config"] = config
+                entry.key_lines["Config"] = number
             output.entries.append(RawEntry(EntryKind.MODEL, entry, path, "name-list"))
         return output
 
-    register(Reader("name-list", read_names, suffixes=(".names",), expected=()))
+    register(Reader("name-list", read_names, suffixes=(".names",), expected=("config",)))
     zoo = modelindex.load(sys.argv[1])
     print(zoo.names, [m.dialect for m in zoo], len(zoo.problems))
+    # What a model of the dialect should carry is what S002 asks of it, by the schema's words.
+    findings = validate(zoo, Settings(select=("S002",))).findings
+    print([(f.model, f.message) for f in findings])
+    try:
+        Reader("typo", read_names, expected=("Paramters",))
+    except UnknownFieldError as error:
+        print(f"rejected: {error}")
     """
 )
 
 
 def test_a_new_dialect_is_one_reader_and_one_registration(tmp_path: Path) -> None:
-    (tmp_path / "zoo.names").write_text("alpha\nbeta\n", encoding="utf-8")
+    (tmp_path / "zoo.names").write_text("alpha a.py\nbeta\n", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-c", NEW_DIALECT, str(tmp_path)],
         cwd=ROOT,
@@ -108,4 +121,7 @@ def test_a_new_dialect_is_one_reader_and_one_registration(tmp_path: Path) -> Non
         timeout=60,
         check=True,
     )
-    assert done.stdout.strip() == "['alpha', 'beta'] ['name-list', 'name-list'] 0"
+    loaded, found, rejected = done.stdout.strip().splitlines()
+    assert loaded == "['alpha', 'beta'] ['name-list', 'name-list'] 0"
+    assert found == "[('beta', 'model has no Config')]"
+    assert rejected.startswith("rejected: ") and "Paramters" in rejected

@@ -406,8 +406,11 @@ def test_an_output_that_cannot_be_created_is_a_build_error(tmp_path: Path) -> No
 
 def test_build_of_a_folder_without_models_fails(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(BuildError, match="no model found in"):
+    with pytest.raises(BuildError, match=r"^no file to read in .*empty; looked for .*\.md"):
         build_site([tmp_path / "empty"], tmp_path / "site")
+    write_file(tmp_path / "prose" / "notes.md", "# Notes\n\nNo model here.\n")
+    with pytest.raises(BuildError, match=r"^no model found in"):
+        build_site([tmp_path / "prose"], tmp_path / "site")
     assert not (tmp_path / "site").exists()
 
 

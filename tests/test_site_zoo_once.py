@@ -15,6 +15,7 @@ pytest.importorskip("mkdocs")
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 from modelindex.checks import RULES, validate
 from modelindex.loading import load
@@ -126,3 +127,22 @@ def test_enabled_must_be_a_boolean(tmp_path: Path) -> None:
     )
     with pytest.raises((ConfigurationError, Abort)):
         load_config(str(tmp_path / "mkdocs.yml"))
+
+
+def test_a_disabled_plugin_does_not_check_the_paths_it_would_read(tmp_path: Path, caplog) -> None:
+    write_file(tmp_path / "docs" / "net.md", _CARD)
+    options = "templates: no-such-folder, measurements: no-such.json"
+    for enabled in ("false", "true"):
+        write_file(
+            tmp_path / "mkdocs.yml",
+            "site_name: zoo\ntheme: {name: material, font: false}\n"
+            f"plugins: [search, {{modelindex: {{enabled: {enabled}, {options}}}}}]\n",
+        )
+        config = load_config(str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+        if enabled == "false":
+            build(config)
+            assert (tmp_path / "site" / "net" / "index.html").is_file()
+            continue
+        with pytest.raises(Abort):
+            build(config)
+        assert "modelindex: option templates: no such folder: " in caplog.text

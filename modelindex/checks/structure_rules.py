@@ -23,6 +23,7 @@ from modelindex.fields import (
     NAME,
     PARAMETERS,
     RESULTS,
+    WEIGHTS,
     result_field,
 )
 from modelindex.readers.registry import expected_fields, is_secondary
@@ -37,7 +38,7 @@ KNOWN_INTERPOLATIONS = frozenset(
 # Metrics on a 0-100 scale: accuracies, precision/recall, mAP, mIoU and the like.
 _PERCENT_METRIC = re.compile(r"acc|top[\s_-]*\d|\bap\b|map|miou|\biou\b|recall|precision|\bf1\b")
 # Invalid values that a more specific rule reports.
-_FIELDS_WITH_OWN_RULE = frozenset({"Crop Pct", IMAGE_SIZE})
+_FIELDS_WITH_OWN_RULE = frozenset({CROP_PCT, IMAGE_SIZE})
 
 
 def _kind(entry: _Entry) -> str:
@@ -88,15 +89,14 @@ def missing_field(entry: _Entry, context: Context) -> Iterator[Hit]:
     """
     if not isinstance(entry, Model):
         return
-    carried = {"Weights": entry.weights, RESULTS: entry.results}
     expected = {
-        "Weights": not entry.results or any(result.metrics for result in entry.results),
+        WEIGHTS: not entry.results or any(result.metrics for result in entry.results),
         RESULTS: not _is_pretraining(entry),
     }
     missing = [
         field
         for field in expected_fields(entry.dialect)
-        if not carried.get(field)
+        if not field.value_of(entry)
         and expected.get(field, True)
         and not any(bad.field == field for bad in entry.invalid)
     ]
@@ -173,7 +173,7 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
                 entry,
                 NAME,
                 f"{what} {entry.name!r} is declared twice{differs}; first at "
-                f"{original.location('Name')}",
+                f"{original.location(NAME)}",
                 related=(Related(original.location(NAME), "first declaration"),),
                 fix="rename one of them or remove the repeated entry",
             )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from modelindex.fields import CODE, WEIGHTS
 from modelindex.index import Index
 from modelindex.online.anchors import CodeAnchor, code_anchor
 from modelindex.online.options import OnlineOptions
@@ -133,7 +134,7 @@ def planned_checks(
     wanted: dict[tuple[str, CheckKind], CodeAnchor | None] = {}
     for url, declarations in targets.items():
         # A collection's Code is shared by its models: no one name to find at its anchor.
-        models = [d.entry for d in declarations if d.field == "Code" and isinstance(d.entry, Model)]
+        models = [d.entry for d in declarations if d.field == CODE and isinstance(d.entry, Model)]
         anchor = code_anchor(url, options.raw_base) if models else None
         if anchor is not None:
             names = dict.fromkeys(model.name for model in models if model.name)
@@ -141,9 +142,9 @@ def planned_checks(
             wanted[(url, CheckKind.ANCHOR)] = anchor
         # The file read at the linked commit stands for the page: one request, not two, unless
         # the URL is also declared as something else (a Weights URL wants its size).
-        if anchor is None or any(d.field != "Code" for d in declarations):
+        if anchor is None or any(d.field != CODE for d in declarations):
             wanted[(url, CheckKind.PROBE)] = None
-        if options.download and any(d.field == "Weights" for d in declarations):
+        if options.download and any(d.field == WEIGHTS for d in declarations):
             wanted[(url, CheckKind.DOWNLOAD)] = None
     return wanted
 
@@ -192,7 +193,7 @@ def _bounded_download(
     timed by it where the server announces no size."""
     from modelindex.online.download import download, download_limit
 
-    sizes = [d.entry.metadata.file_size for d in declarations if d.field == "Weights"]
+    sizes = [d.entry.metadata.file_size for d in declarations if d.field == WEIGHTS]
     limit = download_limit(sizes, options.max_download_bytes)
     declared = any(size is not None and size > 0 for size in sizes)
     return partial(download, max_bytes=limit, unsized_bytes=limit if declared else None)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modelindex.fields import CODE, CONFIG, PAPER, WEIGHTS
 from modelindex.index import Index
 from modelindex.links import entry_links, url_fault
 from modelindex.schema import Collection, Model
 
-CHECKED_FIELDS = ("Weights", "Config", "Code", "Paper")
+CHECKED_FIELDS = (WEIGHTS, CONFIG, CODE, PAPER)
 
 
 @dataclass(frozen=True)

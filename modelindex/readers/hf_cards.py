@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelindex.fields import normalize_key
+from modelindex.fields import RESULTS, normalize_key
 from modelindex.located_yaml import LocatedDict, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
 from modelindex.readers.model_index_document import interpret_document
@@ -127,7 +127,7 @@ register(
         DIALECT,
         read_hf_card,
         suffixes=MARKDOWN_SUFFIXES,
-        expected=("Results",),
+        expected=(RESULTS,),
         fallback=True,
     )
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePath
 
+from modelindex.fields import RESULTS, WEIGHTS, FieldName, field_named
 from modelindex.readers.records import ReadOutput
 
 
@@ -39,13 +40,18 @@ class Reader:
     named_suffixes: tuple[str, ...] = ()
     """Further suffixes it reads only in files named on the command line or by an Import."""
     source: Source = Source.PRIMARY
-    expected: tuple[str, ...] = ("Weights", "Results")
-    """What a model of this dialect should carry; S002 reports what it lacks."""
+    expected: tuple[str, ...] = (WEIGHTS, RESULTS)
+    """The fields a model of this dialect should carry, as cards write them; S002 reports
+    what it lacks. A name the schema does not declare is an error at registration."""
     page_suffixes: tuple[str, ...] = ()
     """Files of this dialect that the site copies and renders as pages (markdown mkdocs reads);
     the models of any other file get a generated page."""
     fallback: bool = False
     """Also read files that no reader claims, when they are named outright."""
+
+    def __post_init__(self) -> None:
+        # Frozen: the checked names replace the given ones once, here.
+        object.__setattr__(self, "expected", tuple(field_named(name) for name in self.expected))
 
     def claims_walked(self, name: str) -> bool:
         lower = name.lower()
@@ -111,9 +117,9 @@ def is_secondary(dialect: str) -> bool:
     return reader is not None and reader.source is Source.SECONDARY
 
 
-def expected_fields(dialect: str) -> tuple[str, ...]:
+def expected_fields(dialect: str) -> tuple[FieldName, ...]:
     reader = _REGISTRY.by_dialect.get(dialect)
-    return reader.expected if reader is not None else ("Weights", "Results")
+    return reader.expected if reader is not None else (WEIGHTS, RESULTS)  # type: ignore[return-value]
 
 
 def renders_as_page(path: str) -> bool:

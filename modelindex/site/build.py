@@ -46,7 +46,7 @@ from mkdocs.utils import markdown_extensions
 from modelindex.checks import SettingsError
 from modelindex.index import Index
 from modelindex.readers import is_walked_file
-from modelindex.readers.registry import renders_as_page
+from modelindex.readers.registry import looked_for, renders_as_page
 from modelindex.site.plugin import FRAME_WORKER, ModelIndexPlugin
 from modelindex.site.render import template_error
 from modelindex.site.zoo import Zoo, read_zoo
@@ -105,8 +105,11 @@ def build_site(
     except SettingsError as error:
         raise BuildError(f"modelindex: {error}") from None
     index = zoo.index
+    walked = ", ".join(str(path) for path in paths)
+    if not index.files and not index.problems:
+        raise BuildError(f"no file to read in {walked}; looked for {looked_for()}")
     if not index.models:
-        raise BuildError(f"no model found in {', '.join(str(path) for path in paths)}")
+        raise BuildError(f"no model found in {walked}")
     root = _zoo_root(paths, index)
     with _locked(output):
         _remove_leftovers(output)

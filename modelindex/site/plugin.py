@@ -28,7 +28,7 @@ import html
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,10 +81,14 @@ class ModelIndexConfig(Config):
     """Whether the plugin acts: ``enabled: false`` builds the docs as if it were not listed."""
     index = options.ListOfItems(options.Type(str), default=[])
     """The zoo's files or folders, relative to mkdocs.yml; the docs folder when empty."""
-    templates = options.Optional(options.Dir(exists=True))
-    """A folder whose templates override the bundled ones of the same name."""
-    measurements = options.Optional(options.File(exists=True))
-    """The measurement cache; else [tool.modelindex] measurements, else the bundled one."""
+    # Paths are checked when the plugin is enabled, not when mkdocs reads them: a disabled
+    # plugin must not fail the build for a folder that it would not read.
+    templates = options.Optional(options.Type(str))
+    """A folder whose templates override the bundled ones of the same name, relative to
+    mkdocs.yml."""
+    measurements = options.Optional(options.Type(str))
+    """The measurement cache, relative to mkdocs.yml; else [tool.modelindex] measurements,
+    else the bundled one."""
 
 
 class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
@@ -110,21 +114,21 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         self._safe = SafeCardMarkdown()
         config.markdown_extensions.append(self._safe)  # type: ignore[arg-type]
         config.extra_css.append(f"{ASSETS}/modelindex.css")
-        self._zoo = self._given or self._read_zoo(config)
-        templates = Path(self.config.templates) if self.config.templates else None
+        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        templates = _existing(base, "templates", self.config.templates, Path.is_dir)
+        self._zoo = self._given or self._read_zoo(config, base)
         self._env = environment(templates)
         with _template_errors():
             for name in TEMPLATES:
                 self._env.get_template(name)  # a syntax error stops the build before any page
         return config
 
-    def _read_zoo(self, config: MkDocsConfig) -> Zoo:
-        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+    def _read_zoo(self, config: MkDocsConfig, base: Path) -> Zoo:
         paths = [base / path for path in self.config.index] or [Path(config.docs_dir)]
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
             raise PluginError(f"modelindex: index path does not exist: {missing[0]}")
-        given = Path(self.config.measurements) if self.config.measurements else None
+        given = _existing(base, "measurements", self.config.measurements, Path.is_file)
         try:
             return read_zoo(paths, given)
         except SettingsError as error:
@@ -263,6 +267,19 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             else "",
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
         )
+
+
+def _existing(
+    base: Path, option: str, value: str | None, exists: Callable[[Path], bool]
+) -> Path | None:
+    """The path an option names, relative to mkdocs.yml; a PluginError where it is missing."""
+    if value is None:
+        return None
+    path = base / value
+    if not exists(path):
+        kind = "folder" if exists is Path.is_dir else "file"
+        raise PluginError(f"modelindex: option {option}: no such {kind}: {path}")
+    return path
 
 
 def _make_inert(file: File) -> None:
