@@ -168,6 +168,8 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
                 flat.locations[result_field(index, normalized.title())] = where
             elif normalized == "metrics":
                 key_line = item.key_lines.get(key, item.line)
+                # Kept also for an empty mapping: S013 tells `Metrics: {}` from no Metrics.
+                flat.locations[result_field(index, "Metrics")] = Location(path, key_line)
                 result["metrics"] = _flatten_metrics(value, index, path, key_line, flat)
             else:
                 result["extra"][str(key)] = value

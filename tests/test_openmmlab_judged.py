@@ -20,6 +20,16 @@ ZOOS = sorted(JUDGED)
 
 Key = tuple[str, int | None, str]
 
+# The codes of rules written after the judging, with how their findings on these zoos were
+# judged by hand: every one of them is true.
+JUDGED_SINCE = {
+    "S013": "Metrics: {} on 46 mmagic models, each checked to be an explicit empty mapping",
+}
+# Each error the judging found missed, by zoo, file and line, and the code that now finds it.
+MISSED_FOUND: dict[tuple[str, str, int], str] = {
+    ("mmagic", "configs/disco_diffusion/metafile.yml", 17): "S013",
+}
+
 
 def _findings(zoo: str) -> dict[Key, Severity]:
     root = OPENMMLAB / zoo
@@ -60,7 +70,15 @@ def test_every_finding_judged_false_is_gone(zoo) -> None:
 def test_every_error_is_one_judged_true(zoo) -> None:
     name, found = zoo
     errors = {key for key, severity in found.items() if severity is Severity.ERROR}
-    assert errors - _judged(name, True) == set()
+    assert {key for key in errors - _judged(name, True) if key[2] not in JUDGED_SINCE} == set()
+
+
+def test_the_errors_the_judging_missed_are_found(zoo) -> None:
+    name, found = zoo
+    expected = {(path, line, code) for (z, path, line), code in MISSED_FOUND.items() if z == name}
+    assert expected - set(found) == set()
+    for path, line, _ in expected:
+        assert any(m["path"] == path and m["line"] == line for m in JUDGED[name]["missed"])
 
 
 def test_the_judged_material_is_all_here() -> None:

@@ -144,7 +144,7 @@ def test_no_weights_is_expected_of_a_recipe_and_no_results_of_a_pretraining_chec
     write,
 ) -> None:
     recipe = (
-        "- Name: dreambooth-lora\n  In Collection: Net\n  Results:\n  - {Task: T2I, Metrics: {}}"
+        "- Name: dreambooth-lora\n  In Collection: Net\n  Results:\n  - {Task: T2I}"
     )
     pretraining = f"- Name: vit-b_clip-pre_k710\n  In Collection: Net\n  Weights: {W.format('p')}"
     unevaluated = f"- Name: vit-b_k400\n  In Collection: Net\n  Weights: {W.format('v')}"
@@ -154,3 +154,30 @@ def test_no_weights_is_expected_of_a_recipe_and_no_results_of_a_pretraining_chec
         ("S002", "vit-b_k400"),
         ("S002", "vit-s_k400"),
     ]
+
+
+def test_empty_metrics_are_an_error_but_no_metrics_key_is_not(write) -> None:
+    path = write(
+        "model-index.yml",
+        "Models:\n"
+        f"- Name: a\n  Weights: {W.format('a')}\n  Results:\n  - Task: T2I\n    Metrics: {{}}\n"
+        f"- Name: b\n  Weights: {W.format('b')}\n  Results:\n  - Task: T2I\n",
+    )
+    found = [(f.code, f.model, f.location.line, f.message) for f in _check(path).findings]
+    assert found == [("S013", "a", 6, "Results[0] (T2I) has no metric")]
+
+
+def test_models_written_as_a_mapping_is_a_structure_error(write) -> None:
+    by_name = write(
+        "model-index.yml",
+        "Models:\n  resnet50: {Weights: 'https://x.org/a.pth'}\n"
+        "  resnet101: {Weights: 'https://x.org/b.pth'}\n",
+    )
+    index = modelindex.load(by_name)
+    assert index.models == []
+    assert [(p.line, p.message) for p in index.problems] == [
+        (1, "Models must be a list of entries ('- Name: ...'), found a mapping")
+    ]
+    one = write("one/model-index.yml", "Models:\n  Name: net\n  Weights: https://x.org/n.pth\n")
+    index = modelindex.load(one)
+    assert index.names == ["net"] and len(index.problems) == 1

@@ -327,3 +327,35 @@ def non_positive_count(entry: _Entry, context: Context) -> Iterator[Hit]:
         value = field.value_of(entry)
         if value is not None and value <= 0 and _own(entry, field):
             yield _hit(entry, field, f"{field} {value} is not a positive number")
+
+
+@rule("S013", "empty-metrics", Severity.ERROR, Scope.ENTRY)
+def empty_metrics(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A Result declares Metrics but carries none (`Metrics: {}`).
+
+    A result without a number says nothing: it cannot be compared, plotted or checked, and it
+    reads as if the model had been evaluated. Leave the Result out until there is a metric.
+    One finding per model, at its first empty Result; a Result whose metrics did not parse is
+    reported by S011 instead. A Result with no Metrics key at all (as Hugging Face's Trainer
+    writes before any evaluation) is not reported.
+    """
+    if not isinstance(entry, Model) or entry.is_inherited(RESULTS):
+        return
+    written = entry.fields_with_location
+    empty = [
+        position
+        for position, result in enumerate(entry.results)
+        if not result.metrics
+        and result_field(position, "Metrics") in written
+        and not any(bad.field.startswith(result_field(position)) for bad in entry.invalid)
+    ]
+    if not empty:
+        return
+    result = entry.results[empty[0]]
+    where = " on ".join(part for part in (result.task, result.dataset) if part)
+    others = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+    yield _hit(
+        entry,
+        result_field(empty[0], "Metrics"),
+        f"{result_field(empty[0])}{f' ({where})' if where else ''} has no metric{others}",
+    )

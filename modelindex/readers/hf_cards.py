@@ -64,8 +64,9 @@ def _hf_result(result: LocatedDict) -> LocatedDict:
         if name is not None:
             metrics[str(name)] = _get(metric, "value")[0]
             metrics.key_lines[str(name)] = metric.line
-    converted["Metrics"] = metrics
-    converted.key_lines["Metrics"] = metrics_line
+    if metrics_value is not None:
+        converted["Metrics"] = metrics
+        converted.key_lines["Metrics"] = metrics_line
     return converted
 
 

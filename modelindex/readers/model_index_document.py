@@ -64,8 +64,16 @@ def interpret_document(data: Any, path: str, line: int | None, dialect: str) -> 
             else:
                 problem("model-index document has no Collections, Models or Import", data.line)
             return output
-        models = _items(data.get(data_keys.get("models", ""), None))
+        written = data.get(data_keys.get("models", ""), None)
         models_line = data.key_lines.get(data_keys.get("models", ""), data.line)
+        models = _items(written)
+        if isinstance(written, LocatedDict):
+            # Keys that are model names would make one nameless model out of several.
+            problem(
+                "Models must be a list of entries ('- Name: ...'), found a mapping", models_line
+            )
+            if not any(normalize_key(key) == "name" for key in written):
+                models = []
     else:
         problem(f"expected a mapping with Collections/Models, found {type(data).__name__}", line)
         return output
