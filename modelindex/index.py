@@ -38,6 +38,7 @@ class Index:
         collections: list[Collection],
         problems: list[LoadProblem],
         files: list[str],
+        repo_root: str | None = None,
     ) -> None:
         declared_models = {m.name for m in models if not is_secondary(m.dialect)}
         declared_collections = {c.name for c in collections if not is_secondary(c.dialect)}
@@ -53,6 +54,8 @@ class Index:
         ]
         self.problems = problems
         self.files = files
+        self.repo_root = repo_root
+        """The repository the Config and README paths are relative to, where one is known."""
         self._by_name: dict[str, Model] = {}
         self._records_by_name: dict[str | None, list[Model]] = {}
         for model in [*self.models, *self.shadowed]:

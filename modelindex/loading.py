@@ -318,6 +318,8 @@ def load(
 
     ``repo_root``: OpenMMLab metafiles write ``Config`` and ``README`` relative to the
     repository root rather than to the file; pass the root to resolve them (``Model.config_path``).
+    Without it, a folder given that holds a ``model-index.yml`` (or that file, given itself) is
+    taken as the root, as OpenMMLab keeps that file at the top of its repositories.
     Reads stay inside the folders given (a file's own folder, for a file) and ``repo_root``.
 
     Files that cannot be read or parsed do not stop the load: they are listed in
@@ -330,7 +332,7 @@ def load(
     for path in given:
         if not os.path.lexists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
-    root = os.fspath(Path(repo_root)) if repo_root is not None else None
+    root = os.fspath(Path(repo_root)) if repo_root is not None else _index_root(given)
     if root is not None and not os.path.isdir(root):
         raise NotADirectoryError(errno.ENOTDIR, "repo root is not a folder", root)
     folders = [path if os.path.isdir(path) else os.path.dirname(path) or "." for path in given]
@@ -340,7 +342,21 @@ def load(
         session.add(path)
     built = build_index(session.entries, repo_root=root)
     problems = _at_most_per_file(session.problems + built.problems, MAX_PROBLEMS_PER_FILE)
-    return Index(built.models, built.collections, problems, session.files)
+    return Index(built.models, built.collections, problems, session.files, repo_root=root)
+
+
+_ROOT_INDEX_NAMES = ("model-index.yml", "model-index.yaml")
+
+
+def _index_root(given: list[str]) -> str | None:
+    """The first folder given that holds a root ``model-index.yml``, or that holds one given."""
+    for path in given:
+        if os.path.isdir(path):
+            if any(os.path.isfile(os.path.join(path, name)) for name in _ROOT_INDEX_NAMES):
+                return path
+        elif os.path.basename(path).lower() in _ROOT_INDEX_NAMES:
+            return os.path.dirname(path) or "."
+    return None
 
 
 def _at_most_per_file(problems: list[LoadProblem], most: int) -> list[LoadProblem]:

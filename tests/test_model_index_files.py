@@ -69,16 +69,24 @@ def test_a_file_may_hold_a_single_model(write) -> None:
     assert modelindex.load(path)["solo"].weights == "https://example.org/solo.pth"
 
 
-def test_openmmlab_paths_resolve_against_the_repo_root_when_asked() -> None:
+def test_openmmlab_paths_resolve_against_the_repo_root_when_asked_or_evident() -> None:
     root_file = MMPRETRAIN / "model-index.yml"
-    without_root = modelindex.load(root_file)["resnet18_8xb16_cifar10"]
-    with_root = modelindex.load(root_file, repo_root=MMPRETRAIN)["resnet18_8xb16_cifar10"]
+    metafile = MMPRETRAIN / "configs/resnet/metafile.yml"
+    with_root = modelindex.load(metafile, repo_root=MMPRETRAIN)["resnet18_8xb16_cifar10"]
     assert with_root.config == "configs/resnet/resnet18_8xb16_cifar10.py"
     expected = MMPRETRAIN / "configs/resnet/resnet18_8xb16_cifar10.py"
     assert Path(with_root.config_path) == expected
     assert Path(with_root.readme_path) == MMPRETRAIN / "configs/resnet/README.md"
-    # Without the option the path is taken relative to the metafile, visibly and not guessed.
-    assert Path(without_root.config_path) == MMPRETRAIN / "configs/resnet" / with_root.config
+    # The folder that holds model-index.yml is the root, whether the file or the folder is given.
+    for given in (root_file, MMPRETRAIN):
+        index = modelindex.load(given)
+        assert index.repo_root == str(MMPRETRAIN)
+        assert Path(index["resnet18_8xb16_cifar10"].config_path) == expected
+    # A metafile alone, without the option: relative to the metafile, visibly and not guessed.
+    without_root = modelindex.load(metafile)
+    assert without_root.repo_root is None
+    model = without_root["resnet18_8xb16_cifar10"]
+    assert Path(model.config_path) == MMPRETRAIN / "configs/resnet" / with_root.config
 
 
 def test_openmmlab_metafile_models_inherit_their_collection() -> None:

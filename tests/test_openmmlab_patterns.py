@@ -79,6 +79,8 @@ def test_a_file_named_after_neither_model_evaluated_under_other_configs_is_share
     write,
 ) -> None:
     blind = W.format("denoise-blind")
+    write("a/sigma15.py", "")
+    write("a/sigma25.py", "")
     path = _zoo(
         write,
         _entry("denoise-sigma15", blind, "Denoising", "Set12", config="a/sigma15.py"),
@@ -89,6 +91,8 @@ def test_a_file_named_after_neither_model_evaluated_under_other_configs_is_share
 
 def test_a_sibling_checkpoint_on_the_same_dataset_is_still_shared_weights(write) -> None:
     url = W.format("net_r101_coco-256x192")
+    write("a/256.py", "")
+    write("a/384.py", "")
     path = _zoo(
         write,
         _entry("net_r101_coco-256x192", url, "Pose", "COCO", config="a/256.py"),
@@ -143,9 +147,7 @@ def test_an_unusual_modality_or_task_has_its_own_accuracy_floor(write) -> None:
 def test_no_weights_is_expected_of_a_recipe_and_no_results_of_a_pretraining_checkpoint(
     write,
 ) -> None:
-    recipe = (
-        "- Name: dreambooth-lora\n  In Collection: Net\n  Results:\n  - {Task: T2I}"
-    )
+    recipe = "- Name: dreambooth-lora\n  In Collection: Net\n  Results:\n  - {Task: T2I}"
     pretraining = f"- Name: vit-b_clip-pre_k710\n  In Collection: Net\n  Weights: {W.format('p')}"
     unevaluated = f"- Name: vit-b_k400\n  In Collection: Net\n  Weights: {W.format('v')}"
     unreleased = "- Name: vit-s_k400\n  In Collection: Net\n  Results:\n  - {Metrics: {Top 1: 8}}"
@@ -181,3 +183,42 @@ def test_models_written_as_a_mapping_is_a_structure_error(write) -> None:
     one = write("one/model-index.yml", "Models:\n  Name: net\n  Weights: https://x.org/n.pth\n")
     index = modelindex.load(one)
     assert index.names == ["net"] and len(index.problems) == 1
+
+
+def test_a_config_path_not_in_the_repository_names_its_near_miss(write) -> None:
+    for name in (
+        "a/net_r50.py",
+        "a/emanet.py",
+        "a/x+y.py",
+        "a/old-d.py",
+        "new/moved.py",
+        "a/v2.py",
+    ):
+        write(name, "")
+    configs = {
+        "net-py": "a/net_r50.py.py",
+        "net-bare": "a/net_r50",
+        "plus": "a/x%2By.py",
+        "dash": "a/old--d.py",
+        "double": "a/eemanet.py",
+        "moved": "old/layout/moved.py",
+        "other-version": "a/v1.py",
+    }
+    entries = [
+        f"- Name: {name}\n  Weights: {W.format(name)}\n  Config: {config}"
+        for name, config in configs.items()
+    ]
+    path = write("model-index.yml", "Models:\n" + "\n".join(entries) + "\n")
+    fixes = {f.model: f.fix for f in _check(path).findings if f.code == "P001"}
+    assert fixes == {
+        "net-py": "Config: a/net_r50.py",
+        "net-bare": "Config: a/net_r50.py",
+        "plus": "Config: a/x+y.py",
+        "dash": "Config: a/old-d.py",
+        "double": "Config: a/emanet.py",
+        "moved": "Config: new/moved.py",
+        "other-version": None,
+    }
+    # Without a repository root (a metafile alone), nothing is said.
+    alone = write("zoo/metafile.yml", "Models:\n" + "\n".join(entries) + "\n")
+    assert [f for f in _check(alone).findings if f.code == "P001"] == []

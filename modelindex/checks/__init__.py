@@ -9,6 +9,7 @@ from modelindex.checks import (  # noqa: F401 - imported to register their rules
     measured_rules,
     number_rules,
     online_rules,
+    path_rules,
     source_rules,
     structure_rules,
     text_rules,
