@@ -14,6 +14,7 @@ import errno
 import os
 import stat
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from modelindex.building import build_index
@@ -27,6 +28,7 @@ from modelindex.index import Index
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers import ImportRequest, RawEntry, is_walked_file, read_text
 from modelindex.readers.records import MAX_ENTRIES_PER_FILE
+from modelindex.readers.registry import looked_for
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 _SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
@@ -343,6 +345,15 @@ def load(
     built = build_index(session.entries, repo_root=root)
     problems = _at_most_per_file(session.problems + built.problems, MAX_PROBLEMS_PER_FILE)
     return Index(built.models, built.collections, problems, session.files, repo_root=root)
+
+
+def nothing_read(index: Index, paths: Iterable[PathLike]) -> str | None:
+    """Why a load of ``paths`` is no check at all, in one line: it found no file of any
+    dialect (a wrong path, or cards in a format not read); None where it read something."""
+    if index.files or index.problems:
+        return None
+    walked = ", ".join(os.fspath(path) for path in paths)
+    return f"no file to read in {walked}; looked for {looked_for()}"
 
 
 _ROOT_INDEX_NAMES = ("model-index.yml", "model-index.yaml")

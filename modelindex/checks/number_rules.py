@@ -13,7 +13,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
-from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, result_field
+from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, normalize_key, result_field
 from modelindex.file_size import (
     EXTRA_HEAD_BYTES,
     bytes_per_parameter,
@@ -432,7 +432,7 @@ def _setting(model: Model, task: str | None) -> str:
             value
             for extra in (model.extra, model.metadata.extra)
             for key, value in extra.items()
-            if key.lower() == "modality" and isinstance(value, str)
+            if normalize_key(key) == "modality" and isinstance(value, str)
         ),
         "",
     )

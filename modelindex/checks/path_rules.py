@@ -56,8 +56,7 @@ def _tree(context: Context) -> _Tree:
     return tree
 
 
-def _inside(path: str, root: str) -> bool:
-    real, real_root = os.path.realpath(path), os.path.realpath(root)
+def _inside(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root + os.sep)
 
 
@@ -118,18 +117,20 @@ def path_not_found(context: Context) -> Iterator[Hit]:
     root = context.index.repo_root
     if root is None:
         return
-    tree = context.shared(_tree)
+    real_root = os.path.realpath(root)
     reported: set[tuple[str, str]] = set()
     for model in context.index.models:
         for field_name, value, resolved in _declared_paths(model):
-            if not _inside(resolved, root) or os.path.isfile(resolved):
+            real = os.path.realpath(resolved)
+            if not _inside(real, real_root) or os.path.isfile(real):
                 continue
             where = model.location(field_name)
             if (where.path, value) in reported:
                 continue  # one entry repeated (S004) names the same path once
             reported.add((where.path, value))
-            relative = os.path.relpath(os.path.realpath(resolved), os.path.realpath(root))
-            guess = near_miss(tree, relative.replace(os.sep, "/"))
+            # The tree is listed only once a path is missing: a sound zoo costs no walk.
+            tree = context.shared(_tree)
+            guess = near_miss(tree, os.path.relpath(real, real_root).replace(os.sep, "/"))
             yield Hit(
                 where,
                 f"{field_name} {value} is not in the repository"

@@ -10,10 +10,9 @@ from modelindex.bundled import bundled_index
 from modelindex.checks import Settings, find_pyproject, load_settings
 from modelindex.checks.report import EXIT_INTERNAL_ERROR
 from modelindex.index import Index
-from modelindex.loading import load
+from modelindex.loading import load, nothing_read
 from modelindex.printable import printable
 from modelindex.problems import ProblemKind
-from modelindex.readers.registry import looked_for
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -52,10 +51,10 @@ def load_paths(paths: list[str], args: argparse.Namespace) -> Index:
         index = load(*paths, repo_root=getattr(args, "repo_root", None))
     except (FileNotFoundError, NotADirectoryError) as error:
         raise Failure(f"{error.filename}: {error.strerror}") from None
-    if not index.files and not index.problems:
-        # A job that checks nothing must not pass: a wrong path, or cards in a format not read.
-        walked = ", ".join(paths)
-        raise Failure(f"no file to read in {walked}; looked for {looked_for()}")
+    # A job that checks nothing must not pass.
+    empty = nothing_read(index, paths)
+    if empty:
+        raise Failure(empty)
     return index
 
 

@@ -17,6 +17,9 @@ from pathlib import PurePath
 from modelindex.fields import RESULTS, WEIGHTS, FieldName, field_named
 from modelindex.readers.records import ReadOutput
 
+# What a model carries where its dialect says nothing else.
+_EXPECTED: tuple[FieldName, ...] = (WEIGHTS, RESULTS)
+
 
 class Source(StrEnum):
     PRIMARY = "primary"
@@ -40,7 +43,7 @@ class Reader:
     named_suffixes: tuple[str, ...] = ()
     """Further suffixes it reads only in files named on the command line or by an Import."""
     source: Source = Source.PRIMARY
-    expected: tuple[str, ...] = (WEIGHTS, RESULTS)
+    expected: tuple[str, ...] = _EXPECTED
     """The fields a model of this dialect should carry, as cards write them; S002 reports
     what it lacks. A name the schema does not declare is an error at registration."""
     page_suffixes: tuple[str, ...] = ()
@@ -119,7 +122,7 @@ def is_secondary(dialect: str) -> bool:
 
 def expected_fields(dialect: str) -> tuple[FieldName, ...]:
     reader = _REGISTRY.by_dialect.get(dialect)
-    return reader.expected if reader is not None else (WEIGHTS, RESULTS)  # type: ignore[return-value]
+    return reader.expected if reader is not None else _EXPECTED  # type: ignore[return-value]
 
 
 def renders_as_page(path: str) -> bool:

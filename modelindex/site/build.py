@@ -45,8 +45,9 @@ from mkdocs.utils import markdown_extensions
 
 from modelindex.checks import SettingsError
 from modelindex.index import Index
+from modelindex.loading import nothing_read
 from modelindex.readers import is_walked_file
-from modelindex.readers.registry import looked_for, renders_as_page
+from modelindex.readers.registry import renders_as_page
 from modelindex.site.plugin import FRAME_WORKER, ModelIndexPlugin
 from modelindex.site.render import template_error
 from modelindex.site.zoo import Zoo, read_zoo
@@ -95,8 +96,7 @@ def build_site(
     contents are then replaced. An output that is, or holds, one of the inputs is refused.
     """
     output = _output_folder(output)
-    inputs = [*paths, *(path for path in (templates, measurements) if path)]
-    _check_output(output, inputs)
+    _check_output(output, [*paths, *(path for path in (templates, measurements) if path)])
     if measurements is not None and not measurements.is_file():
         raise BuildError(f"--measurements {measurements}: no such file")
     inputs = [Path(path).resolve() for path in paths]
@@ -105,11 +105,11 @@ def build_site(
     except SettingsError as error:
         raise BuildError(f"modelindex: {error}") from None
     index = zoo.index
-    walked = ", ".join(str(path) for path in paths)
-    if not index.files and not index.problems:
-        raise BuildError(f"no file to read in {walked}; looked for {looked_for()}")
+    empty = nothing_read(index, paths)
+    if empty:
+        raise BuildError(empty)
     if not index.models:
-        raise BuildError(f"no model found in {walked}")
+        raise BuildError(f"no model found in {', '.join(str(path) for path in paths)}")
     root = _zoo_root(paths, index)
     with _locked(output):
         _remove_leftovers(output)

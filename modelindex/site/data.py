@@ -19,18 +19,29 @@ from modelindex.measurements.cache import MeasurementCache
 from modelindex.measurements.compare import Verdict, verdict
 from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.measurements.record import Measurement
-from modelindex.query import row_of
+from modelindex.query import FIELDS, row_of
 from modelindex.schema import Location, Model
 from modelindex.site.safe_markdown import card_id
 
 # Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
 MISMATCH_CODES = ("V001", "V002", "V003")
 SAFE_SCHEMES = {"http", "https"}
-# The columns of ``row_of`` that the comparison table and the plots show.
-SHOWN_FIELDS = (
-    "collection", "dataset", "parameters", "top1", "top5", "image_size", "crop_pct",
-    "interpolation",
-)  # fmt: skip
+# The comparison table's columns, by row key: a model's name, measured MACs and badge are the
+# site's own; the others are those of ``row_of``.
+COLUMNS = (
+    ("name", "Model"),
+    ("collection", "Collection"),
+    ("dataset", "Dataset"),
+    ("parameters", "Parameters"),
+    ("macs", "MACs"),
+    ("top1", "Top-1"),
+    ("top5", "Top-5"),
+    ("image_size", "Image size"),
+    ("crop_pct", "Crop pct"),
+    ("interpolation", "Interpolation"),
+    ("status", "Status"),
+)
+SHOWN_FIELDS = tuple(key for key, _ in COLUMNS if key in FIELDS and key != "name")
 _TEXT_FIELDS = frozenset({"collection", "dataset", "interpolation"})
 
 

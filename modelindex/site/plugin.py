@@ -47,7 +47,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from modelindex.checks import RULES, SettingsError
-from modelindex.site.data import SiteData, comparison_rows, site_data
+from modelindex.site.data import COLUMNS, SiteData, comparison_rows, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
 from modelindex.site.zoo import Zoo, read_zoo
@@ -61,19 +61,6 @@ _INCLUDE = re.compile(r"\{%\s*include\s+['\"]code_snippets\.md['\"]\s*%\}")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # The front matter a card keeps: text that the theme shows.
 _TEXT_KEYS = ("title", "description", "subtitle")
-COLUMNS = (
-    ("name", "Model"),
-    ("collection", "Collection"),
-    ("dataset", "Dataset"),
-    ("parameters", "Parameters"),
-    ("macs", "MACs"),
-    ("top1", "Top-1"),
-    ("top5", "Top-5"),
-    ("image_size", "Image size"),
-    ("crop_pct", "Crop pct"),
-    ("interpolation", "Interpolation"),
-    ("status", "Status"),
-)
 
 
 class ModelIndexConfig(Config):
@@ -142,12 +129,14 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             for file in files.documentation_pages()
             if file.abs_src_path
         }
-        by_path.update({str(Path(k).resolve()): v for k, v in self._card_pages.items()})
+        by_path.update(self._card_pages)
         zoo = self._zoo
+        # Many models share a file: each file is resolved once.
+        sources = {model.source.path for model in zoo.index.models}
         page_of = {
-            model.source.path: by_path[resolved]
-            for model in zoo.index.models
-            if (resolved := str(Path(model.source.path).resolve())) in by_path
+            source: by_path[resolved]
+            for source in sources
+            if (resolved := str(Path(source).resolve())) in by_path
         }
         self.data: SiteData = site_data(
             zoo.index, zoo.report, zoo.measurements, page_of, roots=zoo.paths
