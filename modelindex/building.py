@@ -342,6 +342,11 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
                 declared_in = model.location(display).path
                 relative_to_root = repo_root is not None and not entry.paths_relative_to_file
                 base = repo_root if relative_to_root else os.path.dirname(declared_in)
+                if entry.paths_relative_to_file and value.startswith("/"):
+                    # A README link such as '/configs/x.py' is relative to the repository.
+                    if repo_root is None:
+                        continue
+                    value, base = value.lstrip("/"), repo_root
                 setattr(model, f"{attr}_path", _resolve_path(value, base or "."))
         models.append(model)
     return BuiltIndex(collections, models, problems)

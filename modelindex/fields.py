@@ -62,6 +62,8 @@ NAME = FieldName("Name", "name")
 IN_COLLECTION = FieldName("In Collection", "in_collection")
 CODE = FieldName("Code", "code")
 WEIGHTS = FieldName("Weights", "weights")
+# What a weights file's name ends with, wherever a URL is told apart from a log or a config.
+WEIGHT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".bin", ".ckpt", ".npz", ".h5", ".safetensors")
 CONFIG = FieldName("Config", "config")
 README = FieldName("README", "readme")
 IMAGE = FieldName("Image", "image")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator
 
 from modelindex.problems import LoadProblem
 from modelindex.query import compile_filter
 from modelindex.readers.registry import is_secondary
 from modelindex.schema import Collection, Model
+from modelindex.table_joins import Join, RowJoiner
 
 
 class UnknownModelError(KeyError):
@@ -28,8 +30,8 @@ class Index:
     """Models and collections from one or more sources.
 
     A model of a secondary source (a README table row) that repeats one a primary source
-    declares is not a second model: it is kept in ``shadowed`` so that the two sources can be
-    compared.
+    declares is not a second model: it is kept in ``joins`` (its row in ``shadowed``) so that
+    the two sources can be compared.
     """
 
     def __init__(
@@ -40,13 +42,23 @@ class Index:
         files: list[str],
         repo_root: str | None = None,
     ) -> None:
-        declared_models = {m.name for m in models if not is_secondary(m.dialect)}
+        joiner = RowJoiner(
+            [m for m in models if not is_secondary(m.dialect)],
+            lambda row: os.path.isfile(row.config_path) if row.config_path else None,
+        )
         declared_collections = {c.name for c in collections if not is_secondary(c.dialect)}
         self.models: list[Model] = []
-        self.shadowed: list[Model] = []
+        self.joins: list[Join] = []
+        """Table rows that repeat a declared model, each with the model(s) it repeats."""
+        rows = [model for model in models if is_secondary(model.dialect)]
+        join_of = {id(row): join for row, join in zip(rows, joiner.join_all(rows), strict=True)}
         for model in models:
-            is_repeat = is_secondary(model.dialect) and model.name in declared_models
-            (self.shadowed if is_repeat else self.models).append(model)
+            join = join_of.get(id(model))
+            if join is None:
+                self.models.append(model)
+            else:
+                self.joins.append(join)
+        self.shadowed: list[Model] = [join.row for join in self.joins]
         self.collections: list[Collection] = [
             c
             for c in collections
@@ -58,8 +70,10 @@ class Index:
         """The repository the Config and README paths are relative to, where one is known."""
         self._by_name: dict[str, Model] = {}
         self._records_by_name: dict[str | None, list[Model]] = {}
-        for model in [*self.models, *self.shadowed]:
+        for model in self.models:
             self._records_by_name.setdefault(model.name, []).append(model)
+        for join in self.joins:
+            self._records_by_name.setdefault(join.candidates[0].name, []).append(join.row)
         for model in self.models:
             if model.name is not None:
                 self._by_name.setdefault(model.name, model)

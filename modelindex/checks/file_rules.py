@@ -12,7 +12,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
-from modelindex.fields import CODE, FILE_SIZE, NAME, WEIGHTS
+from modelindex.fields import CODE, FILE_SIZE, NAME, WEIGHT_SUFFIXES, WEIGHTS
 from modelindex.file_size import size_fits_parameters
 from modelindex.links import GITHUB_CODE, LINE_ANCHOR, entry_links, url_fault
 from modelindex.schema import Collection, Model
@@ -23,7 +23,6 @@ _DOUBLED_SLASH = re.compile(r"(?<!:)//")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 # torch.hub's convention: name-<first 8+ hex digits of the sha256>.pth
 _HASH_SUFFIX = re.compile(r"[-_][0-9a-f]{6,}$")
-_WEIGHT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".bin", ".ckpt", ".npz", ".h5", ".safetensors")
 
 
 @rule("U001", "invalid-url", Severity.ERROR, Scope.ENTRY)
@@ -77,7 +76,7 @@ def weights_stem(url: str) -> str | None:
     except ValueError:
         return None  # U001 reports the URL itself
     name = path.rsplit("/", 1)[-1].lower()
-    for suffix in _WEIGHT_SUFFIXES:
+    for suffix in WEIGHT_SUFFIXES:
         if name.endswith(suffix):
             return _HASH_SUFFIX.sub("", name[: -len(suffix)]) or None
     return None

@@ -150,17 +150,21 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
     A lookup by name returns only the first one, so the other's numbers are silently lost. The
     finding is on the repeated entry and names the first. A README table row that repeats a
     model declared in a metafile is not a duplicate: that is a second source of the same model
-    (see X001). A collection declared again with the same content, in each metafile that uses
-    it (OpenMMLab declares a method once per dataset or task), is not reported: only its
-    README may differ, as each task has its own page.
+    (see X001), nor is a row shown again in another table. A collection declared again with
+    the same content, in each metafile that uses it (OpenMMLab declares a method once per
+    dataset or task), is not reported: only its README may differ, as each task has its own
+    page.
     """
     for entries, kind in ((context.index.models, "model"), (context.index.collections, "")):
         first: dict[str, _Entry] = {}
         for entry in entries:
             if not entry.name:
                 continue
-            if kind == "" and is_secondary(entry.dialect):
-                continue  # a README's title, not a declaration
+            # A README's title is not a declaration, and a README shows one model in several
+            # tables (each test set, each language): the same row twice.
+            repeated_row = entry.name in first and is_secondary(first[entry.name].dialect)
+            if is_secondary(entry.dialect) and (kind == "" or repeated_row):
+                continue
             if entry.name not in first:
                 first[entry.name] = entry
                 continue

@@ -1,0 +1,191 @@
+"""README result tables in every OpenMMLab layout: read, joined to the metafile model each row
+repeats, and compared with it."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import modelindex
+from modelindex.checks import Report, Settings, validate
+from tests.conftest import FIXTURES
+
+OPENMMLAB = FIXTURES / "openmmlab"
+# A result row, counted without the reader: a table line that links a config or a checkpoint.
+_LINKED_ROW = re.compile(r"^\s*\|.*\]\(\s*<?[^()\s]*\.(?:py|pth)>?\s*\)")
+
+
+def _linked_rows(zoo: Path) -> set[tuple[str, int]]:
+    rows = set()
+    for page in zoo.rglob("*.md"):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if _LINKED_ROW.match(line):
+                rows.add((str(page), number))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["mmpose", "mmaction2", "mmagic"])
+def test_nine_in_ten_linked_rows_are_read_and_joined_to_their_metafile_model(name) -> None:
+    root = OPENMMLAB / name
+    zoo = modelindex.load(root, repo_root=root)
+    linked = _linked_rows(root)
+    joined = {(join.row.source.path, join.row.source.line) for join in zoo.joins}
+    read = joined | {
+        (model.source.path, model.source.line)
+        for model in zoo.models
+        if model.dialect == "readme-table"
+    }
+    assert len(linked) > 200
+    assert len(read & linked) == len(linked)
+    assert len(joined & linked) >= 0.9 * len(linked)
+
+
+def _check(root: Path) -> Report:
+    return validate(
+        modelindex.load(root, repo_root=root),
+        Settings(measurements=root / "no-measurements.json"),
+    )
+
+
+def _x001(report: Report) -> list[tuple[int | None, str | None]]:
+    return [(f.location.line, f.field) for f in report.findings if f.code == "X001"]
+
+
+CKPT = "https://download.example.org/pose/{}.pth"
+METAFILE = """\
+Collections:
+- Name: HRNet
+Models:
+- Name: td-hm_hrnet-w32_8xb64-210e_coco-256x192
+  In Collection: HRNet
+  Config: configs/pose/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py
+  Results:
+  - Dataset: COCO
+    Task: Body 2D Keypoint
+    Metrics: {{AP: 0.746, AP@0.5: 0.904, AR: 0.799}}
+  - Dataset: Human-Art(GT)
+    Task: Body 2D Keypoint
+    Metrics: {{AP: 0.655, AP@0.5: 0.872, AR: 0.693}}
+  Weights: {w32}
+- Name: td-hm_hrnet-w48_8xb32-210e_coco-256x192
+  In Collection: HRNet
+  Config: configs/pose/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py
+  Results:
+  - Dataset: SthV1
+    Task: Body 2D Keypoint
+    Metrics: {{Top 1 Accuracy: 49.71, Top 1 Accuracy (efficient): 46.98}}
+  Weights: {w48}
+""".format(w32=CKPT.format("w32-81c58e40"), w48=CKPT.format("w48-0e67c616"))
+
+
+def _pose_zoo(write, page: str) -> Path:
+    write("model-index.yml", "Import:\n- configs/pose/metafile.yml\n")
+    write("configs/pose/metafile.yml", METAFILE)
+    for size in ("w32_8xb64", "w48_8xb32"):
+        write(f"configs/pose/td-hm_hrnet-{size}-210e_coco-256x192.py", "")
+    write("configs/pose/hrnet_coco.md", textwrap.dedent(page))
+    return Path(write("model-index.yml", "Import:\n- configs/pose/metafile.yml\n")).parent
+
+
+def test_a_row_named_otherwise_joins_by_its_checkpoint_and_each_metric_by_what_it_measures(
+    write,
+) -> None:
+    root = _pose_zoo(
+        write,
+        f"""\
+        Results on COCO val2017 with detector having human AP of 56.4 on COCO val2017 dataset
+
+        | Arch | Input Size | AP | AP<sup>50</sup> | AR | ckpt | log |
+        | :--- | :---: | :---: | :---: | :---: | :---: | :---: |
+        | [pose_hrnet_w32](/configs/pose/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py) | 256x192 | 0.749 | 0.904 | 0.799 | [ckpt]({CKPT.format("w32-81c58e40")}) | [log](https://x.org/a.log) |
+
+        Results on Human-Art validation dataset with ground-truth bounding-box
+
+        | Arch | Input Size | AP | AP<sup>50</sup> | AR | ckpt | log |
+        | :--- | :---: | :---: | :---: | :---: | :---: | :---: |
+        | [pose_hrnet_w32](/configs/pose/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py) | 256x192 | 0.655 | 0.872 | 0.693 | [ckpt]({CKPT.format("w32-81c58e40")}) | [log](https://x.org/a.log) |
+        """,
+    )
+    zoo = modelindex.load(root, repo_root=root)
+    [on_coco, on_human_art] = zoo.joins
+    assert on_coco.by == "weights"
+    assert on_coco.candidates[0].name == "td-hm_hrnet-w32_8xb64-210e_coco-256x192"
+    assert on_coco.row.results[0].dataset == "COCO"
+    assert on_human_art.row.results[0].dataset == "Human-Art (GT)"
+    assert on_coco.row.metadata.extra["Input Size"] == "256x192"  # a setting, not a square size
+    # AP 0.749 against 0.746; AP<sup>50</sup> is AP@0.5 and agrees; the Human-Art row is the
+    # ground-truth-box evaluation and agrees with it.
+    assert _x001(_check(root)) == [(5, "Results[0].AP")]
+
+
+def test_a_row_that_annotates_its_number_is_read_but_not_compared(write) -> None:
+    root = _pose_zoo(
+        write,
+        f"""\
+        ### Something-Something V1
+
+        | frame sampling strategy | gpus | top1 acc | FLOPs | params | config | ckpt |
+        | :---: | :---: | :---: | :---: | :---: | :---: | :---: |
+        | 1x1x8 | 8 | 46.98/49.71 | 43.1G | 25.1M | [config](/configs/pose/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py) | [ckpt]({CKPT.format("w48-0e67c616")}) |
+        """,
+    )
+    zoo = modelindex.load(root, repo_root=root)
+    [join] = zoo.joins
+    row = join.row
+    assert row.results[0].metrics == {"top1 acc": 46.98}
+    assert row.metadata.extra["top1 acc note"] == "/49.71"
+    assert (row.metadata.flops, row.metadata.parameters) == (43_100_000_000, 25_100_000)
+    assert row.metadata.extra["gpus"] == "8"  # a setting, not a metric
+    assert _x001(_check(root)) == []
+
+
+def test_a_checkpoint_link_that_disagrees_joins_by_config_and_is_reported(write) -> None:
+    stale = CKPT.format("w32-a9ea6d77")
+    root = _pose_zoo(
+        write,
+        f"""\
+        | Train Set | Arch | AP | ckpt |
+        | :--- | :--- | :---: | :---: |
+        | [coco](/configs/pose/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py) | pose_hrnet_w32 | - | [ckpt]({stale}) |
+        """,
+    )
+    [join] = modelindex.load(root, repo_root=root).joins
+    assert join.by == "config"
+    assert _x001(_check(root)) == [(3, "Weights")]
+
+
+def test_a_split_header_reads_a_value_per_metric_and_the_dataset_it_names(write) -> None:
+    page = write(
+        "README.md",
+        "# BasicVSR\n\n"
+        "| 算法 | REDS4 (BIx4)<br>PSNR/SSIM (RGB) | AP<sup><br>(COCO) | 下载 |\n"
+        "| :-: | :-: | :-: | :-: |\n"
+        "| [basicvsr_reds4](./basicvsr_2xb4_reds4.py) | **31.4170/0.8909** | 0.7 |"
+        " [模型](https://x.org/b.pth) \\| [日志](https://x.org/b.log) |\n",
+    )
+    [model] = modelindex.load(page).models
+    assert model.name == "basicvsr_2xb4_reds4"
+    assert model.weights == "https://x.org/b.pth"
+    assert {r.dataset: r.metrics for r in model.results} == {
+        "REDS4 (BIx4)": {"PSNR (RGB)": 31.417, "SSIM (RGB)": 0.8909},
+        "COCO": {"AP": 0.7},
+    }
+
+
+def test_another_checkpoint_of_a_declared_config_is_joined_but_not_compared(write) -> None:
+    # One config, two snapshots (best IS, best FID): the metafile lists one of them.
+    root = _pose_zoo(
+        write,
+        f"""\
+        | Model | Dataset | AP | Download |
+        | :-: | :-: | :-: | :-: |
+        | [best-is](./td-hm_hrnet-w32_8xb64-210e_coco-256x192.py) | COCO | 0.700 | [ckpt]({CKPT.format("w32-other")}) |
+        | [best-fid](./td-hm_hrnet-w32_8xb64-210e_coco-256x192.py) | COCO | 0.746 | [ckpt]({CKPT.format("w32-81c58e40")}) |
+        """,
+    )
+    joins = modelindex.load(root, repo_root=root).joins
+    assert [(join.by, join.compared) for join in joins] == [("config", False), ("weights", True)]
+    assert _x001(_check(root)) == []
