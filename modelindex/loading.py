@@ -27,8 +27,8 @@ from modelindex.import_patterns import (
 from modelindex.index import Index
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers import ImportRequest, RawEntry, is_walked_file, read_text
-from modelindex.readers.records import MAX_ENTRIES_PER_FILE
-from modelindex.readers.registry import looked_for
+from modelindex.readers.records import MAX_ENTRIES_PER_FILE, EntryKind
+from modelindex.readers.registry import is_secondary, looked_for
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 _SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__", "site-packages", "site"})
@@ -59,6 +59,8 @@ class _Session:
         self.importing: dict[str, str] = {}
         """Real path -> shown path of the files whose Imports are being followed, outermost
         first: an Import of one of them is a cycle."""
+        self.imported: dict[str, set[str]] = {}
+        """Real path of a file -> the real paths its Imports match (files or folders)."""
         self.patterns = PatternWalker(self.may_enter, skipped=_SKIPPED_DIRECTORIES)
         self.pending: list[_Task] = []
 
@@ -255,8 +257,10 @@ class _Session:
             refuse(ProblemKind.IMPORT_MISSING, f"{shown} matches no file")
             return
         tasks: list[_Task] = []
+        importer = self.imported.setdefault(self.real(request.path), set())
         for match in matches:
             real = self.real(match)
+            importer.add(real)
             if split.wildcards and real in self.read_paths:
                 # A wildcard that matches a file read already ('**/*.yml' in every metafile)
                 # imports nothing new; only a path named outright can close a cycle.
@@ -343,8 +347,62 @@ def load(
     for path in given:
         session.add(path)
     built = build_index(session.entries, repo_root=root)
-    problems = _at_most_per_file(session.problems + built.problems, MAX_PROBLEMS_PER_FILE)
+    not_imported = _not_imported(session, root)
+    problems = _at_most_per_file(
+        session.problems + built.problems + not_imported, MAX_PROBLEMS_PER_FILE
+    )
     return Index(built.models, built.collections, problems, session.files, repo_root=root)
+
+
+def _not_imported(session: _Session, root: str | None) -> list[LoadProblem]:
+    """The metafiles read by walking that the root ``model-index.yml`` does not reach through
+    its Imports (or theirs), each reported on that file; none where it imports nothing."""
+    if root is None:
+        return []
+    index_files = [
+        path
+        for path in session.files
+        if os.path.basename(path).lower() in _ROOT_INDEX_NAMES
+        and session.real(os.path.dirname(path) or ".") == session.real(root)
+    ]
+    if not index_files or not session.imported.get(session.real(index_files[0])):
+        return []
+    index_file = index_files[0]
+    reached: set[str] = set()
+    folders: list[str] = []
+    stack = [session.real(index_file)]
+    while stack:
+        current = stack.pop()
+        if current in reached:
+            continue
+        reached.add(current)
+        for target in session.imported.get(current, ()):
+            if os.path.isdir(target):
+                folders.append(target + os.sep)
+            stack.append(target)
+    declaring = Counter(
+        entry.path
+        for entry in session.entries
+        if entry.kind is EntryKind.MODEL and not is_secondary(entry.dialect)
+    )
+    problems = []
+    for path, count in declaring.items():
+        real = session.real(path)
+        if real in reached or any(real.startswith(folder) for folder in folders):
+            continue
+        if not path.lower().endswith((".yml", ".yaml", ".json")):
+            continue  # a card, not a metafile an index would import
+        shown = os.path.relpath(path, root)
+        problems.append(
+            LoadProblem(
+                ProblemKind.NOT_IMPORTED,
+                index_file,
+                1,
+                f"{shown} ({count} model{'s' if count > 1 else ''}) is not imported by "
+                f"{os.path.basename(index_file)}: tools that read the index do not see its models",
+            )
+        )
+    return problems
 
 
 def nothing_read(index: Index, paths: Iterable[PathLike]) -> str | None:

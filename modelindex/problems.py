@@ -25,6 +25,7 @@ class ProblemKind(StrEnum):
     SYMLINK_LOOP = "symlink-loop"
     DUPLICATE_KEY = "duplicate-key"
     OUTSIDE_ROOT = "outside-root"
+    NOT_IMPORTED = "not-imported"
     INTERNAL = "internal-error"
 
 

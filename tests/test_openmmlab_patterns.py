@@ -222,3 +222,153 @@ def test_a_config_path_not_in_the_repository_names_its_near_miss(write) -> None:
     # Without a repository root (a metafile alone), nothing is said.
     alone = write("zoo/metafile.yml", "Models:\n" + "\n".join(entries) + "\n")
     assert [f for f in _check(alone).findings if f.code == "P001"] == []
+
+
+def _named(name: str, dataset: str, **fields: str) -> str:
+    """A metafile entry named after its config, as OpenMMLab writes them."""
+    lines = [
+        f"- Name: {name}",
+        f"  In Collection: {fields.pop('collection', 'Net')}",
+        f"  Config: configs/net/{fields.pop('config', name)}.py",
+        f"  Weights: {fields.pop('weights', W.format(name))}",
+    ]
+    metadata = fields.pop("metadata", "")
+    if metadata:
+        lines.append(f"  Metadata: {{{metadata}}}")
+    metrics = fields.pop("metrics", "{Top 1 Accuracy: 70.1, Top 5 Accuracy: 90.2}")
+    lines += ["  Results:", f"  - {{Task: Recognition, Dataset: {dataset}, Metrics: {metrics}}}"]
+    return "\n".join(lines)
+
+
+def _found(report: Report, *codes: str) -> list[tuple[str, str | None]]:
+    return sorted((f.code, f.model) for f in report.findings if f.code in codes)
+
+
+def test_a_dataset_or_collection_that_contradicts_the_name_is_an_error(write) -> None:
+    path = _zoo(
+        write,
+        _named("tsn_r50_8xb32-50e_kinetics400-rgb", "Kinetics-400"),
+        _named("tsn_r50_8xb32-50e_sthv2-rgb", "SthV2", metrics="{Top 1 Accuracy: 35.1}"),
+        _named("tsn_r101_8xb32-50e_sthv2-rgb", "Kinetics-400", metrics="{Top 1 Accuracy: 35.5}"),
+        # Pre-trained on one dataset, trained on the one it is evaluated on: as named.
+        _named("tsn_k710-pre_8xb32-50e_kinetics400-rgb", "Kinetics-400"),
+        # Evaluated on its own dataset and another: as named.
+        _named("net_coco-wholebody", "COCO-WholeBody"),
+        _named("netv2-base_kinetics400", "Kinetics-400", collection="Net"),
+        collections="- Name: Net\n- Name: NetV2\n",
+    )
+    report = _check(path)
+    assert _found(report, "S014", "S015") == [
+        ("S014", "tsn_r101_8xb32-50e_sthv2-rgb"),
+        ("S015", "netv2-base_kinetics400"),
+    ]
+    [s014] = [f for f in report.findings if f.code == "S014"]
+    assert s014.message == "Dataset Kinetics-400 contradicts the name, which says SthV2"
+
+
+def test_a_config_of_another_model_and_a_name_off_its_config_by_one_part(write) -> None:
+    path = _zoo(
+        write,
+        _named("mvit-s_200e_kinetics400-rgb", "Kinetics-400"),
+        _named("mvit-s_100e_sthv2-rgb", "SthV2", config="mvit-s_200e_kinetics400-rgb"),
+        # Another evaluation of the same checkpoint may share its config.
+        _named(
+            "mvit-s_200e_kinetics400-rgb_infer",
+            "Kinetics-400",
+            config="mvit-s_200e_kinetics400-rgb",
+            weights=W.format("mvit-s_200e_kinetics400-rgb"),
+        ),
+        # A converted checkpoint run under the config it is named after.
+        _named("mvit-s_200e_kinetics400-rgb_infer2", "X", config="mvit-s_200e_kinetics400-rgb"),
+        _named("td-reg_res50_8x64e-210e_wflw", "WFLW", config="td-reg_res50_8xb64-210e_wflw"),
+        _named("tcanet_2048x100_hacs.py", "HACS", config="tcanet_700x100_hacs"),
+        # The zoo names its models after their configs: most entries do.
+        *(_named(f"net_r{depth}", "X") for depth in range(10, 30)),
+    )
+    report = _check(path)
+    assert _found(report, "S016", "S017") == [
+        ("S016", "mvit-s_100e_sthv2-rgb"),
+        ("S017", "tcanet_2048x100_hacs.py"),
+        ("S017", "td-reg_res50_8x64e-210e_wflw"),
+    ]
+    fixes = {f.model: f.fix for f in report.findings if f.code == "S017"}
+    assert fixes["td-reg_res50_8x64e-210e_wflw"] == "Name: td-reg_res50_8xb64-210e_wflw"
+
+
+def test_epochs_or_batch_size_that_contradict_the_name(write) -> None:
+    path = _zoo(
+        write,
+        _named("tsn_8xb32-100e_k400", "K400", metadata="Epochs: 100, Batch Size: 32"),
+        _named("tsn_8xb16-50e_k400", "K400", metadata="Epochs: 50, Batch Size: 128"),
+        _named("tsn_4xb8-20e_k400", "K400", metadata="Epochs: 20, Batch Size: 8"),
+        # Copied from the first entry: 32 GPUs x 8, 50 epochs.
+        _named("tsn_32xb8-50e_k400", "K400", metadata="Epochs: 100, Batch Size: 32"),
+    )
+    found = sorted((f.model, f.field) for f in _check(path).findings if f.code == "S018")
+    assert found == [("tsn_32xb8-50e_k400", "Batch Size"), ("tsn_32xb8-50e_k400", "Epochs")]
+
+
+def test_results_copied_to_another_checkpoint(write) -> None:
+    ten = "{AP: 0.678, AR: 0.755, Foot AP: 0.543}"
+    path = _zoo(
+        write,
+        _named("hrnet_coco-wholebody", "COCO-WholeBody", metrics=ten),
+        _named("hrnet_ubody", "COCO-WholeBody", metrics=ten),
+        # The same checkpoint evaluated twice is one model.
+        _named(
+            "hrnet_coco-wholebody_flip",
+            "COCO-WholeBody",
+            metrics=ten,
+            weights=W.format("hrnet_coco-wholebody"),
+        ),
+    )
+    write(
+        "other/metafile.yml",
+        "Models:\n"
+        + _named("mvit-b", "K400", metrics="{Top 1 Accuracy: 70.1, Top 5 Accuracy: 90.2}"),
+    )
+    report = _check(path)
+    assert _found(report, "R001") == [("R001", "hrnet_ubody")]
+
+
+def test_two_equal_metrics_in_different_files_are_chance(write) -> None:
+    two = "{Mean: 0.888, Mean@0.1: 0.29}"
+    write("a.yml", "Models:\n" + _named("scnet50_mpii", "MPII", metrics=two))
+    write("b.yml", "Models:\n" + _named("res101_mpii", "MPII", metrics=two))
+    write("c.yml", "Models:\n" + _named("mvit-s", "K400") + "\n" + _named("mvit-b", "K400"))
+    index = write("model-index.yml", "Import: [a.yml, b.yml, c.yml]\n")
+    assert _found(_check(index), "R001") == [("R001", "mvit-b")]
+
+
+def test_a_metafile_the_index_does_not_import(write) -> None:
+    write("configs/a/metafile.yml", "Models:\n" + _named("a_r18", "X"))
+    write(
+        "configs/b/metafile.yml", "Models:\n" + _named("b_r18", "X") + "\n" + _named("b_r50", "X")
+    )
+    write("configs/b/README.md", "# B\n")
+    index = write("model-index.yml", "Import:\n- configs/a/metafile.yml\n")
+    [finding] = [f for f in _check(index.parent).findings if f.code == "L013"]
+    assert (Path(finding.location.path).name, finding.location.line) == ("model-index.yml", 1)
+    assert finding.message.startswith("configs/b/metafile.yml (2 models) is not imported")
+    # An index that imports nothing is a zoo of one file: nothing to say.
+    write("model-index.yml", "Models:\n" + _named("c_r18", "X"))
+    assert [f for f in _check(index.parent).findings if f.code == "L013"] == []
+
+
+def test_parameters_and_flops_swapped_read_right_the_other_way_round(write) -> None:
+    # RepVGG-B0: 15.82 M parameters and 3.42 G FLOPs, declared the other way round.
+    family = [
+        ("repvgg-A0", 8.31e6, 1.36e9),
+        ("repvgg-A1", 12.79e6, 2.37e9),
+        ("repvgg-A2", 25.5e6, 5.12e9),
+        ("repvgg-B1", 51.83e6, 11.82e9),
+        ("repvgg-B0", 3.42e6, 15.82e9),
+    ]
+    entries = [
+        _named(name, "ImageNet-1k", metadata=f"Parameters: {int(p)}, FLOPs: {int(f)}")
+        for name, p, f in family
+    ]
+    report = _check(_zoo(write, *entries))
+    assert _found(report, "N008", "N006", "N005") == [("N008", "repvgg-B0")]
+    [finding] = [f for f in report.findings if f.code == "N008"]
+    assert "1.582e+07 parameters" in finding.message

@@ -298,6 +298,8 @@ def test_code_urls_pinned_anchored_and_on_one_commit(write) -> None:
         _model("b", extra=f"Code: {CODE.format(ref=commit, anchor='#L20')}"),
         _model("c", extra=f"Code: {CODE.format(ref=other, anchor='#L30')}"),
         _model("d", extra=f"Code: {CODE.format(ref='main', anchor='')}"),
+        # A release tag names one revision, as a commit does.
+        _model("e", extra=f"Code: {CODE.format(ref='v1.0.0rc7', anchor='#L40')}"),
     ]
     assert sorted(_codes(_check(_zoo(write, *models)))) == [
         ("U006", "d", "Code"),
@@ -307,7 +309,7 @@ def test_code_urls_pinned_anchored_and_on_one_commit(write) -> None:
 
 
 def test_an_inherited_code_url_is_reported_once_on_the_collection(write) -> None:
-    collections = f"  - Name: Net\n    Code: {CODE.format(ref='v1.0', anchor='#L3')}"
+    collections = f"  - Name: Net\n    Code: {CODE.format(ref='dev', anchor='#L3')}"
     path = _zoo(write, _model("a"), _model("b"), collections=collections)
     assert _codes(_check(path)) == [("U006", "Net", "Code")]
 
@@ -426,7 +428,7 @@ def test_a_rule_that_raises_becomes_one_finding_and_the_others_still_run(write) 
 
 def test_every_rule_has_a_code_name_severity_and_explanation() -> None:
     for code, found in RULES.items():
-        assert code[0] in "LSNUXTMVOP" and code[1:].isdigit() and len(code) == 4
+        assert code[0] in "LSNUXTMVOPR" and code[1:].isdigit() and len(code) == 4
         assert found.name and found.name == found.name.lower()
         assert isinstance(found.severity, Severity)
         assert len(found.summary) > 20, code

@@ -21,6 +21,11 @@ _Entry = Model | Collection
 
 _DOUBLED_SLASH = re.compile(r"(?<!:)//")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+# 'v1.0.0rc7', '0.24.1', 'v2.0.0-beta.1', 'release-1.2': a version, which a branch never is.
+_RELEASE_TAG = re.compile(
+    r"^(?:v|release[-_]?|r)?\d{1,4}(?:\.\d{1,4}){0,3}(?:[-_.]?(?:a|b|rc|alpha|beta|dev|post)\.?\d{0,4})?$",
+    re.IGNORECASE,
+)
 # torch.hub's convention: name-<first 8+ hex digits of the sha256>.pth
 _HASH_SUFFIX = re.compile(r"[-_][0-9a-f]{6,}$")
 
@@ -276,16 +281,18 @@ def _code_links(context: Context) -> Iterator[tuple[_Entry, re.Match[str]]]:
 
 @rule("U006", "code-not-pinned", Severity.WARNING, Scope.INDEX)
 def code_not_pinned(context: Context) -> Iterator[Hit]:
-    """A GitHub Code URL points at a branch or tag, not at a commit.
+    """A GitHub Code URL points at a branch, not at a commit or a release tag.
 
-    Branches move and tags can be re-pointed, so the linked lines drift away from the model.
-    Press `y` on a GitHub file page for the permanent link.
+    A branch (`main`, `master`, `dev`) moves, so the linked lines drift away from the model.
+    A release tag (`v1.0.0rc7`, `0.24.1`) names one revision, as a commit does. Press `y` on a
+    GitHub file page for the permanent link.
     """
     for entry, match in _code_links(context):
-        if not _COMMIT.match(match.group("ref")):
+        ref = match.group("ref")
+        if not _COMMIT.match(ref) and not _RELEASE_TAG.match(ref):
             yield Hit(
                 entry.location(CODE),
-                f"Code points at {match.group('ref')!r}, not at a commit",
+                f"Code points at the branch {ref!r}, not at a commit or a release tag",
                 model=entry.name,
                 field=CODE,
                 fix="link to a commit: https://github.com/"

@@ -19,6 +19,7 @@ CODE_BY_PROBLEM: dict[ProblemKind, str] = {
     ProblemKind.SYMLINK_LOOP: "L010",
     ProblemKind.DUPLICATE_KEY: "L011",
     ProblemKind.OUTSIDE_ROOT: "L012",
+    ProblemKind.NOT_IMPORTED: "L013",
 }
 INTERNAL_ERROR = "M001"
 CODE_BY_PROBLEM[ProblemKind.INTERNAL] = INTERNAL_ERROR
@@ -57,6 +58,12 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
         and `--repo-root`: `Import: /` or `Import: /etc/passwd` in a hostile metafile is
         refused, not read. Pass `--repo-root` when a zoo's files import each other from
         sibling folders.""",
+    ProblemKind.NOT_IMPORTED: """A metafile in the zoo that its `model-index.yml` does not import.
+
+        Tools built on the index (mim, the Papers-with-Code importer) read `model-index.yml`
+        and what it imports, so the models of a metafile it leaves out are invisible to them;
+        modelindex finds them only by walking the folder. Reported on `model-index.yml`, once
+        per metafile, where that file imports at least one other.""",
     ProblemKind.INTERNAL: """modelindex failed on this input: a bug, reported instead of a crash.
 
         A reader or a rule raised an unexpected error. Everything else was still read and

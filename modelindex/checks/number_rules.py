@@ -347,6 +347,54 @@ def unit_slip(context: Context) -> Iterator[Hit]:
             )
 
 
+# A swap keeps each number's digits and unit letter: Parameters 3.42 M and FLOPs 15.82 G for
+# a network of 15.82 M parameters and 3.42 G FLOPs. Read back, FLOPs per parameter become
+# 1e6 divided by the declared ratio.
+_SWAP_SCALE = 1e6
+# How close the swapped reading must come to the collection's median to be the explanation.
+_SWAP_FIT = 1.5
+
+
+def _swapped_fits(model: Model, density: float, median: float) -> bool:
+    """Whether reading Parameters and FLOPs the other way round puts the model in its family."""
+    size = model.metadata.image_size
+    pixels = size * size if size else 1
+    ratio = density * pixels
+    swapped = _SWAP_SCALE / ratio / pixels / median
+    return max(swapped, 1 / swapped) <= _SWAP_FIT
+
+
+@rule("N008", "parameters-flops-swapped", Severity.ERROR, Scope.INDEX)
+def parameters_flops_swapped(context: Context) -> Iterator[Hit]:
+    """Parameters and FLOPs hold each other's value.
+
+    RepVGG-B0's metafile declares FLOPs 15.82 G and Parameters 3.42 M; the network has 15.82 M
+    parameters and costs 3.42 G FLOPs. The declared pair spends 20 times its collection's
+    FLOPs per parameter; read the other way round, it fits the collection. Reported only
+    where that reading fits within 1.5x of the collection's median, and instead of N006.
+    """
+    for members, densities, median in context.shared(_families):
+        if len(members) < FAMILY_MINIMUM + 1:
+            continue
+        for model in members:
+            factor = densities[id(model)] / median
+            if max(factor, 1 / factor) < OUTLIER_FACTOR:
+                continue
+            if not _swapped_fits(model, densities[id(model)], median):
+                continue
+            parameters, flops = model.metadata.parameters, model.metadata.flops
+            yield Hit(
+                model.location(PARAMETERS),
+                f"Parameters {parameters} and FLOPs {flops} look swapped: read the other way "
+                f"round ({(flops or 0) / 1e3:.4g} parameters, {(parameters or 0) * 1e3:.4g} "
+                f"FLOPs) they fit {model.in_collection}, as declared they are {factor:.3g} times "
+                "its median cost per parameter",
+                model=model.name,
+                field=PARAMETERS,
+                related=(Related(model.location(FLOPS), FLOPS),),
+            )
+
+
 @rule("N006", "collection-outlier", Severity.WARNING, Scope.INDEX)
 def collection_outlier(context: Context) -> Iterator[Hit]:
     """FLOPs per parameter per pixel stand out within the collection (5x off its median).
@@ -363,6 +411,8 @@ def collection_outlier(context: Context) -> Iterator[Hit]:
             factor = densities[id(model)] / median
             if max(factor, 1 / factor) < OUTLIER_FACTOR or _power_of_ten(factor) is not None:
                 continue
+            if _swapped_fits(model, densities[id(model)], median):
+                continue  # N008
             yield Hit(
                 model.location(FLOPS),
                 f"FLOPs {model.metadata.flops} for Parameters {model.metadata.parameters} at "

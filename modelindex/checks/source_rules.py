@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import CONFIG, FLOPS, PARAMETERS, WEIGHTS, result_field
 from modelindex.schema import Model
 
@@ -27,25 +28,6 @@ def metric_key(name: str) -> str:
     lowered = _TAG.sub("", name.lower())
     lowered = _THRESHOLD.sub(lambda m: m.group(1) + (m.group(2) or "0"), lowered)
     return _NOT_ALPHANUMERIC.sub("", _ACCURACY_WORD.sub("", lowered))
-
-
-def _dataset_key(name: str | None) -> str:
-    return _NOT_ALPHANUMERIC.sub("", (name or "").lower())
-
-
-def _same_dataset(row_key: str, declared_key: str) -> bool:
-    """The same name, or one the abbreviation of the other: 'SthV1' and 'Something-Something
-    V1', 'K400' and 'Kinetics-400' (same first letter, same digits, letters in order). A name
-    that begins another ('COCO', 'COCO-WholeBody') is another dataset."""
-    if row_key == declared_key:
-        return True
-    short, long = sorted((row_key, declared_key), key=len)
-    if len(short) < 3 or long.startswith(short) or short[0] != long[0]:
-        return False
-    if re.sub(r"\D", "", short) != re.sub(r"\D", "", long):
-        return False
-    letters = iter(long)
-    return all(character in letters for character in short)
 
 
 def _decimals(value: float) -> int:
@@ -93,11 +75,11 @@ def _metric_pairs(row: Model, declared: Model) -> Iterator[list[tuple[str, str, 
     of the metrics it shares with each declared result on the same dataset; a row with no
     dataset of its own is compared with a declaration that has only one result."""
     for row_position, row_result in enumerate(row.results):
-        dataset = _dataset_key(row_result.dataset)
+        dataset = dataset_key(row_result.dataset)
         same = [
             (position, result)
             for position, result in enumerate(declared.results)
-            if dataset and _same_dataset(dataset, _dataset_key(result.dataset))
+            if dataset and same_dataset(dataset, dataset_key(result.dataset))
         ]
         if not same and len(declared.results) == 1 and _named_for(declared, dataset):
             # The declaration's own name says the row's dataset ('rtmo-s_..._coco-640x640'

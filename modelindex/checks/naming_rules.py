@@ -1,0 +1,294 @@
+"""Rules on what a model's name says: OpenMMLab names a model after its config, and the config's
+name spells the recipe ('tsn_r50_8xb32-1x1x8-100e_kinetics400-rgb': 8 GPUs x 32 per GPU, 100
+epochs, Kinetics-400). A field that contradicts the name was usually copied from a sibling.
+
+Each rule learns the zoo's own vocabulary (which datasets its names mention, whether its names
+follow their configs) instead of a list, and stays silent where the zoo does not follow the
+convention it relies on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from modelindex.checks.context import Context
+from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.registry import Scope, rule
+from modelindex.dataset_names import dataset_key, same_dataset
+from modelindex.fields import BATCH_SIZE, CONFIG, EPOCHS, IN_COLLECTION, NAME, result_field
+from modelindex.schema import Model
+
+_PART = re.compile(r"[_\-.]+")
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+# Names longer than this are not split into every run of parts (bounded work per model).
+_MAX_PARTS = 40
+# A run of up to this many parts may spell a dataset: 'coco', 'coco-wholebody', 'ap-10k'.
+_MAX_RUN = 3
+# The share of a zoo's models with a Config whose Name is the config's file name, from which
+# the zoo is taken to name its models after their configs.
+_NAMED_AFTER_CONFIG = 0.8
+
+
+def _parts(name: str | None) -> list[str]:
+    return [part for part in _PART.split((name or "").lower()) if part][:_MAX_PARTS]
+
+
+def _runs(parts: list[str]) -> Iterator[tuple[int, str]]:
+    """(end position, joined) for each run of 1 to 3 consecutive parts."""
+    for start in range(len(parts)):
+        for end in range(start + 1, min(start + _MAX_RUN, len(parts)) + 1):
+            yield end, "".join(parts[start:end])
+
+
+def _result_datasets(model: Model) -> list[tuple[int, str]]:
+    return [
+        (position, key)
+        for position, result in enumerate(model.results)
+        if (key := dataset_key(result.dataset))
+    ]
+
+
+def _named_datasets(context: Context) -> dict[str, str]:
+    """The datasets the zoo's names mention: key -> the label results use ('kinetics400' ->
+    'Kinetics-400'). A dataset counts where at least one model evaluated on it says so in its
+    name; a dataset no name mentions ('Set5') is not part of the naming convention."""
+    labels: dict[str, str] = {}
+    for model in context.index.models:
+        for result in model.results:
+            key = dataset_key(result.dataset)
+            if key and len(key) >= 3:
+                labels.setdefault(key, result.dataset or key)
+    mentioned: dict[str, str] = {}
+    for model in context.index.models:
+        runs = {joined for _, joined in _runs(_parts(model.name))}
+        for _, key in _result_datasets(model):
+            if key in runs and key in labels:
+                mentioned[key] = labels[key]
+    return mentioned
+
+
+def _compatible(named: str, result: str) -> bool:
+    """One dataset, or one a part of the other: 'imagenet' and 'imagenet1k', 'coco' and
+    'cocowholebody' (a whole-body model named '..._coco-ubody-wholebody')."""
+    return same_dataset(named, result) or named.startswith(result) or result.startswith(named)
+
+
+@rule("S014", "dataset-contradicts-name", Severity.ERROR, Scope.INDEX)
+def dataset_contradicts_name(context: Context) -> Iterator[Hit]:
+    """A model's results name another dataset than its own name does.
+
+    OpenMMLab's names end with the dataset a model is trained and evaluated on, and the zoo's
+    other models show which datasets its names spell. A model called `..._coco-640x640` whose
+    only results say CrowdPose, or `..._sthv2-rgb` whose results say Kinetics-400, carries a
+    label copied from a sibling. Silent where any result is on a dataset the name mentions
+    (a model evaluated on its own dataset and others), and for datasets no name in the zoo
+    spells.
+    """
+    vocabulary = context.shared(_named_datasets)
+    if not vocabulary:
+        return
+    for model in context.index.models:
+        results = _result_datasets(model)
+        if not results or not _config_stem(model):
+            continue  # a zoo that does not name models after configs has no such convention
+        mentioned = [(end, key) for end, key in _runs(_parts(model.name)) if key in vocabulary]
+        if not mentioned:
+            continue
+        keys = {key for _, key in mentioned}
+        if any(_compatible(key, result) for key in keys for _, result in results):
+            continue
+        if not all(result in vocabulary for _, result in results):
+            continue  # evaluated on a dataset the zoo does not name models after
+        # The last dataset a name spells is the one it is trained on ('..._k710-pre_k700').
+        said = vocabulary[max(mentioned)[1]]
+        position, _ = results[0]
+        field = result_field(position, "Dataset")
+        yield Hit(
+            model.location(field),
+            f"Dataset {model.results[position].dataset} contradicts the name, which says {said}",
+            model=model.name,
+            field=field,
+        )
+
+
+def _collection_key(name: str) -> str:
+    return _NOT_ALPHANUMERIC.sub("", name.lower())
+
+
+@rule("S015", "collection-contradicts-name", Severity.ERROR, Scope.INDEX)
+def collection_contradicts_name(context: Context) -> Iterator[Hit]:
+    """A model is in a collection whose name is a prefix of a declared collection its own
+    name spells.
+
+    `uniformerv2-base-p16_...` with `In Collection: UniFormer`, where the zoo also declares
+    `UniFormerV2`: the entry was copied from the older method's metafile. The model then takes
+    the wrong paper, code and architecture by inheritance.
+    """
+    keys = {_collection_key(name): name for name in context.collection_names if name}
+    for model in context.index.models:
+        if not model.in_collection or model.is_inherited(IN_COLLECTION):
+            continue
+        own = _collection_key(model.in_collection)
+        name = _collection_key(model.name or "")
+        if not own or not name.startswith(own):
+            continue
+        better = [
+            declared
+            for key, declared in keys.items()
+            if len(key) > len(own) and key.startswith(own) and name.startswith(key)
+        ]
+        if better:
+            yield Hit(
+                model.location(IN_COLLECTION),
+                f"In Collection {model.in_collection}, but the name says {better[0]}, "
+                "which the zoo declares",
+                model=model.name,
+                field=IN_COLLECTION,
+                fix=f"In Collection: {better[0]}",
+            )
+
+
+def _config_stem(model: Model) -> str | None:
+    if not model.config or "://" in model.config:
+        return None
+    stem = posixpath.basename(model.config)
+    return stem[: -len(".py")] if stem.endswith(".py") else stem
+
+
+def _named_after_configs(context: Context) -> bool:
+    with_config = [model for model in context.index.models if _config_stem(model)]
+    same = sum(model.name == _config_stem(model) for model in with_config)
+    return bool(with_config) and same >= _NAMED_AFTER_CONFIG * len(with_config)
+
+
+@rule("S016", "config-of-other-model", Severity.ERROR, Scope.INDEX)
+def config_of_other_model(context: Context) -> Iterator[Hit]:
+    """A model's Config is named after another model of the zoo, and the two are different
+    checkpoints.
+
+    In a zoo that names each model after its config, the SthV2 model
+    `mvit-small-p244_k400-pre_16xb16-u16-100e_sthv2-rgb` pointing at
+    `mvit-small-p244_32xb16-16x4x1-200e_kinetics400-rgb.py` uses the Kinetics-400 recipe: the
+    path was copied from the sibling entry. A model that shares the other's checkpoint is
+    another evaluation of it, and one named after the config with a suffix (`<config>_infer`,
+    a converted checkpoint run under it) uses it on purpose: neither is reported.
+    """
+    if not context.shared(_named_after_configs):
+        return
+    by_name = {model.name: model for model in context.index.models if model.name}
+    for model in context.index.models:
+        stem = _config_stem(model)
+        if not stem or not model.name or model.is_inherited(CONFIG):
+            continue
+        if model.name.startswith(stem):
+            continue  # '<config>_infer': a converted checkpoint run under that config
+        owner = by_name.get(stem)
+        if owner is None or owner is model:
+            continue
+        if model.weights and model.weights == owner.weights:
+            continue
+        yield Hit(
+            model.location(CONFIG),
+            f"Config {posixpath.basename(model.config or '')} is the config of {owner.name}, "
+            "another checkpoint",
+            model=model.name,
+            field=CONFIG,
+            related=(Related(owner.location(NAME), f"{owner.name}"),),
+        )
+
+
+@rule("S017", "name-differs-from-config", Severity.ERROR, Scope.INDEX)
+def name_differs_from_config(context: Context) -> Iterator[Hit]:
+    """A model's Name differs from its config's file name by one part, in a zoo that names
+    models after their configs.
+
+    `td-reg_res50_8x64e-210e_wflw-256x256` for the config `td-reg_res50_8xb64-210e_wflw-
+    256x256.py`, or a Name that keeps the `.py`: a typo that makes `mim download NAME` fail.
+    A name that differs in more than one part is a name of its own, and is not reported.
+    """
+    if not context.shared(_named_after_configs):
+        return
+    names = {model.name for model in context.index.models}
+    for model in context.index.models:
+        stem = _config_stem(model)
+        if not stem or not model.name or model.name == stem or stem in names:
+            continue
+        name = model.name[: -len(".py")] if model.name.endswith(".py") else model.name
+        ours, theirs = _PART.split(name), _PART.split(stem)
+        differing = sum(a != b for a, b in zip(ours, theirs, strict=False))
+        if len(ours) != len(theirs) or differing > 1 or (differing == 0 and name == model.name):
+            continue
+        yield Hit(
+            model.location(NAME),
+            f"Name {model.name} differs from its config's file name {stem}",
+            model=model.name,
+            field=NAME,
+            fix=f"Name: {stem}",
+        )
+
+
+# '8xb32': 8 GPUs x 32 samples each; '100e': 100 epochs. Parts of an OpenMMLab config name.
+_GPUS_BY_BATCH = re.compile(r"^(\d{1,3})xb(\d{1,4})$")
+_EPOCHS = re.compile(r"^(\d{1,4})e$")
+
+
+def _spelled(model: Model) -> tuple[set[int], int | None]:
+    """The batch sizes the name allows (per GPU and in all) and the epochs it says."""
+    batch: set[int] = set()
+    epochs: set[int] = set()
+    for part in _parts(model.name):
+        if match := _GPUS_BY_BATCH.match(part):
+            gpus, per_gpu = int(match.group(1)), int(match.group(2))
+            batch |= {per_gpu, gpus * per_gpu}
+        elif match := _EPOCHS.match(part):
+            epochs.add(int(match.group(1)))
+    return batch, (epochs.pop() if len(epochs) == 1 else None)
+
+
+@rule("S018", "metadata-contradicts-name", Severity.ERROR, Scope.INDEX)
+def metadata_contradicts_name(context: Context) -> Iterator[Hit]:
+    """Epochs or Batch Size contradict what the model's name spells.
+
+    `tsn_..._32xb8-1x1x8-50e_...` trains 32 GPUs x 8 samples for 50 epochs; metadata saying
+    Batch Size 32 and Epochs 100 belong to the `8xb32-100e` sibling they were copied from.
+    Batch Size may be per GPU or in all, as zoos differ; only a value that is neither is
+    reported, and only in a zoo where most names agree with their metadata.
+    """
+    checked = [
+        (model, *_spelled(model))
+        for model in context.index.models
+        if (model.metadata.epochs is not None and not model.is_inherited(EPOCHS))
+        or (model.metadata.batch_size is not None and not model.is_inherited(BATCH_SIZE))
+    ]
+    contradictions: list[tuple[Model, str, str]] = []
+    agreeing = 0
+    for model, batch, epochs in checked:
+        said: list[tuple[str, str]] = []
+        declared_epochs, declared_batch = model.metadata.epochs, model.metadata.batch_size
+        if model.is_inherited(EPOCHS):
+            declared_epochs = None
+        if model.is_inherited(BATCH_SIZE):
+            declared_batch = None
+        if epochs is not None and declared_epochs is not None and declared_epochs != epochs:
+            said.append((EPOCHS, f"{epochs} epochs"))
+        if batch and declared_batch is not None and declared_batch not in batch:
+            said.append((BATCH_SIZE, f"a batch of {' or '.join(map(str, sorted(batch)))}"))
+        if not (epochs is not None or batch):
+            continue
+        if said:
+            contradictions += [(model, field, text) for field, text in said]
+        else:
+            agreeing += 1
+    # A zoo whose names do not follow this convention says nothing here.
+    if agreeing < 2 * len({id(model) for model, _, _ in contradictions}):
+        return
+    for model, field, text in contradictions:
+        value = EPOCHS.value_of(model) if field == EPOCHS else BATCH_SIZE.value_of(model)
+        yield Hit(
+            model.location(field),
+            f"{field} {value} contradicts the name, which says {text}",
+            model=model.name,
+            field=field,
+        )
