@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from modelindex.schema import Location
+from modelindex.schema import Collection, Location, Model
 
 
 class Severity(StrEnum):
@@ -34,6 +34,11 @@ class Hit:
     field: str | None = None
     related: tuple[Related, ...] = ()
     fix: str | None = None
+
+
+def hit_on(entry: Model | Collection, field: str, message: str, **extra: object) -> Hit:
+    """A hit on one field of a model or collection, at the line that field is written on."""
+    return Hit(entry.location(field), message, model=entry.name, field=field, **extra)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

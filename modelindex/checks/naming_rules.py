@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import BATCH_SIZE, CONFIG, EPOCHS, IN_COLLECTION, NAME, result_field
@@ -105,11 +105,10 @@ def dataset_contradicts_name(context: Context) -> Iterator[Hit]:
         said = vocabulary[max(mentioned)[1]]
         position, _ = results[0]
         field = result_field(position, "Dataset")
-        yield Hit(
-            model.location(field),
+        yield hit_on(
+            model,
+            field,
             f"Dataset {model.results[position].dataset} contradicts the name, which says {said}",
-            model=model.name,
-            field=field,
         )
 
 
@@ -140,12 +139,11 @@ def collection_contradicts_name(context: Context) -> Iterator[Hit]:
             if len(key) > len(own) and key.startswith(own) and name.startswith(key)
         ]
         if better:
-            yield Hit(
-                model.location(IN_COLLECTION),
+            yield hit_on(
+                model,
+                IN_COLLECTION,
                 f"In Collection {model.in_collection}, but the name says {better[0]}, "
                 "which the zoo declares",
-                model=model.name,
-                field=IN_COLLECTION,
                 fix=f"In Collection: {better[0]}",
             )
 
@@ -189,12 +187,11 @@ def config_of_other_model(context: Context) -> Iterator[Hit]:
             continue
         if model.weights and model.weights == owner.weights:
             continue
-        yield Hit(
-            model.location(CONFIG),
+        yield hit_on(
+            model,
+            CONFIG,
             f"Config {posixpath.basename(model.config or '')} is the config of {owner.name}, "
             "another checkpoint",
-            model=model.name,
-            field=CONFIG,
             related=(Related(owner.location(NAME), f"{owner.name}"),),
         )
 
@@ -220,11 +217,10 @@ def name_differs_from_config(context: Context) -> Iterator[Hit]:
         differing = sum(a != b for a, b in zip(ours, theirs, strict=False))
         if len(ours) != len(theirs) or differing > 1 or (differing == 0 and name == model.name):
             continue
-        yield Hit(
-            model.location(NAME),
+        yield hit_on(
+            model,
+            NAME,
             f"Name {model.name} differs from its config's file name {stem}",
-            model=model.name,
-            field=NAME,
             fix=f"Name: {stem}",
         )
 
@@ -286,9 +282,8 @@ def metadata_contradicts_name(context: Context) -> Iterator[Hit]:
         return
     for model, field, text in contradictions:
         value = EPOCHS.value_of(model) if field == EPOCHS else BATCH_SIZE.value_of(model)
-        yield Hit(
-            model.location(field),
+        yield hit_on(
+            model,
+            field,
             f"{field} {value} contradicts the name, which says {text}",
-            model=model.name,
-            field=field,
         )

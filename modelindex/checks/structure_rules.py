@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import (
     BATCH_SIZE,
@@ -48,10 +48,6 @@ def _kind(entry: _Entry) -> str:
 def _own(entry: _Entry, field: str) -> bool:
     """A model's inherited value is checked once, on its collection, not on every model."""
     return not (isinstance(entry, Model) and entry.is_inherited(field))
-
-
-def _hit(entry: _Entry, field: str, message: str, **extra: object) -> Hit:
-    return Hit(entry.location(field), message, model=entry.name, field=field, **extra)  # type: ignore[arg-type]
 
 
 def _invalid(entry: _Entry, field: str) -> Iterator[Hit]:
@@ -135,7 +131,7 @@ def unknown_collection(entry: _Entry, context: Context) -> Iterator[Hit]:
     close = difflib.get_close_matches(name, sorted(context.collection_names), n=1, cutoff=0.6)
     lowered = [c for c in context.collection_names if c.lower() == name.lower()]
     suggestion = (lowered or close or [None])[0]
-    yield _hit(
+    yield hit_on(
         entry,
         IN_COLLECTION,
         f"In Collection {name!r} names no collection",
@@ -173,7 +169,7 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
                 continue
             what = kind or "collection"
             differs = "" if kind else " with other content"
-            yield _hit(
+            yield hit_on(
                 entry,
                 NAME,
                 f"{what} {entry.name!r} is declared twice{differs}; first at "
@@ -198,7 +194,7 @@ def id_differs_from_name(entry: _Entry, context: Context) -> Iterator[Hit]:
     model_id = entry.metadata.id
     if model_id is None or entry.name is None or model_id == entry.name or not _own(entry, ID):
         return
-    yield _hit(
+    yield hit_on(
         entry, ID, f"ID {model_id!r} differs from Name {entry.name!r}", fix=f"ID: {entry.name}"
     )
 
@@ -216,7 +212,7 @@ def crop_pct_range(entry: _Entry, context: Context) -> Iterator[Hit]:
         return
     # 87.5 is a percentage; 5 is no crop anyone uses, so no guess is offered for it.
     fix = f"Crop Pct: {crop_pct / 100:g}" if 10 < crop_pct <= 100 else None
-    yield _hit(entry, CROP_PCT, f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
+    yield hit_on(entry, CROP_PCT, f"Crop Pct {crop_pct:g} is outside (0, 1]", fix=fix)
 
 
 @rule("S007", "image-size", Severity.ERROR, Scope.ENTRY)
@@ -229,7 +225,7 @@ def image_size(entry: _Entry, context: Context) -> Iterator[Hit]:
     yield from _invalid(entry, IMAGE_SIZE)
     size = entry.metadata.image_size
     if size is not None and size <= 0 and _own(entry, IMAGE_SIZE):
-        yield _hit(entry, IMAGE_SIZE, f"Image Size {size} is not a positive number of pixels")
+        yield hit_on(entry, IMAGE_SIZE, f"Image Size {size} is not a positive number of pixels")
 
 
 @rule("S008", "unknown-interpolation", Severity.ERROR, Scope.ENTRY)
@@ -242,7 +238,7 @@ def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
     if not method or method in KNOWN_INTERPOLATIONS or not _own(entry, INTERPOLATION):
         return
     close = difflib.get_close_matches(method, sorted(KNOWN_INTERPOLATIONS), n=1, cutoff=0.6)
-    yield _hit(
+    yield hit_on(
         entry,
         INTERPOLATION,
         f"unknown interpolation {method!r}",
@@ -261,7 +257,7 @@ def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
             if value is None or 0 <= value <= 100 or not _own(entry, field):
                 continue
             if _PERCENT_METRIC.search(metric.lower()):
-                yield _hit(entry, field, f"{metric} {value:g} is outside [0, 100]")
+                yield hit_on(entry, field, f"{metric} {value:g} is outside [0, 100]")
 
 
 def top_k(metrics: dict[str, float | None], k: int) -> tuple[str, float] | None:
@@ -292,7 +288,7 @@ def top1_above_top5(entry: _Entry, context: Context) -> Iterator[Hit]:
             continue
         field = result_field(position, top1[0])
         if _own(entry, field):
-            yield _hit(
+            yield hit_on(
                 entry,
                 field,
                 f"{top1[0]} {top1[1]:g} is higher than {top5[0]} {top5[1]:g}",
@@ -330,7 +326,7 @@ def non_positive_count(entry: _Entry, context: Context) -> Iterator[Hit]:
     for field in _COUNTS:
         value = field.value_of(entry)
         if value is not None and value <= 0 and _own(entry, field):
-            yield _hit(entry, field, f"{field} {value} is not a positive number")
+            yield hit_on(entry, field, f"{field} {value} is not a positive number")
 
 
 @rule("S013", "empty-metrics", Severity.ERROR, Scope.ENTRY)
@@ -358,7 +354,7 @@ def empty_metrics(entry: _Entry, context: Context) -> Iterator[Hit]:
     result = entry.results[empty[0]]
     where = " on ".join(part for part in (result.task, result.dataset) if part)
     others = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
-    yield _hit(
+    yield hit_on(
         entry,
         result_field(empty[0], "Metrics"),
         f"{result_field(empty[0])}{f' ({where})' if where else ''} has no metric{others}",
