@@ -133,7 +133,10 @@ class _Session:
         for child in children:
             if child.name.startswith(".") or child.name in _SKIPPED_DIRECTORIES:
                 continue
-            child_path = os.path.join(directory, child.name)
+            # 'configs/x.md', not './configs/x.md', when the walk starts at '.'.
+            child_path = (
+                child.name if directory == os.curdir else os.path.join(directory, child.name)
+            )
             try:
                 is_directory = child.is_dir()
                 is_link = child.is_symlink()
