@@ -189,3 +189,22 @@ def test_another_checkpoint_of_a_declared_config_is_joined_but_not_compared(writ
     joins = modelindex.load(root, repo_root=root).joins
     assert [(join.by, join.compared) for join in joins] == [("config", False), ("weights", True)]
     assert _x001(_check(root)) == []
+
+
+def test_a_header_on_two_rows_is_not_a_row(write) -> None:
+    page = write(
+        "README.md",
+        "# ABINet\n\n"
+        "| Methods | | Regular Text | | Irregular Text | download |\n"
+        "| :-: | :-: | :-: | :-: | :-: | :-: |\n"
+        "| | | IIIT5K | SVT | IC15 | |\n"
+        "| [abinet](./abinet_20e_st-an_mj.py) | ResNet | 0.9603 | 0.9397 | 0.8305 |"
+        " [model](https://x.org/abinet.pth) \\| [log](https://x.org/abinet.log) |\n",
+    )
+    [model] = modelindex.load(page).models
+    assert model.source.line == 6
+    assert model.results[0].metrics == {
+        "Regular Text IIIT5K": 0.9603,
+        "SVT": 0.9397,
+        "Irregular Text IC15": 0.8305,
+    }

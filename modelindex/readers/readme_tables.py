@@ -120,6 +120,8 @@ _SETTING_WORDS = (
 )
 # A cell's number, then what annotates it: '7.04(-2.7%)', '37.4 / 58.9', '27.38G', '75.2*'.
 _LEADING_NUMBER = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})")
+# A cell that is a number, and nothing else ('75.2', '**0.9**'): '300W' is a dataset's name.
+_NUMBER_CELL = re.compile(r"^[*_ ]{0,4}[+-]?\d{1,15}(?:\.\d{1,15})?[*_% ]{0,4}$")
 _FOOTNOTE = re.compile(r"^(?:[*†‡§¹²³⁴⁵⁶⁷⁸⁹]{1,3}|\[\d{1,2}\]|\^\d{1,2})$")
 _DECORATION = re.compile(r"\*\*|__|\\|~~")
 
@@ -485,11 +487,28 @@ class _TableParser:
         return self.output
 
 
-def _table(header: str, body: list[str]) -> _Table | None:
+def _second_header(header: list[str], first_row: str) -> list[str] | None:
+    """The labels of a header written on two rows: a first body row with no number and no
+    link, under a header with empty (spanned) cells, qualifies the labels above it
+    ('| Method | | Regular Text |' over '| | IIIT5K | SVT |')."""
+    if "" not in header or "](" in first_row:
+        return None
+    below = _cells(first_row)
+    if sum(1 for cell in below if cell) < 2 or any(_NUMBER_CELL.match(cell) for cell in below):
+        return None
+    width = max(len(header), len(below))
+    header, below = header + [""] * (width - len(header)), below + [""] * (width - len(below))
+    return [
+        " ".join(part for part in (top, sub) if part)
+        for top, sub in zip(header, below, strict=True)
+    ]
+
+
+def _table(header: list[str], body: list[str]) -> _Table | None:
     """How to read a table, or None where it holds no results."""
     columns: list[_Column] = []
     spans: list[int] = []
-    for cell in _cells(header):
+    for cell in header:
         parts = _columns(cell)
         columns += parts
         spans.append(len(parts))
@@ -554,7 +573,11 @@ def read_readme_tables(path: str, text: str) -> ReadOutput:
         while index < len(lines) and "|" in lines[index] and lines[index].strip():
             index += 1
         body = lines[body_start:index]
-        table = _table(header, body)
+        labels = _cells(header)
+        two_rows = _second_header(labels, body[0]) if body else None
+        if two_rows is not None:
+            labels, body, body_start = two_rows, body[1:], body_start + 1
+        table = _table(labels, body)
         if table is not None:
             for offset, row in enumerate(body):
                 parser.row(table, _cells(row), body_start + offset + 1)
