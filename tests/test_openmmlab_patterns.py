@@ -372,3 +372,22 @@ def test_parameters_and_flops_swapped_read_right_the_other_way_round(write) -> N
     assert _found(report, "N008", "N006", "N005") == [("N008", "repvgg-B0")]
     [finding] = [f for f in report.findings if f.code == "N008"]
     assert "1.582e+07 parameters" in finding.message
+
+
+def test_a_checkpoint_named_for_another_network(write) -> None:
+    path = _zoo(
+        write,
+        _named("faster-rcnn_r50_fpn_1x_coco", "COCO", weights=W.format("faster-rcnn_r101_fpn_1x")),
+        _named("vit-small-p16_k400", "K400", weights=W.format("vit-base-p16_k400")),
+        _named("hrnet-w32_coco", "COCO", weights=W.format("hrnet-w48_coco")),
+        # A distilled student names both networks; its file names one of them.
+        _named("deit-small_from-r101", "IN", weights=W.format("deit-small_distilled")),
+        _named("tsn_r50_k400", "K400", weights=W.format("tsn_r50_1x1x3_k400")),
+    )
+    found = [(f.model, f.message) for f in _check(path).findings if f.code == "U009"]
+    assert [model for model, _ in found] == [
+        "faster-rcnn_r50_fpn_1x_coco",
+        "vit-small-p16_k400",
+        "hrnet-w32_coco",
+    ]
+    assert found[0][1].endswith("is for depth 101, the name says 50")

@@ -187,6 +187,17 @@ def shared_weights(context: Context) -> Iterator[Hit]:
             )
 
 
+def _model_named_in(stem: str, names: set[str]) -> str | None:
+    """The longest leading part of a weights file's stem, cut at '_' or '-', that names a
+    model of the index."""
+    pieces = re.split(r"(?<=.)(?=[_-])", stem)
+    for end in range(len(pieces), 0, -1):
+        candidate = "".join(pieces[:end])
+        if candidate in names:
+            return candidate
+    return None
+
+
 @rule("U004", "weights-of-other-model", Severity.ERROR, Scope.INDEX)
 def weights_of_other_model(context: Context) -> Iterator[Hit]:
     """The Weights file is named after another model of the index.
@@ -205,14 +216,7 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
         if stem is None:
             continue
         own = model.name.lower()
-        # The longest leading part of the stem, cut at '_' or '-', that names a model.
-        pieces = re.split(r"(?<=.)(?=[_-])", stem)
-        named = None
-        for end in range(len(pieces), 0, -1):
-            candidate = "".join(pieces[:end])
-            if candidate in names:
-                named = candidate
-                break
+        named = _model_named_in(stem, names)
         if named is None or named == own or own.startswith(named) or own.endswith(named):
             continue
         other = context.index[named]
@@ -225,6 +229,59 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
             field=WEIGHTS,
             related=(Related(other.location(NAME), f"{named} is declared here"),),
         )
+
+
+# What a name says of the network's size, by family: 'small' or 'base', 'r50' or 'r101',
+# HRNet's 'w32' or 'w48'. Two different values of one family are two different networks.
+_SIZE_WORDS = frozenset({"nano", "tiny", "small", "base", "large", "huge", "giant"})
+_DEPTH = re.compile(r"^(?:r|res|resnet|resnext)(\d{2,3})$")
+_WIDTH = re.compile(r"^w(\d{2,3})$")
+_NAME_PART = re.compile(r"[_\-.]+")
+# Names of more parts than this are not looked at (bounded work on hostile input).
+_MAX_NAME_PARTS = 64
+
+
+def network_size(name: str) -> dict[str, set[str]]:
+    """{'size': {'small'}, 'depth': {'50'}} for 'vit-small_r50_...'."""
+    found: dict[str, set[str]] = {}
+    for part in _NAME_PART.split(name.lower())[:_MAX_NAME_PARTS]:
+        if part in _SIZE_WORDS:
+            found.setdefault("size", set()).add(part)
+        elif depth := _DEPTH.match(part):
+            found.setdefault("depth", set()).add(depth.group(1))
+        elif width := _WIDTH.match(part):
+            found.setdefault("width", set()).add(width.group(1))
+    return found
+
+
+@rule("U009", "weights-of-other-network", Severity.ERROR, Scope.ENTRY)
+def weights_of_other_network(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """The Weights file's name says another size of network than the model's name does.
+
+    mmaction2's `vit-small-p16_videomaev2-...` entry points at `vit-base-p16_videomaev2-...
+    .pth`; an R-50 entry at an `..._r101_...` file. Compared are the size words (tiny, small,
+    base, large, huge), depths (r50, res101, resnet152) and HRNet widths (w32, w48), each only
+    where both names state one. A file named after another model of the index is U004's.
+    """
+    if not isinstance(entry, Model) or not entry.weights or not entry.name:
+        return
+    if entry.is_inherited(WEIGHTS):
+        return
+    stem = weights_stem(entry.weights)
+    if stem is None or _model_named_in(stem, context.model_names) not in {None, entry.name}:
+        return  # named after another model of the index: U004 says which
+    own, files = network_size(entry.name), network_size(stem)
+    for family, values in own.items():
+        other = files.get(family)
+        if other and not values & other:
+            yield Hit(
+                entry.location(WEIGHTS),
+                f"Weights file {entry.weights.rsplit('/', 1)[-1]!r} is for "
+                f"{family} {'/'.join(sorted(other))}, the name says {'/'.join(sorted(values))}",
+                model=entry.name,
+                field=WEIGHTS,
+            )
+            return
 
 
 @rule("U005", "repeated-file-size", Severity.ERROR, Scope.INDEX)
