@@ -77,6 +77,16 @@ def file_name(url: str) -> str:
     return unquote(PurePosixPath(urlsplit(url).path).name)
 
 
+def url_identity(url: str) -> str:
+    """What names one file, whichever way its URL is written: the host (any case) and the
+    unquoted path, without scheme, query or fragment (`?download=true`, `http` for `https`)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    return f"{parts.netloc.lower()}{unquote(parts.path)}"
+
+
 def sha256_prefix_in_name(url: str) -> str | None:
     """'.../resnet50d_ra2-464e36ba.pth' -> '464e36ba'; None for a name with no hash."""
     match = _HASH_IN_NAME.search(file_name(url))

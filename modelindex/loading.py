@@ -388,10 +388,19 @@ def _not_imported(session: _Session, root: str | None) -> list[LoadProblem]:
         for entry in session.entries
         if entry.kind is EntryKind.MODEL and not is_secondary(entry.dialect)
     )
+
+    # The index's scope is the top folders it imports from ('configs/'): a metafile it misses
+    # there is an omission; one under a folder it imports nothing from ('projects/') is not.
+    def top_folder(path: str) -> str:
+        return os.path.relpath(path, root).replace(os.sep, "/").partition("/")[0]
+
+    scope = {top_folder(path) for path in declaring if session.real(path) in reached}
     problems = []
     for path, count in declaring.items():
         real = session.real(path)
         if real in reached or any(real.startswith(folder) for folder in folders):
+            continue
+        if top_folder(path) not in scope:
             continue
         if not path.lower().endswith((".yml", ".yaml", ".json")):
             continue  # a card, not a metafile an index would import

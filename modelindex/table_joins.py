@@ -9,11 +9,15 @@ that matches no declared model stands as a model of its own.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from modelindex.links import file_name, url_identity
 from modelindex.schema import Model
+
+# One checkpoint evaluated this many times is a zoo's oddity or hostile input: the row is
+# joined, to the first, but not compared (each comparison would cost rows x candidates).
+MAX_CANDIDATES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +34,11 @@ class Join:
 
 
 def _config_file(model: Model) -> str | None:
-    return posixpath.basename(model.config) if model.config else None
+    return file_name(model.config) if model.config else None
 
 
 def _weights_urls(model: Model) -> list[str]:
-    return [url for url in (model.weights, *model.more_weights) if url]
+    return [url_identity(url) for url in (model.weights, *model.more_weights) if url]
 
 
 def _grouped(
@@ -72,6 +76,12 @@ class RowJoiner:
         self._by_config = _grouped(declared, lambda model: [_config_file(model)])
         self._by_name = _grouped(declared, lambda model: [model.name])
 
+    @staticmethod
+    def _joined(row: Model, candidates: list[Model], by: str, compared: bool = True) -> Join:
+        if len(candidates) > MAX_CANDIDATES:
+            return Join(row, (candidates[0],), by, compared=False)
+        return Join(row, tuple(_narrowed(row, candidates)), by, compared)
+
     def _match(self, row: Model) -> Join | None:
         config = _config_file(row)
         for url in _weights_urls(row):
@@ -85,19 +95,21 @@ class RowJoiner:
                     # The row links another declared model's config, and that file is there:
                     # its checkpoint link is the part copied from a neighbouring row.
                     break
-                narrowed = tuple(_narrowed(row, candidates))
+                join = self._joined(row, candidates, "weights")
                 # The checkpoint under another config that exists: another evaluation of it
                 # (the official repo's test protocol), not the declared one.
                 other_evaluation = (
                     config is not None
-                    and not any(_config_file(model) == config for model in narrowed)
+                    and not any(_config_file(model) == config for model in join.candidates)
                     and self._config_exists(row) is not False
                 )
-                return Join(row, narrowed, "weights", compared=not other_evaluation)
+                if other_evaluation and join.compared:
+                    return Join(row, join.candidates, "weights", compared=False)
+                return join
         if config in self._by_config:
-            return Join(row, tuple(_narrowed(row, self._by_config[config])), "config")
+            return self._joined(row, self._by_config[config], "config")
         if row.name in self._by_name:
-            return Join(row, tuple(_narrowed(row, self._by_name[row.name])), "name")
+            return self._joined(row, self._by_name[row.name], "name")
         return None
 
     def join_all(self, rows: list[Model]) -> list[Join | None]:

@@ -280,10 +280,16 @@ def test_a_config_of_another_model_and_a_name_off_its_config_by_one_part(write) 
         ),
         # A converted checkpoint run under the config it is named after.
         _named("mvit-s_200e_kinetics400-rgb_infer2", "X", config="mvit-s_200e_kinetics400-rgb"),
+        # Converted or differently trained checkpoints under a trained model's config, as
+        # mmpretrain writes them: nothing in their names contradicts the config's.
+        _named("deit-tiny_4xb256_in1k", "X"),
+        _named("deit-tiny_3rdparty_in1k", "X", config="deit-tiny_4xb256_in1k"),
+        _named("convnext-tiny_32xb128_in1k", "X"),
+        _named("convnext-tiny_32xb128-noema_in1k", "X", config="convnext-tiny_32xb128_in1k"),
         _named("td-reg_res50_8x64e-210e_wflw", "WFLW", config="td-reg_res50_8xb64-210e_wflw"),
         _named("tcanet_2048x100_hacs.py", "HACS", config="tcanet_700x100_hacs"),
         # The zoo names its models after their configs: most entries do.
-        *(_named(f"net_r{depth}", "X") for depth in range(10, 30)),
+        *(_named(f"net_r{depth}", "X") for depth in range(10, 50)),
     )
     report = _check(path)
     assert _found(report, "S016", "S017") == [

@@ -11,6 +11,7 @@ import pytest
 
 import modelindex
 from modelindex.checks import Report, Settings, validate
+from modelindex.table_joins import MAX_CANDIDATES
 from tests.conftest import FIXTURES
 
 OPENMMLAB = FIXTURES / "openmmlab"
@@ -208,3 +209,114 @@ def test_a_header_on_two_rows_is_not_a_row(write) -> None:
         "SVT": 0.9397,
         "Irregular Text IC15": 0.8305,
     }
+
+
+MMDET_METAFILE = """\
+Collections:
+- Name: Mask R-CNN
+Models:
+- Name: mask-rcnn_r50_fpn_1x_coco
+  In Collection: Mask R-CNN
+  Config: configs/mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py
+  Results:
+  - {Task: Object Detection, Dataset: COCO, Metrics: {box AP: 38.2}}
+  - {Task: Instance Segmentation, Dataset: COCO, Metrics: {mask AP: 34.7}}
+  Weights: https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/r50-0123abcd.pth
+- Name: faster-rcnn_r50_fpn_gn+ws_1x_coco
+  In Collection: Mask R-CNN
+  Config: configs/mask_rcnn/faster-rcnn_r50_fpn_gn+ws_1x_coco.py
+  Results:
+  - {Task: Object Detection, Dataset: COCO, Metrics: {box AP: 39.7}}
+  Weights: https://download.openmmlab.com/mmdetection/v2.0/gn_ws/gnws-4567cdef.pth
+"""
+MMDET_README = """\
+# Mask R-CNN
+
+## Results and Models
+
+| Backbone | Style | Lr schd | Mem (GB) | Inf time (fps) | box AP | mask AP | Config | Download |
+| :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: |
+| R-50-FPN | pytorch | 1x | 4.4 | 16.1 | {box} | {mask}<sup>1</sup> | [config](./mask-rcnn_r50_fpn_1x_coco.py?raw=true) | [model]({ckpt}) \\| [log](https://x.org/a.log.json) |
+| R-50-FPN | pytorch | 1x | 5.4 | - | 39.7 | - | [config](./faster-rcnn_r50_fpn_gn%2Bws_1x_coco.py) | [model](http://download.openmmlab.com/mmdetection/v2.0/gn_ws/gnws-4567cdef.pth?download=true) |
+
+The results on the validation set are better with a longer schedule.
+"""
+
+
+def _mmdet(write, box: str = "38.2", mask: str = "34.7", ckpt: str = "") -> Path:
+    write("model-index.yml", "Import:\n- configs/mask_rcnn/metafile.yml\n")
+    write("configs/mask_rcnn/metafile.yml", MMDET_METAFILE)
+    for config in ("mask-rcnn_r50_fpn_1x_coco.py", "faster-rcnn_r50_fpn_gn+ws_1x_coco.py"):
+        write(f"configs/mask_rcnn/{config}", "")
+    ckpt = ckpt or "https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/r50-0123abcd.pth"
+    page = MMDET_README.format(box=box, mask=mask, ckpt=ckpt)
+    return write("configs/mask_rcnn/README.md", page).parents[2]
+
+
+def test_an_mmdet_table_that_agrees_with_its_metafile_says_nothing(write) -> None:
+    root = _mmdet(write)
+    zoo = modelindex.load(root)
+    assert [(join.by, join.compared) for join in zoo.joins] == [
+        ("weights", True),
+        ("weights", True),  # http for https and ?download=true: one file
+    ]
+    mask_rcnn = zoo.joins[0].row
+    assert mask_rcnn.results[0].dataset is None  # 'Results and Models' is no dataset
+    assert mask_rcnn.results[0].metrics == {"box AP": 38.2, "mask AP": 34.7}  # '<sup>1</sup>'
+    assert mask_rcnn.metadata.extra["Mem (GB)"] == "4.4"
+    assert _x001(_check(root)) == []
+
+
+def test_an_mmdet_table_that_disagrees_is_compared_metric_by_metric(write) -> None:
+    root = _mmdet(write, box="37.9", mask="30.1")
+    report = _check(root)
+    assert _x001(report) == [(7, "Results[0].box AP"), (7, "Results[0].mask AP")]
+    [box, _] = [f for f in report.findings if f.code == "X001"]
+    assert box.message.startswith("box AP 37.9 here, but 38.2 in ")
+    assert box.related[0].location.line == 8
+
+
+def test_a_dataset_cell_loses_its_split_and_a_pretraining_row_needs_no_results(write) -> None:
+    page = write(
+        "README.md",
+        "# DBNet\n\n"
+        "### SynthText\n\n"
+        "| Method | Backbone | Training set | #iters | Download |\n"
+        "| :-: | :-: | :-: | :-: | :-: |\n"
+        "| [dbnet_r18](./dbnet_r18_synthtext.py) | R18 | SynthText | 100,000 |"
+        " [model](https://x.org/dbnet_r18_synthtext.pth) |\n\n"
+        "### ICDAR2015\n\n"
+        "| Method | Test set | Precision | Recall | Hmean | Download |\n"
+        "| :-: | :-: | :-: | :-: | :-: | :-: |\n"
+        "| [dbnet_r18](./dbnet_r18_icdar2015.py) | ICDAR2015 Test | 0.8853 | 0.7583 | 0.8169 |"
+        " [model](https://x.org/dbnet_r18_icdar2015.pth) |\n",
+    )
+    write("dbnet_r18_synthtext.py", "")
+    write("dbnet_r18_icdar2015.py", "")
+    report = _check(page.parent)
+    zoo = modelindex.load(page)
+    assert [r.dataset for m in zoo.models for r in m.results] == ["ICDAR2015"]
+    assert [f.code for f in report.findings] == []
+
+
+def test_a_projects_folder_the_index_imports_nothing_from_is_out_of_its_scope(write) -> None:
+    write("configs/a/metafile.yml", "Models:\n- {Name: a, Weights: 'https://x.org/a.pth'}\n")
+    write("configs/b/metafile.yml", "Models:\n- {Name: b, Weights: 'https://x.org/b.pth'}\n")
+    write("projects/p/metafile.yml", "Models:\n- {Name: p, Weights: 'https://x.org/p.pth'}\n")
+    index = write("model-index.yml", "Import:\n- configs/a/metafile.yml\n")
+    problems = [p for p in modelindex.load(index.parent).problems if p.kind == "not-imported"]
+    assert [p.message.split(" ")[0] for p in problems] == ["configs/b/metafile.yml"]
+
+
+def test_a_checkpoint_shared_by_too_many_models_is_joined_but_not_compared(write) -> None:
+    url = "https://x.org/shared.pth"
+    entries = "".join(
+        f"- {{Name: m{i}, Weights: '{url}', Results: [{{Dataset: COCO, Metrics: {{AP: 0.{i:02d}}}}}]}}\n"
+        for i in range(MAX_CANDIDATES + 1)
+    )
+    write("metafile.yml", "Models:\n" + entries)
+    rows = "".join(f"| m | 0.99 | [model]({url}) |\n" for _ in range(3))
+    readme = write("README.md", "| Model | AP | Download |\n|---|---|---|\n" + rows)
+    zoo = modelindex.load(readme.parent)
+    assert [(len(join.candidates), join.compared) for join in zoo.joins] == [(1, False)] * 3
+    assert _x001(_check(readme.parent)) == []

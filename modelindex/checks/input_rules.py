@@ -63,7 +63,8 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
         Tools built on the index (mim, the Papers-with-Code importer) read `model-index.yml`
         and what it imports, so the models of a metafile it leaves out are invisible to them;
         modelindex finds them only by walking the folder. Reported on `model-index.yml`, once
-        per metafile, where that file imports at least one other.""",
+        per metafile, where that file imports at least one other, and only in the top folders it
+        imports from (`configs/`, not a `projects/` folder it imports nothing from).""",
     ProblemKind.INTERNAL: """modelindex failed on this input: a bug, reported instead of a crash.
 
         A reader or a rule raised an unexpected error. Everything else was still read and

@@ -9,7 +9,7 @@ convention it relies on.
 
 from __future__ import annotations
 
-import posixpath
+import difflib
 import re
 from collections.abc import Iterator
 
@@ -18,6 +18,7 @@ from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import BATCH_SIZE, CONFIG, EPOCHS, IN_COLLECTION, NAME, result_field
+from modelindex.links import file_name
 from modelindex.schema import Model
 
 _PART = re.compile(r"[_\-.]+")
@@ -77,7 +78,7 @@ def _compatible(named: str, result: str) -> bool:
 
 @rule("S014", "dataset-contradicts-name", Severity.ERROR, Scope.INDEX)
 def dataset_contradicts_name(context: Context) -> Iterator[Hit]:
-    """A model's results name another dataset than its own name does.
+    """A model's results are on another dataset than the one its name spells.
 
     OpenMMLab's names end with the dataset a model is trained and evaluated on, and the zoo's
     other models show which datasets its names spell. A model called `..._coco-640x640` whose
@@ -118,40 +119,43 @@ def _collection_key(name: str) -> str:
 
 @rule("S015", "collection-contradicts-name", Severity.ERROR, Scope.INDEX)
 def collection_contradicts_name(context: Context) -> Iterator[Hit]:
-    """A model is in a collection whose name is a prefix of a declared collection its own
-    name spells.
+    """A model's collection is a prefix of another declared collection that its name begins with.
 
     `uniformerv2-base-p16_...` with `In Collection: UniFormer`, where the zoo also declares
     `UniFormerV2`: the entry was copied from the older method's metafile. The model then takes
-    the wrong paper, code and architecture by inheritance.
+    the wrong paper, code and architecture by inheritance. The name's first parts are what
+    is compared ('uniformerv2', 'uniformer-v2').
     """
     keys = {_collection_key(name): name for name in context.collection_names if name}
     for model in context.index.models:
         if not model.in_collection or model.is_inherited(IN_COLLECTION):
             continue
         own = _collection_key(model.in_collection)
-        name = _collection_key(model.name or "")
-        if not own or not name.startswith(own):
-            continue
-        better = [
-            declared
-            for key, declared in keys.items()
-            if len(key) > len(own) and key.startswith(own) and name.startswith(key)
-        ]
-        if better:
+        parts = _parts(model.name)[:_MAX_RUN]
+        # The name's leading runs of parts, longest first: bounded lookups, not a scan.
+        leading = ["".join(parts[:end]) for end in range(len(parts), 0, -1)]
+        better = next(
+            (
+                keys[run]
+                for run in leading
+                if run in keys and len(run) > len(own) and run.startswith(own) and own
+            ),
+            None,
+        )
+        if better is not None:
             yield hit_on(
                 model,
                 IN_COLLECTION,
-                f"In Collection {model.in_collection}, but the name says {better[0]}, "
+                f"In Collection {model.in_collection}, but the name says {better}, "
                 "which the zoo declares",
-                fix=f"In Collection: {better[0]}",
+                fix=f"In Collection: {better}",
             )
 
 
 def _config_stem(model: Model) -> str | None:
     if not model.config or "://" in model.config:
         return None
-    stem = posixpath.basename(model.config)
+    stem = file_name(model.config)
     return stem[: -len(".py")] if stem.endswith(".py") else stem
 
 
@@ -161,49 +165,86 @@ def _named_after_configs(context: Context) -> bool:
     return bool(with_config) and same >= _NAMED_AFTER_CONFIG * len(with_config)
 
 
+def _recipe(name: str, vocabulary: dict[str, str]) -> dict[str, set[str]]:
+    """What a name spells of its recipe: GPUs x batch ('8xb32'), epochs ('100e'), datasets."""
+    parts = _parts(name)
+    spelled: dict[str, set[str]] = {}
+    for part in parts:
+        if _GPUS_BY_BATCH.match(part):
+            spelled.setdefault("batch", set()).add(part)
+        elif _EPOCHS.match(part):
+            spelled.setdefault("epochs", set()).add(part)
+    datasets = {key for _, key in _runs(parts) if key in vocabulary}
+    if datasets:
+        spelled["dataset"] = datasets
+    return spelled
+
+
+def _contradiction(name: str, other: str, vocabulary: dict[str, str]) -> str | None:
+    """'16xb16 where the config says 32xb16': the first recipe part on which two names differ."""
+    ours, theirs = _recipe(name, vocabulary), _recipe(other, vocabulary)
+    for part in ("dataset", "batch", "epochs"):
+        mine, its = ours.get(part), theirs.get(part)
+        if not mine or not its:
+            continue
+        if part == "dataset":
+            if any(_compatible(a, b) for a in mine for b in its):
+                continue
+            mine, its = {vocabulary[key] for key in mine}, {vocabulary[key] for key in its}
+        elif mine & its:
+            continue
+        return f"{'/'.join(sorted(mine))} where the config says {'/'.join(sorted(its))}"
+    return None
+
+
 @rule("S016", "config-of-other-model", Severity.ERROR, Scope.INDEX)
 def config_of_other_model(context: Context) -> Iterator[Hit]:
-    """A model's Config is named after another model of the zoo, and the two are different
-    checkpoints.
+    """A model's Config is another model's, with another dataset or recipe than its name's.
 
     In a zoo that names each model after its config, the SthV2 model
     `mvit-small-p244_k400-pre_16xb16-u16-100e_sthv2-rgb` pointing at
     `mvit-small-p244_32xb16-16x4x1-200e_kinetics400-rgb.py` uses the Kinetics-400 recipe: the
-    path was copied from the sibling entry. A model that shares the other's checkpoint is
-    another evaluation of it, and one named after the config with a suffix (`<config>_infer`,
-    a converted checkpoint run under it) uses it on purpose: neither is reported.
+    path was copied from the sibling entry. Reported only where the two names contradict each
+    other (dataset, GPUs x batch, epochs): a converted checkpoint run under a trained model's
+    config (`deit-base_3rdparty_in1k` with `deit-base_16xb64_in1k.py`) is normal, and so is
+    another evaluation of the same checkpoint.
     """
     if not context.shared(_named_after_configs):
         return
+    vocabulary = context.shared(_named_datasets)
     by_name = {model.name: model for model in context.index.models if model.name}
     for model in context.index.models:
         stem = _config_stem(model)
         if not stem or not model.name or model.is_inherited(CONFIG):
             continue
-        if model.name.startswith(stem):
-            continue  # '<config>_infer': a converted checkpoint run under that config
         owner = by_name.get(stem)
-        if owner is None or owner is model:
+        if owner is None or owner is model or model.name.startswith(stem):
             continue
         if model.weights and model.weights == owner.weights:
+            continue
+        contradiction = _contradiction(model.name, stem, vocabulary)
+        if contradiction is None:
             continue
         yield hit_on(
             model,
             CONFIG,
-            f"Config {posixpath.basename(model.config or '')} is the config of {owner.name}, "
-            "another checkpoint",
+            f"Config {file_name(model.config or '')} is the config of {owner.name}, another "
+            f"checkpoint: the name says {contradiction}",
             related=(Related(owner.location(NAME), f"{owner.name}"),),
         )
 
 
 @rule("S017", "name-differs-from-config", Severity.ERROR, Scope.INDEX)
 def name_differs_from_config(context: Context) -> Iterator[Hit]:
-    """A model's Name differs from its config's file name by one part, in a zoo that names
-    models after their configs.
+    """A model's Name differs from its config's file name by one mistyped part.
+
+    The zoo must name its models after their configs, as OpenMMLab's do.
 
     `td-reg_res50_8x64e-210e_wflw-256x256` for the config `td-reg_res50_8xb64-210e_wflw-
     256x256.py`, or a Name that keeps the `.py`: a typo that makes `mim download NAME` fail.
-    A name that differs in more than one part is a name of its own, and is not reported.
+    A name that differs in more than one part, or in a part unlike the config's
+    (`deit-tiny_3rdparty_in1k` for `deit-tiny_4xb256_in1k.py`, a converted checkpoint), is a
+    name of its own, and is not reported.
     """
     if not context.shared(_named_after_configs):
         return
@@ -212,10 +253,18 @@ def name_differs_from_config(context: Context) -> Iterator[Hit]:
         stem = _config_stem(model)
         if not stem or not model.name or model.name == stem or stem in names:
             continue
-        name = model.name[: -len(".py")] if model.name.endswith(".py") else model.name
+        kept_suffix = model.name.endswith(".py")
+        name = model.name[: -len(".py")] if kept_suffix else model.name
         ours, theirs = _PART.split(name), _PART.split(stem)
-        differing = sum(a != b for a, b in zip(ours, theirs, strict=False))
-        if len(ours) != len(theirs) or differing > 1 or (differing == 0 and name == model.name):
+        if len(ours) != len(theirs):
+            continue
+        differing = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
+        if len(differing) > 1 or not (differing or kept_suffix):
+            continue
+        # A typo is a small edit ('8x64e' for '8xb64'); a word in place of the recipe
+        # ('deit-tiny_3rdparty_in1k' for 'deit-tiny_4xb256_in1k') names a converted
+        # checkpoint run under that config, on purpose.
+        if differing and not kept_suffix and _similarity(*differing[0]) < _TYPO_SIMILARITY:
             continue
         yield hit_on(
             model,
@@ -223,6 +272,14 @@ def name_differs_from_config(context: Context) -> Iterator[Hit]:
             f"Name {model.name} differs from its config's file name {stem}",
             fix=f"Name: {stem}",
         )
+
+
+# How alike a part of a name and the config's part must be to be the same part mistyped.
+_TYPO_SIMILARITY = 0.6
+
+
+def _similarity(part: str, other: str) -> float:
+    return difflib.SequenceMatcher(None, part, other).ratio()
 
 
 # '8xb32': 8 GPUs x 32 samples each; '100e': 100 epochs. Parts of an OpenMMLab config name.

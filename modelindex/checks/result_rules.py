@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
@@ -11,6 +10,7 @@ from modelindex.checks.registry import Scope, rule
 from modelindex.checks.source_rules import metric_key
 from modelindex.dataset_names import dataset_key
 from modelindex.fields import result_field
+from modelindex.links import file_name
 from modelindex.schema import Model
 
 # Two numbers agree by chance now and then (thirty MPII models share a 0.88-0.90 band); three
@@ -20,7 +20,7 @@ MINIMUM_METRICS_IN_ONE_FILE = 2
 
 
 def _config_file(model: Model) -> str | None:
-    return posixpath.basename(model.config) if model.config else None
+    return file_name(model.config) if model.config else None
 
 
 def _different_checkpoints(model: Model, other: Model) -> bool:
@@ -32,8 +32,9 @@ def _different_checkpoints(model: Model, other: Model) -> bool:
 
 @rule("R001", "results-copied", Severity.ERROR, Scope.INDEX)
 def results_copied(context: Context) -> Iterator[Hit]:
-    """Two models with different checkpoints and configs give the same set of metrics on the
-    same dataset, to the last digit.
+    """Two different checkpoints give the same set of metrics on one dataset, to the last digit.
+
+    The two models have different Weights and different configs.
 
     mmaction2's MViT-B and MViT-L entries give MViT-S's Top-1 and Top-5, and an mmpose UBody
     model carries the COCO-WholeBody model's ten metrics: the result was copied with the

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import CONFIG, FLOPS, PARAMETERS, WEIGHTS, result_field
+from modelindex.links import file_name, url_identity
 from modelindex.schema import Model
 
 # A value written without a rounding (a full count) must match to this relative tolerance.
@@ -70,41 +69,43 @@ def _agree_on_scale(
     return abs(table_value - declared_value) <= tolerance
 
 
-def _metric_pairs(row: Model, declared: Model) -> Iterator[list[tuple[str, str, float, float]]]:
-    """For each result of the row, the (row field, declared field, row value, declared value)
-    of the metrics it shares with each declared result on the same dataset; a row with no
-    dataset of its own is compared with a declaration that has only one result."""
+def _metric_pairs(
+    row: Model, declared: Model
+) -> Iterator[tuple[str, float, list[tuple[str, float, float]]]]:
+    """For each metric of the row: its field, its value, and each declared (field, value,
+    half step) of the same metric on the same dataset. A row with no dataset of its own is
+    compared with every declared result; one whose dataset the declaration's name spells,
+    with a declaration's only result."""
     for row_position, row_result in enumerate(row.results):
         dataset = dataset_key(row_result.dataset)
-        same = [
-            (position, result)
-            for position, result in enumerate(declared.results)
-            if dataset and same_dataset(dataset, dataset_key(result.dataset))
+        if not dataset:
+            same = list(enumerate(declared.results))
+        else:
+            same = [
+                (position, result)
+                for position, result in enumerate(declared.results)
+                if same_dataset(dataset, dataset_key(result.dataset))
+            ]
+            if not same and len(declared.results) == 1 and _named_for(declared, dataset):
+                # The declaration's own name says the row's dataset ('rtmo-s_..._coco-640x640'
+                # on COCO): its result is that evaluation, whatever its label says.
+                same = [(0, declared.results[0])]
+        keyed = [
+            (position, result, {metric_key(name): name for name in result.metrics})
+            for position, result in same
         ]
-        if not same and len(declared.results) == 1 and _named_for(declared, dataset):
-            # The declaration's own name says the row's dataset ('rtmo-s_..._coco-640x640'
-            # on COCO): its result is that evaluation, whatever its label says.
-            same = [(0, declared.results[0])]
-        options = []
-        for position, result in same:
-            declared_metrics = {metric_key(name): name for name in result.metrics}
-            pairs = []
-            for metric, value in row_result.metrics.items():
-                name = declared_metrics.get(metric_key(metric))
+        for metric, value in row_result.metrics.items():
+            if value is None:
+                continue
+            declared_values = []
+            for position, result, names in keyed:
+                name = names.get(metric_key(metric))
                 other = result.metrics.get(name) if name is not None else None
-                if value is not None and other is not None:
-                    pairs.append(
-                        (
-                            result_field(row_position, metric),
-                            result_field(position, name),
-                            value,
-                            other,
-                        )
-                    )
-            if pairs:
-                options.append(pairs)
-        if options:
-            yield options
+                if other is not None:
+                    half_step = _half_step_of(result.metrics.values())
+                    declared_values.append((result_field(position, name), other, half_step))
+            if declared_values:
+                yield result_field(row_position, metric), value, declared_values
 
 
 def _named_for(declared: Model, dataset: str) -> bool:
@@ -116,23 +117,22 @@ def _named_for(declared: Model, dataset: str) -> bool:
     return dataset in parts
 
 
-def _position(field: str) -> int:
-    """0 for 'Results[0].AP'."""
-    return int(field[len("Results[") : field.index("]")])
-
-
 def _same_host(url: str, other: str) -> bool:
-    """Two different URLs on one host: a copy error. On two hosts they may be mirrors of one
-    file (the original release and the zoo's copy)."""
-    return url != other and urlsplit(url).netloc.lower() == urlsplit(other).netloc.lower()
+    """Two different files on one host: a copy error. On two hosts they may be mirrors of one
+    file (the original release and the zoo's copy); `http` for `https` or a `?download=true`
+    is the same file."""
+    ours, theirs = url_identity(url), url_identity(other)
+    return ours != theirs and ours.split("/", 1)[0] == theirs.split("/", 1)[0]
 
 
 def _disagreement(
     row: Model, declared: Model, field: str, declared_field: str, shown: str, other: str
 ) -> Hit:
+    # A metric is named as the README's column names it ('box AP'), not by its result field.
+    label = field.split(".", 1)[1] if field.startswith("Results[") else field
     return Hit(
         row.location(field),
-        f"{declared_field} {shown} here, but {other} in {declared.location(declared_field)}",
+        f"{label} {shown} here, but {other} in {declared.location(declared_field)}",
         model=declared.name,
         field=field,
         related=(Related(declared.location(declared_field), f"declared {declared_field}"),),
@@ -147,28 +147,20 @@ def _disagreements(row: Model, declared: Model) -> list[Hit]:
             continue
         if not _agree(value, other, row.rounding.get(field)):
             hits.append(_disagreement(row, declared, field, field, str(value), str(other)))
-    for options in _metric_pairs(row, declared):
+    for field, value, declared_values in _metric_pairs(row, declared):
+        half_step = row.rounding.get(field.split(".", 1)[1])
+        if half_step is None:
+            continue  # an annotated cell ('46.98/49.71'): which number it means is a guess
         # One dataset may hold several evaluations (x2, x3 and x4 on Set5): the row is the
-        # one it agrees with best.
-        found = [
-            [
-                _disagreement(row, declared, field, declared_field, f"{value:g}", f"{other:g}")
-                for field, declared_field, value, other in pairs
-                if field.split(".", 1)[1] in row.rounding
-                and not _agree(
-                    value,
-                    other,
-                    row.rounding.get(field.split(".", 1)[1]),
-                    _half_step_of(declared.results[_position(declared_field)].metrics.values()),
-                )
-            ]
-            for pairs in options
-        ]
-        hits += min(found, key=len)
+        # one it agrees with.
+        if any(_agree(value, other, half_step, step) for _, other, step in declared_values):
+            continue
+        declared_field, other, _ = declared_values[0]
+        hits.append(_disagreement(row, declared, field, declared_field, f"{value}", f"{other}"))
     if row.weights and declared.weights and _same_host(row.weights, declared.weights):
         hits.append(_disagreement(row, declared, WEIGHTS, WEIGHTS, row.weights, declared.weights))
     if row.config and declared.config:
-        row_file, declared_file = (posixpath.basename(c) for c in (row.config, declared.config))
+        row_file, declared_file = (file_name(c) for c in (row.config, declared.config))
         if row_file != declared_file:
             hits.append(_disagreement(row, declared, CONFIG, CONFIG, row_file, declared_file))
     return hits

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from modelindex.fields import WEIGHT_SUFFIXES
+from modelindex.fields import WEIGHT_SUFFIXES, WEIGHTS
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.markdown_blocks import FencedCode
@@ -107,8 +107,6 @@ _SETTING_WORDS = (
     "fft",
     "split",
     "train",
-    "mask",
-    "掩膜",
     "task",
     "赛道",
     "fps",
@@ -121,11 +119,21 @@ _SETTING_WORDS = (
 # A cell's number, then what annotates it: '7.04(-2.7%)', '37.4 / 58.9', '27.38G', '75.2*'.
 _LEADING_NUMBER = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})")
 # A cell that is a number, and nothing else ('75.2', '**0.9**'): '300W' is a dataset's name.
+_SUPERSCRIPT = re.compile(r"<su[pb]>[^<>]{0,40}</su[pb]>", re.IGNORECASE)
+# '2,180' (thousands): one number, not 2 annotated with ',180'.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,15})?(?![\d,])")
 _NUMBER_CELL = re.compile(r"^[*_ ]{0,4}[+-]?\d{1,15}(?:\.\d{1,15})?[*_% ]{0,4}$")
 _FOOTNOTE = re.compile(r"^(?:[*†‡§¹²³⁴⁵⁶⁷⁸⁹]{1,3}|\[\d{1,2}\]|\^\d{1,2})$")
 _DECORATION = re.compile(r"\*\*|__|\\|~~")
 
 
+# Words of a heading that names a part of a page ('Results and Models', 'Model Zoo', 'Main
+# Results'), not a dataset or a task.
+_SECTION = re.compile(
+    r"\b(?:results?|models?|zoo|benchmarks?|performance|checkpoints?|evaluation|experiments?"
+    r"|pre-?trained|main|overview|comparisons?|baselines?|downloads?|usage|abstract)\b",
+    re.IGNORECASE,
+)
 # 'Results on COCO val2017 with detector ...', 'Testing results on Human3.6M dataset with ...'
 _RESULTS_ON = re.compile(
     r"^[ \t]{0,3}(?:\*\*)?(?:[A-Za-z]{1,20} )?results? on ([^|\n]{1,300})", re.I
@@ -139,10 +147,24 @@ _SPLIT_WORD = re.compile(
 _GROUND_TRUTH_BOXES = re.compile(r"ground[- ]?truth (?:bounding[- ]?box|bbox|box|person box)", re.I)
 
 
+def _without_split(name: str) -> str | None:
+    """A dataset cell without its split: 'ICDAR2015 Test' -> 'ICDAR2015'; '-' -> None."""
+    words = name.split()
+    while len(words) > 1 and _SPLIT_WORD.match(words[-1]):
+        words.pop()
+    joined = " ".join(words)
+    return None if joined.lower() in _NO_VALUE else joined
+
+
+_ARTICLE = frozenset({"the", "a", "an", "this", "these", "those", "our", "all", "each", "its"})
+
+
 def _dataset_named(phrase: str) -> str | None:
     """'COCO val2017 with detector having ...' -> 'COCO'; 'Human-Art validation dataset with
     ground-truth bounding-box' -> 'Human-Art (GT)', the name OpenMMLab gives that setting."""
     words = _PHRASE_END.split(phrase, maxsplit=1)[0].split()
+    if not words or words[0].lower() in _ARTICLE:
+        return None  # prose: 'results on the validation set are better with ...'
     while words and _SPLIT_WORD.match(words[-1]):
         words.pop()
     name = " ".join(words[:6])
@@ -175,12 +197,16 @@ def _columns(header: str) -> list[_Column]:
     parts = [part for part in parts if part]
     label = " ".join(parts)
     dataset = None
-    if len(parts) > 1:
+    if len(parts) > 1 and _column(label).role in {"metric", "measure"}:
+        # 'AP<br>(COCO)', 'REDS4 (BIx4)<br>PSNR': a dataset over or under the metric. A
+        # split ('box AP<br>(val)') or a setting ('Latency(ms)<br>RTX3090') is none.
         last = parts[-1]
         if last.startswith("(") and last.endswith(")"):
             label, dataset = " ".join(parts[:-1]), last[1:-1].strip()
         else:
             dataset, label = parts[0], " ".join(parts[1:])
+        if _SPLIT_WORD.match(dataset):
+            dataset = None
     column = _column(label, dataset)
     if column.role not in {"metric", "measure"} or "/" not in label or "(" in label.split("/")[0]:
         return [column]
@@ -249,9 +275,12 @@ def _number(text: str, unit: float | None, *, strict: bool = True) -> _Reading:
     """'11.17' with unit 1e6 -> 11170000 and a half step of 5000; '27.38G' where each cell
     states its unit; '7.04(-2.7%)' -> 7.04 with its note. ``strict``: a cell with no leading
     number is kept as text (for the schema to report) rather than dropped."""
-    cleaned = _plain(text)
+    # A footnote mark is not a digit of the number: '37.4<sup>1</sup>' is 37.4.
+    cleaned = _plain(_SUPERSCRIPT.sub(" ", text))
     if cleaned.lower() in _NO_VALUE:
         return _Reading(None)
+    if _THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(",", "")
     match = _LEADING_NUMBER.match(cleaned)
     if match is None:
         return _Reading(text if strict else None)
@@ -381,9 +410,7 @@ class _TableParser:
         metadata = LocatedDict(line)
         results: dict[str | None, LocatedDict] = {}
         rounding: dict[str, float] = {}
-        row_dataset = _plain(by_role.get("dataset", "")) or None
-        if row_dataset and row_dataset.lower() in _NO_VALUE:
-            row_dataset = None
+        row_dataset = _without_split(_plain(by_role.get("dataset", "")))
         _set(model, "Name", name, line)
         if self.collection:
             _set(model, "In Collection", self.collection, line)
@@ -467,8 +494,9 @@ class _TableParser:
         # with a lazy group before '\s+on\s+' is quadratic in a run of spaces).
         task, on, dataset = " ".join(self.heading.split()).partition(" on ")
         if on and task and dataset:
-            return task, dataset
-        return None, self.heading
+            return (None if _SECTION.search(task) else task), dataset
+        # '## Results and Models' names a part of the page, not a dataset.
+        return None, (None if _SECTION.search(self.heading) else self.heading)
 
     def finish(self) -> ReadOutput:
         if self.output.entries and self.collection:
@@ -590,6 +618,8 @@ register(
         read_readme_tables,
         suffixes=MARKDOWN_SUFFIXES,
         source=Source.SECONDARY,
+        # A table of pre-training checkpoints has no metric columns, rightly.
+        expected=(WEIGHTS,),
         fallback=True,
     )
 )
