@@ -11,6 +11,7 @@ import pytest
 
 import modelindex
 from modelindex.checks import Report, Settings, validate
+from modelindex.checks.source_rules import metric_key
 from modelindex.table_joins import MAX_CANDIDATES
 from tests.conftest import FIXTURES
 
@@ -320,3 +321,24 @@ def test_a_checkpoint_shared_by_too_many_models_is_joined_but_not_compared(write
     zoo = modelindex.load(readme.parent)
     assert [(len(join.candidates), join.compared) for join in zoo.joins] == [(1, False)] * 3
     assert _x001(_check(readme.parent)) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "declared"),
+    [
+        ("AP<sup>50</sup>", "AP@0.5"),
+        ("AP<sup>M</sup>", "AP (M)"),
+        ("top1 acc", "Top 1 Accuracy"),
+        ("Top-1 (%)", "Top 1 Accuracy"),
+        ("NME<sub>*full*</sub>", "NME full"),
+        ("Hmean", "hmean-iou"),
+        ("mean Top-1", "mean Top 1 Accuracy"),
+    ],
+)
+def test_a_metric_is_matched_by_what_it_measures(written: str, declared: str) -> None:
+    assert metric_key(written) == metric_key(declared)
+
+
+def test_metrics_that_measure_different_things_stay_apart() -> None:
+    keys = [metric_key(name) for name in ("AP", "AP@0.5", "AP@0.75", "AR", "mAP", "Top 5")]
+    assert len(set(keys)) == len(keys)

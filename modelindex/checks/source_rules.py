@@ -21,12 +21,18 @@ _ACCURACY_WORD = re.compile(r"\b(?:acc|accuracy)\b|准确率|\(%\)")
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 
+# Metrics one zoo writes two ways: mmocr's metafiles say 'hmean-iou' where its READMEs say
+# 'Hmean' (text detection's H-mean is always the IoU-matched one).
+_SAME_METRIC = {"hmeaniou": "hmean"}
+
+
 def metric_key(name: str) -> str:
     """What a metric is called, whichever way it is written: 'AP<sup>50</sup>' and 'AP@0.5',
     'top1 acc' and 'Top 1 Accuracy', 'NME<sub>full</sub>' and 'NME full' are one metric."""
     lowered = _TAG.sub("", name.lower())
     lowered = _THRESHOLD.sub(lambda m: m.group(1) + (m.group(2) or "0"), lowered)
-    return _NOT_ALPHANUMERIC.sub("", _ACCURACY_WORD.sub("", lowered))
+    key = _NOT_ALPHANUMERIC.sub("", _ACCURACY_WORD.sub("", lowered))
+    return _SAME_METRIC.get(key, key)
 
 
 def _decimals(value: float) -> int:
