@@ -6,6 +6,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
@@ -74,6 +75,7 @@ def malformed_url(entry: _Entry, context: Context) -> Iterator[Hit]:
             )
 
 
+@lru_cache(maxsize=4096)
 def weights_stem(url: str) -> str | None:
     """The name a weights file is called after: '.../resnet50-19c8e357.pth' -> 'resnet50'."""
     try:
@@ -265,15 +267,18 @@ def weights_of_other_network(entry: _Entry, context: Context) -> Iterator[Hit]:
     """
     if not isinstance(entry, Model) or not entry.weights or not entry.name:
         return
-    if entry.is_inherited(WEIGHTS):
+    own = network_size(entry.name)
+    if not own or entry.is_inherited(WEIGHTS):
         return
     stem = weights_stem(entry.weights)
-    if stem is None or _model_named_in(stem, context.model_names) not in {None, entry.name}:
-        return  # named after another model of the index: U004 says which
-    own, files = network_size(entry.name), network_size(stem)
+    if stem is None:
+        return
+    files = network_size(stem)
     for family, values in own.items():
         other = files.get(family)
         if other and not values & other:
+            if _model_named_in(stem, context.model_names) not in {None, entry.name}:
+                return  # named after another model of the index: U004 says which
             yield Hit(
                 entry.location(WEIGHTS),
                 f"Weights file {entry.weights.rsplit('/', 1)[-1]!r} is for "

@@ -87,6 +87,8 @@ def dataset_contradicts_name(context: Context) -> Iterator[Hit]:
     (a model evaluated on its own dataset and others), and for datasets no name in the zoo
     spells.
     """
+    if not any(_config_stem(model) for model in context.index.models):
+        return  # a zoo that does not name models after configs has no such convention
     vocabulary = context.shared(_named_datasets)
     if not vocabulary:
         return
@@ -309,11 +311,15 @@ def metadata_contradicts_name(context: Context) -> Iterator[Hit]:
     Batch Size may be per GPU or in all, as zoos differ; only a value that is neither is
     reported, and only in a zoo where most names agree with their metadata.
     """
+    # The recipe is spelled by names that follow their configs ('..._8xb32-100e_...').
     checked = [
         (model, *_spelled(model))
         for model in context.index.models
-        if (model.metadata.epochs is not None and not model.is_inherited(EPOCHS))
-        or (model.metadata.batch_size is not None and not model.is_inherited(BATCH_SIZE))
+        if model.config
+        and (
+            (model.metadata.epochs is not None and not model.is_inherited(EPOCHS))
+            or (model.metadata.batch_size is not None and not model.is_inherited(BATCH_SIZE))
+        )
     ]
     contradictions: list[tuple[Model, str, str]] = []
     agreeing = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
@@ -26,6 +27,7 @@ _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 _SAME_METRIC = {"hmeaniou": "hmean"}
 
 
+@lru_cache(maxsize=4096)
 def metric_key(name: str) -> str:
     """What a metric is called, whichever way it is written: 'AP<sup>50</sup>' and 'AP@0.5',
     'top1 acc' and 'Top 1 Accuracy', 'NME<sub>full</sub>' and 'NME full' are one metric."""
