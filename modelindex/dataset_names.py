@@ -6,6 +6,7 @@ import re
 
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 _NOT_DIGIT = re.compile(r"\D")
+_VERSION = re.compile(r"v\d{1,3}$")
 # Placeholders zoos write where a result has no dataset.
 _NO_DATASET = {"", "unknown", "none", "na", "null", "tbd"}
 
@@ -24,6 +25,12 @@ def same_dataset(key: str, other: str) -> bool:
         return False
     if key == other:
         return True
+    # 'COCO-WholeBody v1.0' is COCO-WholeBody where the other name gives no version.
+    versioned = [bool(_VERSION.search(name)) for name in (key, other)]
+    if versioned[0] != versioned[1]:
+        bare = _VERSION.sub("", key if versioned[0] else other)
+        if bare and bare == (other if versioned[0] else key):
+            return True
     short, long = sorted((key, other), key=len)
     if len(short) < 3 or long.startswith(short) or short[0] != long[0]:
         return False

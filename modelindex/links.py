@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from modelindex.fields import CODE, CONFIG, IMAGE, PAPER, README, WEIGHTS
 from modelindex.schema import Collection, Model
@@ -74,17 +74,29 @@ def url_fault(value: str) -> str | None:
 
 def file_name(url: str) -> str:
     """The last segment of a URL's path, unquoted: the name a download is saved under."""
-    return unquote(PurePosixPath(urlsplit(url).path).name)
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # 'http://[x/a.py': U001 reports the URL itself
+        path = url.split("?", 1)[0].split("#", 1)[0]
+    return unquote(PurePosixPath(path).name)
+
+
+# Query keys that say how to fetch a file, not which file it is.
+_FETCH_ONLY = frozenset({"download", "dl", "raw", "usp", "plain", "inline", "export"})
 
 
 def url_identity(url: str) -> str:
-    """What names one file, whichever way its URL is written: the host (any case) and the
-    unquoted path, without scheme, query or fragment (`?download=true`, `http` for `https`)."""
+    """What names one file, whichever way its URL is written: the host (any case), the
+    unquoted path and the query keys that choose the file, without scheme, fragment or keys
+    that only ask how to fetch it (`?download=true`, `http` for `https`)."""
     try:
         parts = urlsplit(url.strip())
+        query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return url
-    return f"{parts.netloc.lower()}{unquote(parts.path)}"
+    # 'uc?id=X' names a file by its query; '?download=true' only asks for it.
+    kept = urlencode(sorted((k, v) for k, v in query if k.lower() not in _FETCH_ONLY))
+    return f"{parts.netloc.lower()}{unquote(parts.path)}" + (f"?{kept}" if kept else "")
 
 
 def sha256_prefix_in_name(url: str) -> str | None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from modelindex.links import file_name, url_identity
 from modelindex.schema import Model
 
-# One checkpoint evaluated this many times is a zoo's oddity or hostile input: the row is
-# joined, to the first, but not compared (each comparison would cost rows x candidates).
-MAX_CANDIDATES = 32
+# One checkpoint evaluated more often than this (a denoiser at three noise levels, in grey and
+# in colour, is six) is a zoo's oddity or hostile input: the row is joined, to the first,
+# but not compared (each comparison costs rows x candidates).
+MAX_CANDIDATES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,13 @@ class RowJoiner:
                 ):
                     # The row links another declared model's config, and that file is there:
                     # its checkpoint link is the part copied from a neighbouring row.
+                    break
+                if (
+                    config is None
+                    and row.name in self._by_name
+                    and not any(model.name == row.name for model in candidates)
+                ):
+                    # The row is written as another declared model's name: the same.
                     break
                 join = self._joined(row, candidates, "weights")
                 # The checkpoint under another config that exists: another evaluation of it

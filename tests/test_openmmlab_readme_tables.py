@@ -342,3 +342,99 @@ def test_a_metric_is_matched_by_what_it_measures(written: str, declared: str) ->
 def test_metrics_that_measure_different_things_stay_apart() -> None:
     keys = [metric_key(name) for name in ("AP", "AP@0.5", "AP@0.75", "AR", "mAP", "Top 5")]
     assert len(set(keys)) == len(keys)
+
+
+def _one_model_zoo(write, readme: str, weights: str = CKPT.format("r50")) -> Path:
+    write(
+        "model-index.yml",
+        "Models:\n"
+        "- Name: net_r50_1x_coco\n"
+        "  Config: net_r50_1x_coco.py\n"
+        f"  Weights: {weights}\n"
+        "  Results: [{Task: Detection, Dataset: COCO, Metrics: {box AP: 37.4}}]\n",
+    )
+    write("net_r50_1x_coco.py", "")
+    return write("README.md", textwrap.dedent(readme)).parent
+
+
+ROW = "| [net](./net_r50_1x_coco.py) | {ap} | [model]({url}) |"
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "### Dark Zurich results",  # another dataset, with a section word
+        "Results on the Objects365 validation set.",  # an article before the name
+        "Results on COCO test-dev2017",  # another split than the metafile's
+    ],
+)
+def test_a_row_evaluated_elsewhere_is_not_compared_with_the_declared_dataset(
+    write, section: str
+) -> None:
+    row = ROW.format(ap="15.2", url=CKPT.format("r50"))
+    root = _one_model_zoo(
+        write, f"## COCO\n\n{section}\n\n| Model | box AP | ckpt |\n|---|---|---|\n{row}\n"
+    )
+    assert _x001(_check(root)) == []
+
+
+def test_a_test_dev_column_is_its_own_evaluation(write) -> None:
+    row = "| [net](./net_r50_1x_coco.py) | 37.4 | 99.9 | [model](https://download.example.org/pose/r50.pth) |"
+    root = _one_model_zoo(
+        write,
+        f"## COCO\n\n| Model | box AP<br>(val) | box AP<br>(test-dev) | ckpt |\n|---|---|---|---|\n{row}\n",
+    )
+    [join] = modelindex.load(root).joins
+    assert {r.dataset: r.metrics for r in join.row.results} == {
+        "COCO": {"box AP": 37.4},
+        "test-dev": {"box AP": 99.9},
+    }
+    assert _x001(_check(root)) == []
+
+
+def test_a_file_chosen_by_its_query_is_another_file(write) -> None:
+    drive = "https://drive.google.com/uc?export=download&id={}"
+    rows = "\n".join(
+        [
+            ROW.format(ap="37.4", url=drive.format("AAA").replace("export=download&", "")),
+            "| [net](./net_r101_1x_coco.py) | 39.4 | [model](" + drive.format("CCC") + ") |",
+        ]
+    )
+    root = _one_model_zoo(
+        write, f"## COCO\n\n| Model | box AP | ckpt |\n|---|---|---|\n{rows}\n", drive.format("AAA")
+    )
+    zoo = modelindex.load(root)
+    assert [join.by for join in zoo.joins] == ["weights"]  # id=AAA, however it is fetched
+    assert sorted(model.name for model in zoo.models) == ["net_r101_1x_coco", "net_r50_1x_coco"]
+
+
+def test_a_metric_cell_with_a_comma_is_not_a_thousand_and_a_bad_link_is_no_crash(write) -> None:
+    rows = "\n".join(
+        [
+            ROW.format(ap="37,400", url=CKPT.format("r50")),
+            "| [bad](http://[x/net.py) | 1.0 | [model](http://[x/net.pth) |",
+        ]
+    )
+    root = _one_model_zoo(write, f"## COCO\n\n| Model | box AP | ckpt |\n|---|---|---|\n{rows}\n")
+    report = _check(root)
+    assert _x001(report) == []
+    assert report.exit_code() != 3
+    [join] = modelindex.load(root).joins
+    assert join.row.results[0].metrics == {"box AP": 37.0}
+
+
+def test_a_row_named_as_a_declared_model_with_its_neighbours_checkpoint(write) -> None:
+    write(
+        "model-index.yml",
+        "Models:\n"
+        "- {Name: net_1x, Weights: 'https://x.org/net_1x.pth', Results: [{Dataset: COCO, Metrics: {AP: 37.4}}]}\n"
+        "- {Name: net_2x, Weights: 'https://x.org/net_2x.pth', Results: [{Dataset: COCO, Metrics: {AP: 38.4}}]}\n",
+    )
+    readme = write(
+        "README.md",
+        "## COCO\n\n| Model | AP | Download |\n|---|---|---|\n"
+        "| `net_1x` | 37.4 | [model](https://x.org/net_1x.pth) |\n"
+        "| `net_2x` | 38.4 | [model](https://x.org/net_1x.pth) |\n",
+    )
+    assert [join.by for join in modelindex.load(readme.parent).joins] == ["weights", "name"]
+    assert _x001(_check(readme.parent)) == [(6, "Weights")]

@@ -280,7 +280,14 @@ def name_differs_from_config(context: Context) -> Iterator[Hit]:
 _TYPO_SIMILARITY = 0.6
 
 
+# A part of a recipe is short ('8xb64', '2048x100'); a longer one is not compared (difflib's
+# cost grows with the cube of the length).
+_MAX_PART = 32
+
+
 def _similarity(part: str, other: str) -> float:
+    if max(len(part), len(other)) > _MAX_PART:
+        return 0.0
     return difflib.SequenceMatcher(None, part, other).ratio()
 
 

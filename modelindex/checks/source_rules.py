@@ -14,6 +14,9 @@ from modelindex.fields import CONFIG, FLOPS, PARAMETERS, WEIGHTS, result_field
 from modelindex.links import file_name, url_identity
 from modelindex.schema import Model
 
+# A model evaluated more often than this on one dataset (liif at x2, x3, x4, x6, x12, x18...)
+# is not compared with a README row: each row would cost that many comparisons per metric.
+MAX_EVALUATIONS = 32
 # A value written without a rounding (a full count) must match to this relative tolerance.
 _UNROUNDED_TOLERANCE = 1e-9
 _TAG = re.compile(r"<[^<>]{0,40}>")
@@ -77,41 +80,55 @@ def _agree_on_scale(
     return abs(table_value - declared_value) <= tolerance
 
 
+# A declared result ready for comparison: position, dataset key, metric key -> (name, value),
+# and the half step of its most precise value.
+_Prepared = tuple[int, str, dict[str, tuple[str, float]], float]
+
+
+def _prepared(declared: Model) -> list[_Prepared]:
+    prepared = []
+    for position, result in enumerate(declared.results):
+        values = {
+            metric_key(name): (name, value)
+            for name, value in result.metrics.items()
+            if value is not None
+        }
+        step = _half_step_of(result.metrics.values())
+        prepared.append((position, dataset_key(result.dataset), values, step))
+    return prepared
+
+
 def _metric_pairs(
-    row: Model, declared: Model
+    row: Model, declared: Model, results: list[_Prepared]
 ) -> Iterator[tuple[str, float, list[tuple[str, float, float]]]]:
     """For each metric of the row: its field, its value, and each declared (field, value,
     half step) of the same metric on the same dataset. A row with no dataset of its own is
-    compared with every declared result; one whose dataset the declaration's name spells,
-    with a declaration's only result."""
+    compared with every declared result where they are all on one dataset; one whose
+    dataset the declaration's name spells, with a declaration's only result."""
     for row_position, row_result in enumerate(row.results):
         dataset = dataset_key(row_result.dataset)
         if not dataset:
-            same = list(enumerate(declared.results))
+            # A row that says no dataset is compared only with a declaration on one dataset.
+            if len({key for _, key, _, _ in results}) > 1:
+                continue
+            same = results
         else:
-            same = [
-                (position, result)
-                for position, result in enumerate(declared.results)
-                if same_dataset(dataset, dataset_key(result.dataset))
-            ]
-            if not same and len(declared.results) == 1 and _named_for(declared, dataset):
+            same = [result for result in results if same_dataset(dataset, result[1])]
+            if not same and len(results) == 1 and _named_for(declared, dataset):
                 # The declaration's own name says the row's dataset ('rtmo-s_..._coco-640x640'
                 # on COCO): its result is that evaluation, whatever its label says.
-                same = [(0, declared.results[0])]
-        keyed = [
-            (position, result, {metric_key(name): name for name in result.metrics})
-            for position, result in same
-        ]
+                same = results
+        if len(same) > MAX_EVALUATIONS:
+            continue  # more evaluations on one dataset than a zoo publishes: not compared
         for metric, value in row_result.metrics.items():
             if value is None:
                 continue
-            declared_values = []
-            for position, result, names in keyed:
-                name = names.get(metric_key(metric))
-                other = result.metrics.get(name) if name is not None else None
-                if other is not None:
-                    half_step = _half_step_of(result.metrics.values())
-                    declared_values.append((result_field(position, name), other, half_step))
+            key = metric_key(metric)
+            declared_values = [
+                (result_field(position, values[key][0]), values[key][1], step)
+                for position, _, values, step in same
+                if key in values
+            ]
             if declared_values:
                 yield result_field(row_position, metric), value, declared_values
 
@@ -147,15 +164,19 @@ def _disagreement(
     )
 
 
-def _disagreements(row: Model, declared: Model) -> list[Hit]:
-    hits: list[Hit] = []
+# A disagreement before it is a finding: (row field, declared field, row value, declared value).
+_Disagreement = tuple[str, str, str, str]
+
+
+def _disagreements(row: Model, declared: Model, results: list[_Prepared]) -> list[_Disagreement]:
+    found: list[_Disagreement] = []
     for field in (PARAMETERS, FLOPS):
         value, other = field.value_of(row), field.value_of(declared)
         if value is None or other is None or field not in row.rounding:
             continue
         if not _agree(value, other, row.rounding.get(field)):
-            hits.append(_disagreement(row, declared, field, field, str(value), str(other)))
-    for field, value, declared_values in _metric_pairs(row, declared):
+            found.append((field, field, str(value), str(other)))
+    for field, value, declared_values in _metric_pairs(row, declared, results):
         half_step = row.rounding.get(field.split(".", 1)[1])
         if half_step is None:
             continue  # an annotated cell ('46.98/49.71'): which number it means is a guess
@@ -164,14 +185,14 @@ def _disagreements(row: Model, declared: Model) -> list[Hit]:
         if any(_agree(value, other, half_step, step) for _, other, step in declared_values):
             continue
         declared_field, other, _ = declared_values[0]
-        hits.append(_disagreement(row, declared, field, declared_field, f"{value}", f"{other}"))
+        found.append((field, declared_field, f"{value}", f"{other}"))
     if row.weights and declared.weights and _same_host(row.weights, declared.weights):
-        hits.append(_disagreement(row, declared, WEIGHTS, WEIGHTS, row.weights, declared.weights))
+        found.append((WEIGHTS, WEIGHTS, row.weights, declared.weights))
     if row.config and declared.config:
         row_file, declared_file = (file_name(c) for c in (row.config, declared.config))
         if row_file != declared_file:
-            hits.append(_disagreement(row, declared, CONFIG, CONFIG, row_file, declared_file))
-    return hits
+            found.append((CONFIG, CONFIG, row_file, declared_file))
+    return found
 
 
 @rule("X001", "sources-disagree", Severity.ERROR, Scope.INDEX)
@@ -189,9 +210,16 @@ def sources_disagree(context: Context) -> Iterator[Hit]:
     checkpoint is evaluated several times, the row is compared with the evaluation it
     matches best.
     """
+    prepared: dict[int, list[_Prepared]] = {}
     for join in context.index.joins:
         if not join.compared:
             continue
         # Each candidate is the same checkpoint or config; the row is one of its evaluations.
-        found = [_disagreements(join.row, declared) for declared in join.candidates]
-        yield from min(found, key=len)
+        found = []
+        for declared in join.candidates:
+            if id(declared) not in prepared:
+                prepared[id(declared)] = _prepared(declared)
+            found.append((_disagreements(join.row, declared, prepared[id(declared)]), declared))
+        disagreements, declared = min(found, key=lambda pair: len(pair[0]))
+        for disagreement in disagreements:
+            yield _disagreement(join.row, declared, *disagreement)

@@ -134,16 +134,15 @@ _SECTION = re.compile(
     r"|pre-?trained|main|overview|comparisons?|baselines?|downloads?|usage|abstract)\b",
     re.IGNORECASE,
 )
+_CONNECTOR = frozenset({"and", "of", "the", "for", "&", "-", ":", "on", "in"})
 # 'Results on COCO val2017 with detector ...', 'Testing results on Human3.6M dataset with ...'
 _RESULTS_ON = re.compile(
     r"^[ \t]{0,3}(?:\*\*)?(?:[A-Za-z]{1,20} )?results? on ([^|\n]{1,300})", re.I
 )
 _PHRASE_END = re.compile(r" with | using | under | dataset|,|\.\s|\.$|:|\(|\*\*|<", re.I)
-_SPLIT_WORD = re.compile(
-    r"^(?:val|valid|validation|test|testing|train|dev|test-dev|set|split"
-    r"|v\d{1,3}(?:\.\d{1,3})?)\d{0,4}$",
-    re.I,
-)
+# The split a dataset is evaluated on where it is the usual one ('COCO val2017', 'ICDAR2015
+# Test'). 'test-dev' is another evaluation, and 'v2' ('AVA v2.1') part of the name: both stay.
+_SPLIT_WORD = re.compile(r"^(?:val|valid|validation|test|testing|train|set|split)\d{0,4}$", re.I)
 _GROUND_TRUTH_BOXES = re.compile(r"ground[- ]?truth (?:bounding[- ]?box|bbox|box|person box)", re.I)
 
 
@@ -161,13 +160,16 @@ _ARTICLE = frozenset({"the", "a", "an", "this", "these", "those", "our", "all", 
 
 def _dataset_named(phrase: str) -> str | None:
     """'COCO val2017 with detector having ...' -> 'COCO'; 'Human-Art validation dataset with
-    ground-truth bounding-box' -> 'Human-Art (GT)', the name OpenMMLab gives that setting."""
+    ground-truth bounding-box' -> 'Human-Art (GT)', the name OpenMMLab gives that setting;
+    'COCO test-dev2017' stays, another evaluation than the metafile's."""
     words = _PHRASE_END.split(phrase, maxsplit=1)[0].split()
-    if not words or words[0].lower() in _ARTICLE:
-        return None  # prose: 'results on the validation set are better with ...'
-    while words and _SPLIT_WORD.match(words[-1]):
+    while words and words[0].lower() in _ARTICLE:
+        words.pop(0)  # 'the Objects365 validation set'
+    while len(words) > 1 and _SPLIT_WORD.match(words[-1]):
         words.pop()
-    name = " ".join(words[:6])
+    # What cannot be read as a name stays as written ('validation set are better'): it then
+    # matches no declared dataset, and the rows below it are not compared.
+    name = " ".join(words[:6]) or " ".join(phrase.split()[:6])
     if name and _GROUND_TRUTH_BOXES.search(phrase):
         name += " (GT)"
     return name or None
@@ -279,8 +281,8 @@ def _number(text: str, unit: float | None, *, strict: bool = True) -> _Reading:
     cleaned = _plain(_SUPERSCRIPT.sub(" ", text))
     if cleaned.lower() in _NO_VALUE:
         return _Reading(None)
-    if _THOUSANDS.match(cleaned):
-        cleaned = cleaned.replace(",", "")
+    if unit != 1.0 and _THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(",", "")  # '2,180' parameters; a metric's ',' is a decimal
     match = _LEADING_NUMBER.match(cleaned)
     if match is None:
         return _Reading(text if strict else None)
@@ -495,8 +497,10 @@ class _TableParser:
         task, on, dataset = " ".join(self.heading.split()).partition(" on ")
         if on and task and dataset:
             return (None if _SECTION.search(task) else task), dataset
-        # '## Results and Models' names a part of the page, not a dataset.
-        return None, (None if _SECTION.search(self.heading) else self.heading)
+        # '## Results and Models' names a part of the page; '### Dark Zurich results' the
+        # dataset without its section word.
+        rest = [w for w in _SECTION.sub(" ", self.heading).split() if w.lower() not in _CONNECTOR]
+        return None, " ".join(rest) or None
 
     def finish(self) -> ReadOutput:
         if self.output.entries and self.collection:
@@ -585,7 +589,7 @@ def read_readme_tables(path: str, text: str) -> ReadOutput:
             continue
         results_on = _RESULTS_ON.match(line)
         if results_on:
-            parser.results_on = _dataset_named(results_on.group(1)) or parser.results_on
+            parser.results_on = _dataset_named(results_on.group(1))
             index += 1
             continue
         is_table = "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1])
