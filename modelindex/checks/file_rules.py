@@ -10,7 +10,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import CODE, FILE_SIZE, NAME, WEIGHT_SUFFIXES, WEIGHTS
@@ -66,11 +66,10 @@ def malformed_url(entry: _Entry, context: Context) -> Iterator[Hit]:
         if fault:
             fixed = value.replace("\\", "/")
             fixed = parts._replace(path=re.sub(r"/{2,}", "/", urlsplit(fixed).path)).geturl()
-            yield Hit(
-                entry.location(field),
+            yield hit_on(
+                entry,
+                field,
                 f"{field} {value!r} {fault}",
-                model=entry.name,
-                field=field,
                 fix=f"{field}: {fixed}",
             )
 
@@ -279,12 +278,11 @@ def weights_of_other_network(entry: _Entry, context: Context) -> Iterator[Hit]:
         if other and not values & other:
             if _model_named_in(stem, context.model_names) not in {None, entry.name}:
                 return  # named after another model of the index: U004 says which
-            yield Hit(
-                entry.location(WEIGHTS),
+            yield hit_on(
+                entry,
+                WEIGHTS,
                 f"Weights file {entry.weights.rsplit('/', 1)[-1]!r} is for "
                 f"{family} {'/'.join(sorted(other))}, the name says {'/'.join(sorted(values))}",
-                model=entry.name,
-                field=WEIGHTS,
             )
             return
 
@@ -352,11 +350,10 @@ def code_not_pinned(context: Context) -> Iterator[Hit]:
     for entry, match in _code_links(context):
         ref = match.group("ref")
         if not _COMMIT.match(ref) and not _RELEASE_TAG.match(ref):
-            yield Hit(
-                entry.location(CODE),
+            yield hit_on(
+                entry,
+                CODE,
                 f"Code points at the branch {ref!r}, not at a commit or a release tag",
-                model=entry.name,
-                field=CODE,
                 fix="link to a commit: https://github.com/"
                 f"{match.group('repo')}/blob/<commit>/{match.group('file')}",
             )
@@ -369,11 +366,10 @@ def code_without_anchor(context: Context) -> Iterator[Hit]:
         anchor = match.group("anchor")
         is_file = "/blob/" in (entry.code or "")
         if is_file and not (anchor and LINE_ANCHOR.match(anchor)):
-            yield Hit(
-                entry.location(CODE),
+            yield hit_on(
+                entry,
+                CODE,
                 "Code has no line anchor" + (f" (#{anchor})" if anchor else ""),
-                model=entry.name,
-                field=CODE,
                 fix="append #L<line> of the function or class that defines the model",
             )
 
@@ -405,10 +401,9 @@ def code_commit_mismatch(context: Context) -> Iterator[Hit]:
                 continue
             listed = [r[:12] for r in leading if r != ref][:LISTED_OTHERS]
             others = usual[:12] if usual else ", ".join(listed)
-            yield Hit(
-                entry.location(CODE),
+            yield hit_on(
+                entry,
+                CODE,
                 f"Code is pinned to {ref[:12]}, the rest of {collection} to {others}",
-                model=entry.name,
-                field=CODE,
                 fix=f"use the commit of the rest of {collection}" if usual else None,
             )

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, normalize_key, result_field
@@ -25,12 +25,11 @@ from modelindex.schema import Model
 
 def _size_hit(model: Model, ratio: float, message: str, fix: str | None = None) -> Hit:
     parameters = model.metadata.parameters
-    return Hit(
-        model.location(FILE_SIZE),
+    return hit_on(
+        model,
+        FILE_SIZE,
         f"File Size {model.metadata.file_size} B is {ratio:.2f} bytes per parameter "
         f"for Parameters {parameters}: {message}",
-        model=model.name,
-        field=FILE_SIZE,
         related=(Related(model.location(PARAMETERS), f"Parameters {parameters}"),),
         fix=fix,
     )
@@ -134,12 +133,11 @@ def variant_parameters(context: Context) -> Iterator[Hit]:
             if agreed is not None and parameters == agreed:
                 continue
             others = [m for m in counted if m is not model][:LISTED_OTHERS]
-            yield Hit(
-                model.location(PARAMETERS),
+            yield hit_on(
+                model,
+                PARAMETERS,
                 f"Parameters {parameters} differ from those of the same architecture at another "
                 "input size: " + ", ".join(f"{m.name} {m.metadata.parameters}" for m in others),
-                model=model.name,
-                field=PARAMETERS,
                 related=tuple(
                     Related(m.location(PARAMETERS), f"{m.name}: {m.metadata.parameters}")
                     for m in others
@@ -279,12 +277,11 @@ def _slip_hit(model: Model, field: str, factor: float, exponent: int) -> Hit:
     corrected = value * scale if too_small else value / scale  # type: ignore[operator]
     per = "per parameter per pixel" if model.metadata.image_size else "per parameter"
     other = FLOPS if field == PARAMETERS else PARAMETERS
-    return Hit(
-        model.location(field),
+    return hit_on(
+        model,
+        field,
         f"{field} {value} looks {scale}x too {'small' if too_small else 'large'}: FLOPs {per} "
         f"are {factor:.3g} times the family's median",
-        model=model.name,
-        field=field,
         related=(Related(model.location(other), f"{other}, the other side of the ratio"),),
         fix=f"{field}: {round(corrected)}",
     )
@@ -336,13 +333,12 @@ def unit_slip(context: Context) -> Iterator[Hit]:
             field = FLOPS if size_fits_parameters(model) is not False else PARAMETERS
             factor = densities[id(model)] / index_median
             ratio = f"1/{1 / factor:.0f}" if factor < 1 else f"{factor:.0f}"
-            yield Hit(
-                model.location(field),
+            yield hit_on(
+                model,
+                field,
                 f"{field} {field.value_of(model)} is off by orders of magnitude: "
                 f"FLOPs per parameter per pixel are {ratio} of the index's median, and so are "
                 f"those of the rest of {model.in_collection}",
-                model=model.name,
-                field=field,
                 fix=f"check the unit of {field} across {model.in_collection}",
             )
 
@@ -383,14 +379,13 @@ def parameters_flops_swapped(context: Context) -> Iterator[Hit]:
             if not _swapped_fits(model, densities[id(model)], median):
                 continue
             parameters, flops = model.metadata.parameters, model.metadata.flops
-            yield Hit(
-                model.location(PARAMETERS),
+            yield hit_on(
+                model,
+                PARAMETERS,
                 f"Parameters {parameters} and FLOPs {flops} look swapped: read the other way "
                 f"round ({(flops or 0) / 1e3:.4g} parameters, {(parameters or 0) * 1e3:.4g} "
                 f"FLOPs) they fit {model.in_collection}, as declared they are {factor:.3g} times "
                 "its median cost per parameter",
-                model=model.name,
-                field=PARAMETERS,
                 related=(Related(model.location(FLOPS), FLOPS),),
             )
 
@@ -413,13 +408,12 @@ def collection_outlier(context: Context) -> Iterator[Hit]:
                 continue
             if _swapped_fits(model, densities[id(model)], median):
                 continue  # N008
-            yield Hit(
-                model.location(FLOPS),
+            yield hit_on(
+                model,
+                FLOPS,
                 f"FLOPs {model.metadata.flops} for Parameters {model.metadata.parameters} at "
                 f"{model.metadata.image_size or '?'} px are {factor:.3g} times the collection's "
                 "median cost per parameter per pixel",
-                model=model.name,
-                field=FLOPS,
                 related=(Related(model.location(PARAMETERS), PARAMETERS),),
             )
 
@@ -465,12 +459,11 @@ def implausible_accuracy(context: Context) -> Iterator[Hit]:
             if value * ACCURACY_FLOOR_FACTOR >= median:
                 continue
             field = result_field(position, metric)
-            yield Hit(
-                model.location(field),
+            yield hit_on(
+                model,
+                field,
                 f"{metric} {value:g} on {dataset or 'its dataset'} is implausibly low: the "
                 f"median of {count} models is {median:.2f}",
-                model=model.name,
-                field=field,
                 fix="an error rate, a fraction or another metric was written as the accuracy",
             )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.source_rules import metric_key
 from modelindex.dataset_names import dataset_key
@@ -70,11 +70,10 @@ def results_copied(context: Context) -> Iterator[Hit]:
                 continue
             field = result_field(position, "Metrics")
             evidence = original.location(result_field(original_position, "Metrics"))
-            yield Hit(
-                model.location(field),
+            yield hit_on(
+                model,
+                field,
                 f"Results[{position}] repeats {original.name}'s {len(numbers)} metrics on "
                 f"{result.dataset or 'its dataset'} to the last digit, with another checkpoint",
-                model=model.name,
-                field=field,
                 related=(Related(evidence, f"{original.name}'s result"),),
             )
