@@ -42,16 +42,18 @@ class Index:
         files: list[str],
         repo_root: str | None = None,
     ) -> None:
-        joiner = RowJoiner(
-            [m for m in models if not is_secondary(m.dialect)],
-            lambda row: os.path.isfile(row.config_path) if row.config_path else None,
-        )
+        rows = [model for model in models if is_secondary(model.dialect)]
         declared_collections = {c.name for c in collections if not is_secondary(c.dialect)}
         self.models: list[Model] = []
         self.joins: list[Join] = []
         """Table rows that repeat a declared model, each with the model(s) it repeats."""
-        rows = [model for model in models if is_secondary(model.dialect)]
-        join_of = {id(row): join for row, join in zip(rows, joiner.join_all(rows), strict=True)}
+        join_of: dict[int, Join | None] = {}
+        if rows:  # a zoo of cards alone joins nothing: no lookup tables to build
+            joiner = RowJoiner(
+                [m for m in models if not is_secondary(m.dialect)],
+                lambda row: os.path.isfile(row.config_path) if row.config_path else None,
+            )
+            join_of = {id(row): join for row, join in zip(rows, joiner.join_all(rows), strict=True)}
         for model in models:
             join = join_of.get(id(model))
             if join is None:

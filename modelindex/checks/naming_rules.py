@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity, hit_on
@@ -129,10 +130,18 @@ def collection_contradicts_name(context: Context) -> Iterator[Hit]:
     is compared ('uniformerv2', 'uniformer-v2').
     """
     keys = {_collection_key(name): name for name in context.collection_names if name}
+    # Only a collection whose name begins another's can be the wrong one of the two.
+    # Sorted, the names a key begins follow it at once.
+    ordered = sorted(keys)
+    shorter = {key for key, after in pairwise(ordered) if after.startswith(key)}
+    if not shorter:
+        return
     for model in context.index.models:
         if not model.in_collection or model.is_inherited(IN_COLLECTION):
             continue
         own = _collection_key(model.in_collection)
+        if own not in shorter:
+            continue
         parts = _parts(model.name)[:_MAX_RUN]
         # The name's leading runs of parts, longest first: bounded lookups, not a scan.
         leading = ["".join(parts[:end]) for end in range(len(parts), 0, -1)]
