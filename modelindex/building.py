@@ -7,6 +7,7 @@ was written at; a model inherits what its collection declares and it does not.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -123,11 +124,31 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
     flat.data["metadata"] = metadata
 
 
-def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) -> dict[str, Any]:
+# 'x ± y', 'x +/- y': a value and its spread, as the Hub's RL tooling writes a mean reward
+# ('253.91 +/- 68.63').
+_WITH_SPREAD = re.compile(
+    r"^\s*([+-]?\d{1,15}(?:\.\d{1,15})?)\s{0,5}(?:±|\+/-|\+-)\s{0,5}(\d{1,15}(?:\.\d{1,15})?)\s*$"
+)
+
+
+def _with_spread(value: Any) -> tuple[Any, str | None]:
+    """('253.91', '68.63') for '253.91 +/- 68.63'; (value, None) for anything else."""
+    if isinstance(value, str):
+        match = _WITH_SPREAD.match(value)
+        if match:
+            return match.group(1), match.group(2)
+    return value, None
+
+
+def _flatten_metrics(
+    raw: Any, index: int, path: str, line: int, flat: _Flat, spreads: dict[str, Any]
+) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     if isinstance(raw, LocatedDict):
         for key, value in raw.items():
-            metrics[str(key)] = value
+            metrics[str(key)], spread = _with_spread(value)
+            if spread is not None:
+                spreads[str(key)] = spread
             where = Location(path, raw.key_lines.get(key, raw.line))
             flat.locations[result_field(index, str(key))] = where
     elif isinstance(raw, list):
@@ -141,7 +162,9 @@ def _flatten_metrics(raw: Any, index: int, path: str, line: int, flat: _Flat) ->
             keys = {normalize_key(key): key for key in item}
             name = item.get(keys.get("name", ""), item.get(keys.get("type", "")))
             if name is not None:
-                metrics[str(name)] = item.get(keys.get("value", ""))
+                metrics[str(name)], spread = _with_spread(item.get(keys.get("value", "")))
+                if spread is not None:
+                    spreads[str(name)] = spread
                 flat.locations[result_field(index, str(name))] = Location(path, item.line)
     elif raw is not None:
         where = Location(path, line)
@@ -159,7 +182,7 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
                 flat.reject(result_field(index), item, reason, Location(path, line))
             continue
         flat.locations[result_field(index)] = Location(path, item.line)
-        result: dict[str, Any] = {"extra": {}}
+        result: dict[str, Any] = {"extra": {}, "spread": {}}
         for key, value in item.items():
             normalized = normalize_key(key)
             if normalized in {"task", "dataset"}:
@@ -170,7 +193,9 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
                 key_line = item.key_lines.get(key, item.line)
                 # Kept also for an empty mapping: S013 tells `Metrics: {}` from no Metrics.
                 flat.locations[result_field(index, "Metrics")] = Location(path, key_line)
-                result["metrics"] = _flatten_metrics(value, index, path, key_line, flat)
+                result["metrics"] = _flatten_metrics(
+                    value, index, path, key_line, flat, result["spread"]
+                )
             else:
                 result["extra"][str(key)] = value
         results.append(result)

@@ -283,6 +283,9 @@ class Result(_Record):
     task: Text = None
     dataset: Text = None
     metrics: dict[str, Percent] = Field(default_factory=dict)
+    spread: dict[str, Percent] = Field(default_factory=dict)
+    """The ± a metric is written with ('253.91 +/- 68.63': a mean reward and its standard
+    deviation), by metric; the metric itself holds the value."""
 
 
 class _Entry(_Record):

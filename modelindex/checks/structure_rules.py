@@ -26,7 +26,7 @@ from modelindex.fields import (
     WEIGHTS,
     result_field,
 )
-from modelindex.readers.registry import expected_fields, is_secondary
+from modelindex.readers.registry import expected_fields, is_secondary, names_per_file
 from modelindex.schema import Collection, Model, short_repr
 
 _Entry = Model | Collection
@@ -149,22 +149,25 @@ def duplicate_name(context: Context) -> Iterator[Hit]:
     (see X001), nor is a row shown again in another table. A collection declared again with
     the same content, in each metafile that uses it (OpenMMLab declares a method once per
     dataset or task), is not reported: only its README may differ, as each task has its own
-    page.
+    page. A Hub card is a repository of its own: the same name in two cards is two models.
     """
     for entries, kind in ((context.index.models, "model"), (context.index.collections, "")):
-        first: dict[str, _Entry] = {}
+        first: dict[tuple[str, str], _Entry] = {}
         for entry in entries:
             if not entry.name:
                 continue
+            # A Hub card is a repository of its own: its names are its own.
+            scope = entry.source.path if names_per_file(entry.dialect) else ""
+            key = (scope, entry.name)
             # A README's title is not a declaration, and a README shows one model in several
             # tables (each test set, each language): the same row twice.
-            repeated_row = entry.name in first and is_secondary(first[entry.name].dialect)
+            repeated_row = key in first and is_secondary(first[key].dialect)
             if is_secondary(entry.dialect) and (kind == "" or repeated_row):
                 continue
-            if entry.name not in first:
-                first[entry.name] = entry
+            if key not in first:
+                first[key] = entry
                 continue
-            original = first[entry.name]
+            original = first[key]
             if kind == "" and _content(entry) == _content(original):
                 continue
             what = kind or "collection"
@@ -248,7 +251,11 @@ def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
 
 @rule("S009", "metric-range", Severity.ERROR, Scope.ENTRY)
 def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
-    """A percentage metric (an accuracy, mAP, mIoU, precision, recall) is outside [0, 100]."""
+    """A percentage metric (an accuracy, mAP, mIoU, precision, recall) is outside [0, 100].
+
+    A threshold that a metric is computed at (MTEB's `cos_sim_accuracy_threshold`) is not a
+    score, and is not checked.
+    """
     if not _own(entry, RESULTS):
         return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
@@ -256,7 +263,9 @@ def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
             field = result_field(position, metric)
             if value is None or 0 <= value <= 100 or not _own(entry, field):
                 continue
-            if _PERCENT_METRIC.search(metric.lower()):
+            lowered = metric.lower()
+            # MTEB's 'cos_sim_accuracy_threshold' is the threshold behind an accuracy.
+            if _PERCENT_METRIC.search(lowered) and "threshold" not in lowered:
                 yield hit_on(entry, field, f"{metric} {value:g} is outside [0, 100]")
 
 

@@ -130,5 +130,6 @@ register(
         suffixes=MARKDOWN_SUFFIXES,
         expected=(RESULTS,),
         fallback=True,
+        names_per_file=True,
     )
 )

@@ -51,6 +51,9 @@ class Reader:
     the models of any other file get a generated page."""
     fallback: bool = False
     """Also read files that no reader claims, when they are named outright."""
+    names_per_file: bool = False
+    """A model's name need only be unique within its file: each file is a repository of its
+    own (a Hub card), and 'PPO' in two repositories is two models."""
 
     def __post_init__(self) -> None:
         # Frozen: the checked names replace the given ones once, here.
@@ -118,6 +121,11 @@ def read_text(path: str, text: str) -> ReadOutput:
 def is_secondary(dialect: str) -> bool:
     reader = _REGISTRY.by_dialect.get(dialect)
     return reader is not None and reader.source is Source.SECONDARY
+
+
+def names_per_file(dialect: str) -> bool:
+    reader = _REGISTRY.by_dialect.get(dialect)
+    return reader is not None and reader.names_per_file
 
 
 def expected_fields(dialect: str) -> tuple[FieldName, ...]:
