@@ -26,6 +26,7 @@ class ProblemKind(StrEnum):
     DUPLICATE_KEY = "duplicate-key"
     OUTSIDE_ROOT = "outside-root"
     NOT_IMPORTED = "not-imported"
+    LEGACY_KEY = "legacy-key"
     INTERNAL = "internal-error"
 
 

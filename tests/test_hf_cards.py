@@ -99,3 +99,38 @@ def test_a_threshold_is_not_a_score(write) -> None:
     found = [(f.code, f.field) for f in validate(modelindex.load(card)).findings]
     assert ("S009", "Results[0].cos_sim_accuracy") in found
     assert not [field for code, field in found if code == "S009" and "threshold" in field]
+
+
+LEGACY_CARD = """---
+license: apache-2.0
+model_index:
+- name: distilbert-base-uncased-finetuned-cola
+  results:
+  - task:
+      name: Text Classification
+      type: text-classification
+    dataset:
+      name: glue
+      type: glue
+      args: cola
+    metric:
+      name: Matthews Correlation
+      type: matthews_correlation
+      value: 0.5331291095663535
+---
+
+| Model | Params (M) | Top-1 (%) |
+|---|---|---|
+| `bert-base` | 110 | 84.2 |
+"""
+
+
+def test_the_legacy_model_index_key_is_read_with_a_warning(write) -> None:
+    from modelindex.checks import Severity, validate
+
+    card = write("cola/README.md", LEGACY_CARD)
+    zoo = modelindex.load(card)
+    [model] = zoo.models  # the prose table of a Hub card holds no models
+    assert model.results[0].metrics == {"Matthews Correlation": 0.5331291095663535}
+    [legacy] = [f for f in validate(zoo).findings if f.code == "L014"]
+    assert (legacy.location.line, legacy.severity) == (3, Severity.WARNING)

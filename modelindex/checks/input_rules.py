@@ -20,7 +20,10 @@ CODE_BY_PROBLEM: dict[ProblemKind, str] = {
     ProblemKind.DUPLICATE_KEY: "L011",
     ProblemKind.OUTSIDE_ROOT: "L012",
     ProblemKind.NOT_IMPORTED: "L013",
+    ProblemKind.LEGACY_KEY: "L014",
 }
+# Read all the same, so worth a look rather than a failed run.
+_WARNINGS = frozenset({ProblemKind.LEGACY_KEY})
 INTERNAL_ERROR = "M001"
 CODE_BY_PROBLEM[ProblemKind.INTERNAL] = INTERNAL_ERROR
 
@@ -65,6 +68,10 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
         modelindex finds them only by walking the folder. Reported on `model-index.yml`, once
         per metafile, where that file imports at least one other, and only in the top folders it
         imports from (`configs/`, not a `projects/` folder it imports nothing from).""",
+    ProblemKind.LEGACY_KEY: """A Hub card writes its results under the legacy key `model_index`.
+
+        modelindex reads it as `model-index`, but the Hub and `huggingface_hub` read only
+        `model-index`: the card shows no results there. Rename the key.""",
     ProblemKind.INTERNAL: """modelindex failed on this input: a bug, reported instead of a crash.
 
         A reader or a rule raised an unexpected error. Everything else was still read and
@@ -73,4 +80,5 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
 }
 
 for _kind, _code in CODE_BY_PROBLEM.items():
-    declare(_code, _kind.value, Severity.ERROR, _EXPLANATIONS[_kind])
+    severity = Severity.WARNING if _kind in _WARNINGS else Severity.ERROR
+    declare(_code, _kind.value, severity, _EXPLANATIONS[_kind])

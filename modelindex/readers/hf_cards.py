@@ -30,6 +30,8 @@ from modelindex.readers.registry import Reader, register
 
 DIALECT = "hf-card"
 
+# 'model-index:', or the legacy 'model_index:', as a key of the header.
+_HAS_MODEL_INDEX = re.compile(r"^model[-_]index[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
 
 
@@ -56,6 +58,11 @@ def _hf_result(result: LocatedDict) -> LocatedDict:
             converted[field.title()] = _named(value)
             converted.key_lines[field.title()] = line
     metrics_value, metrics_line = _get(result, "metrics")
+    if metrics_value is None:
+        # The legacy model_index writes one 'metric:' mapping per result.
+        single, single_line = _get(result, "metric")
+        if isinstance(single, LocatedDict):
+            metrics_value, metrics_line = [single], single_line
     metrics = LocatedDict(metrics_line)
     for metric in metrics_value if isinstance(metrics_value, list) else []:
         if not isinstance(metric, LocatedDict):
@@ -81,12 +88,20 @@ def _hf_model(entry: LocatedDict) -> LocatedDict:
     return model
 
 
+def has_model_index_header(text: str) -> bool:
+    """Whether the file opens with a YAML header that holds a model-index: a Hub card."""
+    if not text.startswith("---"):
+        return False
+    match = _FRONT_MATTER.match(text)
+    return match is not None and bool(_HAS_MODEL_INDEX.search(match.group(1)))
+
+
 def read_hf_card(path: str, text: str) -> ReadOutput:
     output = ReadOutput()
     if not text.startswith("---"):
         return output
     match = _FRONT_MATTER.match(text)
-    if match is None or "model-index" not in match.group(1).lower():
+    if match is None or not _HAS_MODEL_INDEX.search(match.group(1)):
         return output
     try:
         parsed = parse_yaml(match.group(1), line_offset=1)
@@ -97,6 +112,11 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
     if not isinstance(header, LocatedDict):
         return output
     value, line = _get(header, "model-index")
+    if value is None:
+        value, line = _get(header, "model index")  # 'model_index', as '_' is a space
+        if value is not None:
+            message = "model_index is the legacy key: read as model-index, which the Hub wants"
+            output.problems.append(LoadProblem(ProblemKind.LEGACY_KEY, path, line, message))
     # The rest of the front matter is the Hub's (tags, license, widgets): only what modelindex
     # reads is its to judge.
     end = min((at for at in header.key_lines.values() if at and at > line), default=None)

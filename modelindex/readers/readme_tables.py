@@ -23,6 +23,7 @@ from typing import Any
 from modelindex.fields import WEIGHT_SUFFIXES, WEIGHTS
 from modelindex.located_yaml import LocatedDict
 from modelindex.problems import LoadProblem, ProblemKind
+from modelindex.readers.hf_cards import has_model_index_header
 from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.readers.records import (
     MARKDOWN_SUFFIXES,
@@ -563,6 +564,8 @@ def _table(header: list[str], body: list[str]) -> _Table | None:
 def read_readme_tables(path: str, text: str) -> ReadOutput:
     if "|" not in text or "-|" not in text.replace(" ", "").replace(":", ""):
         return ReadOutput()
+    if has_model_index_header(text):
+        return ReadOutput()  # a Hub card: its tables are prose, its models are in the header
     parser = _TableParser(path)
     fenced = FencedCode(text)
     lines = text.split("\n")
