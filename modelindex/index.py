@@ -60,7 +60,6 @@ class Index:
                 self.models.append(model)
             else:
                 self.joins.append(join)
-        self.shadowed: list[Model] = [join.row for join in self.joins]
         self.collections: list[Collection] = [
             c
             for c in collections
@@ -83,6 +82,11 @@ class Index:
         for collection in self.collections:
             if collection.name is not None:
                 self._collections_by_name.setdefault(collection.name, collection)
+
+    @property
+    def shadowed(self) -> list[Model]:
+        """The table rows that repeat a declared model."""
+        return [join.row for join in self.joins]
 
     def __len__(self) -> int:
         return len(self.models)

@@ -85,6 +85,11 @@ def file_name(url: str) -> str:
 _FETCH_ONLY = frozenset({"download", "dl", "raw", "usp", "plain", "inline", "export"})
 
 
+def config_file(model: Model) -> str | None:
+    """The file name of a model's config, however the path or URL to it is written."""
+    return file_name(model.config) if model.config else None
+
+
 def url_identity(url: str) -> str:
     """What names one file, whichever way its URL is written: the host (any case), the
     unquoted path and the query keys that choose the file, without scheme, fragment or keys

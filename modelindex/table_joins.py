@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from modelindex.links import file_name, url_identity
+from modelindex.links import config_file, url_identity
 from modelindex.schema import Model
 
 # One checkpoint evaluated more often than this (a denoiser at three noise levels, in grey and
@@ -34,10 +34,6 @@ class Join:
     only, so its numbers and links are not the declaration's."""
 
 
-def _config_file(model: Model) -> str | None:
-    return file_name(model.config) if model.config else None
-
-
 def _weights_urls(model: Model) -> list[str]:
     return [url_identity(url) for url in (model.weights, *model.more_weights) if url]
 
@@ -56,7 +52,7 @@ def _grouped(
 def _narrowed(row: Model, candidates: list[Model]) -> list[Model]:
     """The candidates that also share the row's config file, then its name, where some do."""
     for same in (
-        lambda model: _config_file(row) is not None and _config_file(model) == _config_file(row),
+        lambda model: config_file(row) is not None and config_file(model) == config_file(row),
         lambda model: row.name is not None and model.name == row.name,
     ):
         narrower = [model for model in candidates if same(model)]
@@ -74,7 +70,7 @@ class RowJoiner:
         """``config_exists``: whether a row's config file is there, None where unknown."""
         self._config_exists = config_exists
         self._by_weights = _grouped(declared, _weights_urls)
-        self._by_config = _grouped(declared, lambda model: [_config_file(model)])
+        self._by_config = _grouped(declared, lambda model: [config_file(model)])
         self._by_name = _grouped(declared, lambda model: [model.name])
 
     @staticmethod
@@ -84,13 +80,13 @@ class RowJoiner:
         return Join(row, tuple(_narrowed(row, candidates)), by, compared)
 
     def _match(self, row: Model) -> Join | None:
-        config = _config_file(row)
+        config = config_file(row)
         for url in _weights_urls(row):
             if url in self._by_weights:
                 candidates = self._by_weights[url]
                 if (
                     config in self._by_config
-                    and not any(_config_file(model) == config for model in candidates)
+                    and not any(config_file(model) == config for model in candidates)
                     and self._config_exists(row)
                 ):
                     # The row links another declared model's config, and that file is there:
@@ -108,7 +104,7 @@ class RowJoiner:
                 # (the official repo's test protocol), not the declared one.
                 other_evaluation = (
                     config is not None
-                    and not any(_config_file(model) == config for model in join.candidates)
+                    and not any(config_file(model) == config for model in join.candidates)
                     and self._config_exists(row) is not False
                 )
                 if other_evaluation and join.compared:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity, hit_on
+from modelindex.checks.naming_rules import name_parts
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import CODE, FILE_SIZE, NAME, WEIGHT_SUFFIXES, WEIGHTS
@@ -237,7 +238,6 @@ def weights_of_other_model(context: Context) -> Iterator[Hit]:
 _SIZE_WORDS = frozenset({"nano", "tiny", "small", "base", "large", "huge", "giant"})
 _DEPTH = re.compile(r"^(?:r|res|resnet|resnext)(\d{2,3})$")
 _WIDTH = re.compile(r"^w(\d{2,3})$")
-_NAME_PART = re.compile(r"[_\-.]+")
 # Names of more parts than this are not looked at (bounded work on hostile input).
 _MAX_NAME_PARTS = 64
 
@@ -245,7 +245,7 @@ _MAX_NAME_PARTS = 64
 def network_size(name: str) -> dict[str, set[str]]:
     """{'size': {'small'}, 'depth': {'50'}} for 'vit-small_r50_...'."""
     found: dict[str, set[str]] = {}
-    for part in _NAME_PART.split(name.lower())[:_MAX_NAME_PARTS]:
+    for part in name_parts(name, _MAX_NAME_PARTS):
         if part in _SIZE_WORDS:
             found.setdefault("size", set()).add(part)
         elif depth := _DEPTH.match(part):

@@ -19,7 +19,7 @@ from modelindex.checks.findings import Hit, Related, Severity, hit_on
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import BATCH_SIZE, CONFIG, EPOCHS, IN_COLLECTION, NAME, result_field
-from modelindex.links import file_name
+from modelindex.links import config_file, file_name
 from modelindex.schema import Model
 
 _PART = re.compile(r"[_\-.]+")
@@ -33,8 +33,10 @@ _MAX_RUN = 3
 _NAMED_AFTER_CONFIG = 0.8
 
 
-def _parts(name: str | None) -> list[str]:
-    return [part for part in _PART.split((name or "").lower()) if part][:_MAX_PARTS]
+def name_parts(name: str | None, limit: int | None = _MAX_PARTS) -> list[str]:
+    """'tsn_r50_8xb32-100e' -> ['tsn', 'r50', '8xb32', '100e'], lower case, the first
+    ``limit`` parts (bounded work on hostile names)."""
+    return [part for part in _PART.split((name or "").lower()) if part][:limit]
 
 
 def _runs(parts: list[str]) -> Iterator[tuple[int, str]]:
@@ -64,7 +66,7 @@ def _named_datasets(context: Context) -> dict[str, str]:
                 labels.setdefault(key, result.dataset or key)
     mentioned: dict[str, str] = {}
     for model in context.index.models:
-        runs = {joined for _, joined in _runs(_parts(model.name))}
+        runs = {joined for _, joined in _runs(name_parts(model.name))}
         for _, key in _result_datasets(model):
             if key in runs and key in labels:
                 mentioned[key] = labels[key]
@@ -97,7 +99,7 @@ def dataset_contradicts_name(context: Context) -> Iterator[Hit]:
         results = _result_datasets(model)
         if not results or not _config_stem(model):
             continue  # a zoo that does not name models after configs has no such convention
-        mentioned = [(end, key) for end, key in _runs(_parts(model.name)) if key in vocabulary]
+        mentioned = [(end, key) for end, key in _runs(name_parts(model.name)) if key in vocabulary]
         if not mentioned:
             continue
         keys = {key for _, key in mentioned}
@@ -142,7 +144,7 @@ def collection_contradicts_name(context: Context) -> Iterator[Hit]:
         own = _collection_key(model.in_collection)
         if own not in shorter:
             continue
-        parts = _parts(model.name)[:_MAX_RUN]
+        parts = name_parts(model.name)[:_MAX_RUN]
         # The name's leading runs of parts, longest first: bounded lookups, not a scan.
         leading = ["".join(parts[:end]) for end in range(len(parts), 0, -1)]
         better = next(
@@ -166,7 +168,7 @@ def collection_contradicts_name(context: Context) -> Iterator[Hit]:
 def _config_stem(model: Model) -> str | None:
     if not model.config or "://" in model.config:
         return None
-    stem = file_name(model.config)
+    stem = config_file(model) or ""
     return stem[: -len(".py")] if stem.endswith(".py") else stem
 
 
@@ -178,7 +180,7 @@ def _named_after_configs(context: Context) -> bool:
 
 def _recipe(name: str, vocabulary: dict[str, str]) -> dict[str, set[str]]:
     """What a name spells of its recipe: GPUs x batch ('8xb32'), epochs ('100e'), datasets."""
-    parts = _parts(name)
+    parts = name_parts(name)
     spelled: dict[str, set[str]] = {}
     for part in parts:
         if _GPUS_BY_BATCH.match(part):
@@ -309,7 +311,7 @@ def _spelled(model: Model) -> tuple[set[int], int | None]:
     """The batch sizes the name allows (per GPU and in all) and the epochs it says."""
     batch: set[int] = set()
     epochs: set[int] = set()
-    for part in _parts(model.name):
+    for part in name_parts(model.name):
         if match := _GPUS_BY_BATCH.match(part):
             gpus, per_gpu = int(match.group(1)), int(match.group(2))
             batch |= {per_gpu, gpus * per_gpu}

@@ -10,7 +10,7 @@ from modelindex.checks.registry import Scope, rule
 from modelindex.checks.source_rules import metric_key
 from modelindex.dataset_names import dataset_key
 from modelindex.fields import result_field
-from modelindex.links import file_name
+from modelindex.links import config_file
 from modelindex.schema import Model
 
 # Two numbers agree by chance now and then (thirty MPII models share a 0.88-0.90 band); three
@@ -19,15 +19,11 @@ MINIMUM_METRICS = 3
 MINIMUM_METRICS_IN_ONE_FILE = 2
 
 
-def _config_file(model: Model) -> str | None:
-    return file_name(model.config) if model.config else None
-
-
 def _different_checkpoints(model: Model, other: Model) -> bool:
     """Both say which checkpoint and which config they are, and neither is the other's."""
     if not (model.weights and other.weights and model.config and other.config):
         return False
-    return model.weights != other.weights and _config_file(model) != _config_file(other)
+    return model.weights != other.weights and config_file(model) != config_file(other)
 
 
 @rule("R001", "results-copied", Severity.ERROR, Scope.INDEX)

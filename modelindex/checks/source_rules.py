@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.naming_rules import name_parts
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import CONFIG, FLOPS, PARAMETERS, WEIGHTS, result_field
@@ -138,8 +139,7 @@ def _named_for(declared: Model, dataset: str) -> bool:
     'rtmo-s_8xb32-600e_coco-640x640'."""
     if not dataset:
         return True
-    parts = re.split(r"[_\-.]", (declared.name or "").lower())
-    return dataset in parts
+    return dataset in name_parts(declared.name, limit=None)
 
 
 def _same_host(url: str, other: str) -> bool:
