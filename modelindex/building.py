@@ -25,6 +25,7 @@ from modelindex.schema import (
     InvalidValue,
     Location,
     Model,
+    coerce_percent,
     validate_leniently,
 )
 
@@ -140,10 +141,65 @@ def _with_spread(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+# The keys each Hub mapping declares (normalised), by the attribute they set; 'args' may hold
+# anything, the others are text.
+_TASK_KEYS = {"type": "type", "name": "name"}
+_DATASET_KEYS = {
+    **_TASK_KEYS,
+    "config": "config",
+    "split": "split",
+    "revision": "revision",
+    "args": "args",
+}
+_SOURCE_KEYS = {"name": "name", "url": "url"}
+_METRIC_KEYS = {
+    **_TASK_KEYS,
+    "value": "value",
+    "config": "config",
+    "args": "args",
+    "verified": "verified",
+    "verifytoken": "verify_token",
+}
+_ANY_VALUE = {"args", "value"}
+
+
+def _info(raw: LocatedDict, keys: dict[str, str]) -> dict[str, Any]:
+    """A Hub mapping's values by attribute, and what the schema has no field for in ``extra``
+    under the key as written: a misspelt key or a list where text belongs is kept, not lost."""
+    info: dict[str, Any] = {"extra": {}}
+    for key, value in raw.items():
+        attribute = keys.get(normalize_key(key).replace(" ", ""))
+        shape_fits = attribute in _ANY_VALUE or not isinstance(value, (dict, list))
+        if attribute == "verified" and not isinstance(value, bool):
+            shape_fits = value is None
+        if attribute is not None and shape_fits and attribute not in info:
+            info[attribute] = value
+        else:
+            info["extra"][str(key)] = value
+    return info
+
+
+def _metric_entry(item: LocatedDict) -> tuple[dict[str, Any], Any, Any]:
+    """A listed metric's entry, its label (name, else type) and its value."""
+    entry = _info(item, _METRIC_KEYS)
+    entry["line"] = item.line
+    value, spread = _with_spread(entry.get("value"))
+    try:
+        entry["number"] = coerce_percent(value)
+        entry["spread"] = None if spread is None else coerce_percent(spread)
+    except ValueError:
+        pass
+    label = entry.get("name") if entry.get("name") is not None else entry.get("type")
+    if isinstance(label, (dict, list)):
+        label = None
+    return entry, label, entry.get("value")
+
+
 def _flatten_metrics(
-    raw: Any, index: int, path: str, line: int, flat: _Flat, spreads: dict[str, Any]
+    raw: Any, index: int, path: str, line: int, flat: _Flat, result: dict[str, Any]
 ) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
+    spreads: dict[str, Any] = result["spread"]
     if isinstance(raw, LocatedDict):
         for key, value in raw.items():
             metrics[str(key)], spread = _with_spread(value)
@@ -152,20 +208,23 @@ def _flatten_metrics(
             where = Location(path, raw.key_lines.get(key, raw.line))
             flat.locations[result_field(index, str(key))] = where
     elif isinstance(raw, list):
-        # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...]
+        # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...], as Hub cards write it;
+        # every item is kept, a second one of the same name too.
+        entries = result["metric_entries"] = []
         for item in raw:
             if not isinstance(item, LocatedDict):
                 where = Location(path, line)
                 display = result_field(index, "Metrics")
                 flat.reject(display, item, "expected {Name, Value}", where)
                 continue
-            keys = {normalize_key(key): key for key in item}
-            name = item.get(keys.get("name", ""), item.get(keys.get("type", "")))
-            if name is not None:
-                metrics[str(name)], spread = _with_spread(item.get(keys.get("value", "")))
-                if spread is not None:
-                    spreads[str(name)] = spread
-                flat.locations[result_field(index, str(name))] = Location(path, item.line)
+            entry, name, value = _metric_entry(item)
+            entries.append(entry)
+            if name is None or str(name) in metrics:
+                continue
+            metrics[str(name)], spread = _with_spread(value)
+            if spread is not None:
+                spreads[str(name)] = spread
+            flat.locations[result_field(index, str(name))] = Location(path, item.line)
     elif raw is not None:
         where = Location(path, line)
         reason = "expected a mapping of metric values"
@@ -186,6 +245,11 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
         for key, value in item.items():
             normalized = normalize_key(key)
             if normalized in {"task", "dataset"}:
+                if isinstance(value, LocatedDict):
+                    keys = _TASK_KEYS if normalized == "task" else _DATASET_KEYS
+                    info = result[f"{normalized}_info"] = _info(value, keys)
+                    # The display name, else the id: {type: glue} is a dataset called glue.
+                    value = info.get("name") if info.get("name") is not None else info.get("type")
                 result[normalized] = _name_of(value)
                 where = Location(path, item.key_lines.get(key, item.line))
                 flat.locations[result_field(index, normalized.title())] = where
@@ -193,9 +257,9 @@ def _flatten_results(raw: Any, path: str, line: int, flat: _Flat) -> None:
                 key_line = item.key_lines.get(key, item.line)
                 # Kept also for an empty mapping: S013 tells `Metrics: {}` from no Metrics.
                 flat.locations[result_field(index, "Metrics")] = Location(path, key_line)
-                result["metrics"] = _flatten_metrics(
-                    value, index, path, key_line, flat, result["spread"]
-                )
+                result["metrics"] = _flatten_metrics(value, index, path, key_line, flat, result)
+            elif normalized == "source" and isinstance(value, LocatedDict):
+                result["source"] = _info(value, _SOURCE_KEYS)
             else:
                 result["extra"][str(key)] = value
         results.append(result)

@@ -27,6 +27,9 @@ class ProblemKind(StrEnum):
     OUTSIDE_ROOT = "outside-root"
     NOT_IMPORTED = "not-imported"
     LEGACY_KEY = "legacy-key"
+    HUB_UNREADABLE = "hub-unreadable"
+    HUB_REJECTS = "hub-rejects"
+    NEAR_MISS_KEY = "near-miss-key"
     INTERNAL = "internal-error"
 
 

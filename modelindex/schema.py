@@ -279,13 +279,82 @@ class Metadata(_Record):
     id: Text = None
 
 
+class TaskInfo(_Record):
+    """A result's task as the Hub writes it: ``{type: automatic-speech-recognition, name: ...}``."""
+
+    type: Text = None
+    name: Text = None
+
+
+class DatasetInfo(_Record):
+    """A result's dataset as the Hub writes it: the id ``type`` that ``load_dataset`` takes,
+    a display ``name``, and the ``config``, ``split``, ``revision`` and ``args`` it was
+    evaluated with."""
+
+    type: Text = None
+    name: Text = None
+    config: Text = None
+    split: Text = None
+    revision: Text = None
+    args: Any = None
+
+
+class SourceInfo(_Record):
+    """Where a result comes from: ``{name: Open LLM Leaderboard, url: ...}``."""
+
+    name: Text = None
+    url: Text = None
+
+
+class MetricEntry(_Record):
+    """One metric of a result as written in a list, duplicates included."""
+
+    type: Text = None
+    name: Text = None
+    value: Any = None
+    """As written: 0.931, '94.1%', '253.91 +/- 68.63', 'NA'."""
+    number: float | None = None
+    """The value as a number, where it reads as one (the ± part aside)."""
+    spread: float | None = None
+    config: Text = None
+    args: Any = None
+    verified: bool | None = None
+    verify_token: Text = None
+    line: int | None = None
+
+    @property
+    def label(self) -> str | None:
+        """What the metric is called: its name, else its type."""
+        return self.name or self.type
+
+
 class Result(_Record):
     task: Text = None
+    """The task's name (its type where it has none)."""
     dataset: Text = None
+    """The dataset's name (its type where it has none)."""
     metrics: dict[str, Percent] = Field(default_factory=dict)
+    """Each metric's value by name; the first where a list names one twice."""
     spread: dict[str, Percent] = Field(default_factory=dict)
     """The ± a metric is written with ('253.91 +/- 68.63': a mean reward and its standard
     deviation), by metric; the metric itself holds the value."""
+    task_info: TaskInfo | None = None
+    """The task as a mapping ({type, name}), where the card writes one."""
+    dataset_info: DatasetInfo | None = None
+    """The dataset as a mapping ({type, name, config, split, ...}), where the card writes one."""
+    metric_entries: list[MetricEntry] = Field(default_factory=list)
+    """Every metric with all it declares, where the card lists them (as Hub cards do); empty
+    where it writes a mapping of name to value, which ``metrics`` holds whole."""
+    source: SourceInfo | None = None
+
+    def all_metrics(self) -> list[MetricEntry]:
+        """Every metric of the result, as written in a list or made from the mapping."""
+        if self.metric_entries:
+            return self.metric_entries
+        return [
+            MetricEntry(name=name, value=value, number=value, spread=self.spread.get(name))
+            for name, value in self.metrics.items()
+        ]
 
 
 class _Entry(_Record):

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 import modelindex
+from modelindex.problems import ProblemKind
 
 HF_CARD = """---
 license: apache-2.0
@@ -134,3 +139,116 @@ def test_the_legacy_model_index_key_is_read_with_a_warning(write) -> None:
     assert model.results[0].metrics == {"Matthews Correlation": 0.5331291095663535}
     [legacy] = [f for f in validate(zoo).findings if f.code == "L014"]
     assert (legacy.location.line, legacy.severity) == (3, Severity.WARNING)
+
+
+HUB_FORMAT = Path(__file__).parent / "fixtures" / "hf-hub-format"
+
+
+def test_the_whole_hub_schema_is_kept() -> None:
+    model = modelindex.load(str(HUB_FORMAT / "asr-verified"))[
+        "Sinai Voice Arabic Speech Recognition Model"
+    ]
+    test, validation = model.results
+    assert (test.task, test.task_info.type) == (
+        "Speech Recognition",
+        "automatic-speech-recognition",
+    )
+    dataset = test.dataset_info
+    assert (dataset.type, dataset.name, dataset.config, dataset.split) == (
+        "mozilla-foundation/common_voice_8_0",
+        "Common Voice 8.0 (Arabic)",
+        "ar",
+        "test",
+    )
+    assert dataset.revision == "5693bfc0feeade582a78c2fb250bc8f6b7b7a9e1"
+    assert dataset.args == {"language": "ar"}
+    wer, cer = test.metric_entries
+    assert (wer.type, wer.name, wer.value, wer.number, wer.verified) == (
+        "wer",
+        "Test WER",
+        18.1,
+        18.1,
+        True,
+    )
+    assert wer.verify_token.startswith("eyJ") and cer.verified is False and cer.verify_token is None
+    assert (test.source.name, test.source.url) == (
+        "Robust Speech Event",
+        "https://huggingface.co/spaces/speech-recognition-community-v2/FinalLeaderboard",
+    )
+    assert validation.dataset_info.split == "validation" and validation.source is None
+    assert validation.metrics == {"Validation WER": 17.2}
+
+
+def test_duplicate_metrics_stay_distinct() -> None:
+    [model] = modelindex.load(str(HUB_FORMAT / "duplicate-metrics")).models
+    [result] = model.results
+    assert len(result.metric_entries) == 8
+    assert [entry.number for entry in result.metric_entries if entry.name == "F1 Macro"] == [
+        0.8885,
+        0.8187,
+    ]
+    # The mapping view keeps the first of two values.
+    assert result.metrics["F1 Macro"] == 0.8885
+
+
+def test_a_mean_with_its_spread_keeps_what_was_written() -> None:
+    [model] = modelindex.load(str(HUB_FORMAT / "rl-mteb")).models
+    [reward] = model.results[0].metric_entries
+    assert (reward.value, reward.number, reward.spread) == ("500.00 +/- 0.00", 500.0, 0.0)
+
+
+def test_misspelt_keys_are_kept_as_extra_and_reported_with_the_fix() -> None:
+    zoo = modelindex.load(str(HUB_FORMAT / "misspelt-keys"))
+    [model] = zoo.models
+    wer, cer = model.results[0].metric_entries
+    assert wer.verified is None and wer.extra == {"veriefied": False}
+    assert cer.extra == {"types": "cer", "values": 4.9}
+    found = {
+        (problem.kind, problem.line, problem.message.rsplit("mean ", 1)[-1])
+        for problem in zoo.problems
+        if problem.kind is ProblemKind.NEAR_MISS_KEY
+    }
+    assert found == {
+        (ProblemKind.NEAR_MISS_KEY, 18, "'verified'?"),
+        (ProblemKind.NEAR_MISS_KEY, 19, "'type'?"),
+        (ProblemKind.NEAR_MISS_KEY, 20, "'value'?"),
+    }
+
+
+def test_what_huggingface_hub_cannot_read_is_an_error_once_per_card(write) -> None:
+    results = "".join(
+        f"  - task: {{type: token-classification, name: NER}}\n    metrics:\n    - {{type: f1, value: 0.{n}}}\n"
+        for n in range(1, 4)
+    )
+    card = write("README.md", f"---\nmodel-index:\n- name: spacy-like\n  results:\n{results}---\n")
+    zoo = modelindex.load(card)
+    [problem] = zoo.problems
+    assert (problem.kind, problem.line) == (ProblemKind.HUB_UNREADABLE, 5)
+    assert "results[0] has no 'dataset'" in problem.message and "2 more like it" in problem.message
+    assert zoo["spacy-like"].results[2].metrics == {"f1": 0.3}
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        (
+            "{type: common_voice, name: Common Voice, config: 2017}",
+            "dataset.config must be a string, found int 2017",
+        ),
+        ("{type: common_voice, name: }", "dataset.name must be a string, found empty"),
+        ("[common_voice]", "dataset must be a mapping, found a list"),
+    ],
+)
+def test_values_the_hub_refuses_on_push(write, dataset: str, message: str) -> None:
+    card = write(
+        "README.md",
+        f"---\nmodel-index:\n- name: m\n  results:\n  - task: {{type: asr}}\n    dataset: {dataset}\n    metrics: [{{type: wer, value: 3}}]\n---\n",
+    )
+    [problem] = modelindex.load(card).problems
+    assert problem.line == 6 and message in problem.message
+
+
+def test_a_header_after_blank_lines_is_read_as_huggingface_hub_reads_it(write) -> None:
+    card = write("README.md", "\n\n---\nmodel-index:\n- name: m\n  results: []\n---\n")
+    zoo = modelindex.load(card)
+    assert zoo["m"].source.line == 5 and zoo.problems == []

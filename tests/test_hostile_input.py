@@ -336,7 +336,11 @@ def test_a_duplicate_key_is_a_finding_with_both_lines(write) -> None:
     ("name", "text", "line"),
     [
         ("card.md", CARD.format(metadata="    Parameters: 1\n    Parameters: 2\n"), 7),
-        ("README.md", "---\nmodel-index:\n- name: a\n  name: b\nlicense: mit\n---\n", 4),
+        (
+            "README.md",
+            "---\nmodel-index:\n- name: a\n  name: b\n  results: []\nlicense: mit\n---\n",
+            4,
+        ),
         ("model-index.json", '{"Models": [{"Name": "a",\n "Name": "b"}]}', 2),
     ],
 )
@@ -644,7 +648,7 @@ def test_two_spellings_of_one_key_are_a_duplicate(write, text: str, line: int) -
 
 def test_duplicate_keys_a_hub_card_holds_outside_its_model_index_are_not_ours(write) -> None:
     text = (
-        "---\ntags: [a]\nlicense: mit\ntags: [b]\nmodel-index:\n- name: m\n  name: n\n"
+        "---\ntags: [a]\nlicense: mit\ntags: [b]\nmodel-index:\n- name: m\n  name: n\n  results: []\n"
         "license: apache-2.0\n---\n"
     )
     [problem] = modelindex.load(write("README.md", text)).problems

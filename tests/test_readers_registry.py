@@ -67,7 +67,7 @@ def test_the_registry_answers_for_every_dialect() -> None:
     dialects = {reader.dialect for reader in readers()}
     assert dialects == {"model-index-file", "hf-card", "markdown-card", "readme-table"}
     assert [d for d in sorted(dialects) if is_secondary(d)] == ["readme-table"]
-    assert expected_fields("hf-card") == ("Results",)
+    assert expected_fields("hf-card") == ()
     assert expected_fields("model-index-file") == ("Weights", "Results")
     assert is_walked_file("Metafile.YML") and is_walked_file("card.mdx")
     assert not is_walked_file("config.yml") and not is_walked_file("setup.py")

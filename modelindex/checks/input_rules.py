@@ -21,9 +21,12 @@ CODE_BY_PROBLEM: dict[ProblemKind, str] = {
     ProblemKind.OUTSIDE_ROOT: "L012",
     ProblemKind.NOT_IMPORTED: "L013",
     ProblemKind.LEGACY_KEY: "L014",
+    ProblemKind.HUB_UNREADABLE: "H001",
+    ProblemKind.HUB_REJECTS: "H002",
+    ProblemKind.NEAR_MISS_KEY: "H003",
 }
 # Read all the same, so worth a look rather than a failed run.
-_WARNINGS = frozenset({ProblemKind.LEGACY_KEY})
+_WARNINGS = frozenset({ProblemKind.LEGACY_KEY, ProblemKind.NEAR_MISS_KEY})
 INTERNAL_ERROR = "M001"
 CODE_BY_PROBLEM[ProblemKind.INTERNAL] = INTERNAL_ERROR
 
@@ -72,6 +75,24 @@ _EXPLANATIONS: dict[ProblemKind, str] = {
 
         modelindex reads it as `model-index`, but the Hub and `huggingface_hub` read only
         `model-index`: the card shows no results there. Rename the key.""",
+    ProblemKind.HUB_UNREADABLE: """`huggingface_hub` cannot read a Hub card's model-index.
+
+        The Hub's format requires `name` and `results` for a model; `task` (with its `type`),
+        `dataset` (with `type` and `name`) and a list of `metrics` for a result; `type` and
+        `value` for a metric; a `url` for a `source` that has a name. Its keys are exact
+        (`Task:` is not `task:`), and lists must be lists. `ModelCard.load` raises on such a
+        card, and the Hub refuses it on push; modelindex reads what it can all the same.""",
+    ProblemKind.HUB_REJECTS: """A value in a Hub card's model-index has a type the Hub refuses.
+
+        Names, types, `config`, `split`, `revision` and `verifyToken` must be text, `verified`
+        true or false, a metric's `value` a number or text. YAML reads `config: 2017` as a
+        number and an empty `name:` as null: quote them. The Hub rejects such a push
+        ('"model-index[0].results[0].dataset.config" must be a string').""",
+    ProblemKind.NEAR_MISS_KEY: """A key of a Hub card's model-index that the format does not have,
+        spelt like one it has.
+
+        `veriefied` for `verified`, `types` for `type`, `Value` for `value`: the Hub ignores
+        the key, so the value it holds is lost there. The message names the key meant.""",
     ProblemKind.INTERNAL: """modelindex failed on this input: a bug, reported instead of a crash.
 
         A reader or a rule raised an unexpected error. Everything else was still read and

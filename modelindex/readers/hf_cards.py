@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelindex.fields import RESULTS, normalize_key
+from modelindex.fields import normalize_key
 from modelindex.located_yaml import LocatedDict, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
+from modelindex.readers.hub_schema import hub_problems
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import (
     MARKDOWN_SUFFIXES,
@@ -32,7 +33,10 @@ DIALECT = "hf-card"
 
 # 'model-index:', or the legacy 'model_index:', as a key of the header.
 _HAS_MODEL_INDEX = re.compile(r"^model[-_]index[ \t]*:", re.IGNORECASE | re.MULTILINE)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
+# Blank lines may come first, as huggingface_hub allows.
+_FRONT_MATTER = re.compile(
+    r"\A([ \t\r\n]*)---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE
+)
 
 
 def _get(mapping: LocatedDict, key: str) -> tuple[Any, int]:
@@ -42,38 +46,25 @@ def _get(mapping: LocatedDict, key: str) -> tuple[Any, int]:
     return None, mapping.line
 
 
-def _named(value: Any) -> Any:
-    """HF writes task and dataset as {type, name}; the schema wants the human-readable name."""
-    if isinstance(value, LocatedDict):
-        name, _ = _get(value, "name")
-        return name if name is not None else _get(value, "type")[0]
-    return value
+def _is_one_metric(value: Any) -> bool:
+    return isinstance(value, LocatedDict) and _get(value, "value")[0] is not None
 
 
 def _hf_result(result: LocatedDict) -> LocatedDict:
+    """The result as written, but for a single metric written as a mapping (the legacy
+    model_index's ``metric:``, or ``metrics:`` without the list's dash), which becomes the
+    one item of ``metrics``."""
+    metrics = _get(result, "metrics")[0]
+    single = metrics if metrics is not None else _get(result, "metric")[0]
+    if not _is_one_metric(single):
+        return result
     converted = LocatedDict(result.line)
-    for field in ("task", "dataset"):
-        value, line = _get(result, field)
-        if value is not None:
-            converted[field.title()] = _named(value)
-            converted.key_lines[field.title()] = line
-    metrics_value, metrics_line = _get(result, "metrics")
-    if metrics_value is None:
-        # The legacy model_index writes one 'metric:' mapping per result.
-        single, single_line = _get(result, "metric")
-        if isinstance(single, LocatedDict):
-            metrics_value, metrics_line = [single], single_line
-    metrics = LocatedDict(metrics_line)
-    for metric in metrics_value if isinstance(metrics_value, list) else []:
-        if not isinstance(metric, LocatedDict):
-            continue
-        name = _get(metric, "name")[0] or _get(metric, "type")[0]
-        if name is not None:
-            metrics[str(name)] = _get(metric, "value")[0]
-            metrics.key_lines[str(name)] = metric.line
-    if metrics_value is not None:
-        converted["Metrics"] = metrics
-        converted.key_lines["Metrics"] = metrics_line
+    for raw_key, value in result.items():
+        key_line = result.key_lines.get(raw_key, result.line)
+        if normalize_key(raw_key) in {"metric", "metrics"}:
+            raw_key, value = "metrics", [single]
+        converted[raw_key] = value
+        converted.key_lines[raw_key] = key_line
     return converted
 
 
@@ -90,33 +81,37 @@ def _hf_model(entry: LocatedDict) -> LocatedDict:
 
 def has_model_index_header(text: str) -> bool:
     """Whether the file opens with a YAML header that holds a model-index: a Hub card."""
-    if not text.startswith("---"):
-        return False
     match = _FRONT_MATTER.match(text)
-    return match is not None and bool(_HAS_MODEL_INDEX.search(match.group(1)))
+    return match is not None and bool(_HAS_MODEL_INDEX.search(match.group(2)))
 
 
 def read_hf_card(path: str, text: str) -> ReadOutput:
     output = ReadOutput()
-    if not text.startswith("---"):
-        return output
     match = _FRONT_MATTER.match(text)
-    if match is None or not _HAS_MODEL_INDEX.search(match.group(1)):
+    if match is None or not _HAS_MODEL_INDEX.search(match.group(2)):
         return output
     try:
-        parsed = parse_yaml(match.group(1), line_offset=1)
+        parsed = parse_yaml(match.group(2), line_offset=match.group(1).count("\n") + 1)
     except InputError as error:
         output.problems.append(error.at(path))
         return output
     header = parsed.value
     if not isinstance(header, LocatedDict):
         return output
-    value, line = _get(header, "model-index")
-    if value is None:
-        value, line = _get(header, "model index")  # 'model_index', as '_' is a space
-        if value is not None:
-            message = "model_index is the legacy key: read as model-index, which the Hub wants"
-            output.problems.append(LoadProblem(ProblemKind.LEGACY_KEY, path, line, message))
+    value, line = header.get("model-index"), header.key_lines.get("model-index", header.line)
+    # The Hub reads the key 'model-index' as written; modelindex reads 'model_index' and
+    # 'Model-Index' too, and says so.
+    legacy = "model-index" not in header
+    if legacy:
+        for raw_key in header:
+            if normalize_key(raw_key) in {"model-index", "model index"}:
+                value, line = header[raw_key], header.key_lines.get(raw_key, header.line)
+                message = (
+                    f"{str(raw_key)!r:.40} is not the key the Hub reads: read as model-index, "
+                    "the spelling the Hub and huggingface_hub want"
+                )
+                output.problems.append(LoadProblem(ProblemKind.LEGACY_KEY, path, line, message))
+                break
     # The rest of the front matter is the Hub's (tags, license, widgets): only what modelindex
     # reads is its to judge.
     end = min((at for at in header.key_lines.values() if at and at > line), default=None)
@@ -125,13 +120,16 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
         for problem in parsed.problems
         if problem.line is not None and line <= problem.line and (end is None or problem.line < end)
     ]
+    if value is not None and not legacy:
+        output.problems += hub_problems(value, path, line)
     if isinstance(value, LocatedDict):
         # The Papers-with-Code flavour: a whole model-index document in the header.
         output.extend(interpret_document(value, path, line, DIALECT))
         return output
     if not isinstance(value, list):
-        message = "model-index in the YAML header must be a list of models"
-        output.problems.append(LoadProblem(ProblemKind.STRUCTURE, path, line, message))
+        if legacy:  # otherwise the Hub's own check has said so
+            message = "model-index in the YAML header must be a list of models"
+            output.problems.append(LoadProblem(ProblemKind.STRUCTURE, path, line, message))
         return output
     for entry in value:
         if isinstance(entry, LocatedDict):
@@ -142,13 +140,15 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
     return output
 
 
-# A Hub card lives beside its weights: it never names a Weights URL.
+# A Hub card lives beside its weights: it never names a Weights URL. Nor is a model without
+# results a gap: `results: []` is how the Hub's tools write a model nobody evaluated, and a
+# missing `results` key is one the Hub's own check reports (H001).
 register(
     Reader(
         DIALECT,
         read_hf_card,
         suffixes=MARKDOWN_SUFFIXES,
-        expected=(RESULTS,),
+        expected=(),
         fallback=True,
         names_per_file=True,
     )
