@@ -20,6 +20,7 @@ from modelindex.problems import LoadProblem, ProblemKind
 from modelindex.readers.records import EntryKind, RawEntry
 from modelindex.readers.registry import is_secondary
 from modelindex.schema import (
+    EMPTY_VALUE,
     Collection,
     InheritedKeys,
     InvalidValue,
@@ -202,11 +203,14 @@ def _flatten_metrics(
     spreads: dict[str, Any] = result["spread"]
     if isinstance(raw, LocatedDict):
         for key, value in raw.items():
+            where = Location(path, raw.key_lines.get(key, raw.line))
+            flat.locations[result_field(index, str(key))] = where
+            if value is None:
+                flat.reject(result_field(index, str(key)), None, EMPTY_VALUE, where)
+                continue
             metrics[str(key)], spread = _with_spread(value)
             if spread is not None:
                 spreads[str(key)] = spread
-            where = Location(path, raw.key_lines.get(key, raw.line))
-            flat.locations[result_field(index, str(key))] = where
     elif isinstance(raw, list):
         # The list form: [{Name: Top 1 Accuracy, Value: 80.4}, ...], as Hub cards write it;
         # every item is kept, a second one of the same name too.
@@ -221,10 +225,14 @@ def _flatten_metrics(
             entries.append(entry)
             if name is None or str(name) in metrics:
                 continue
+            where = Location(path, item.line)
+            flat.locations[result_field(index, str(name))] = where
+            if value is None:
+                flat.reject(result_field(index, str(name)), None, EMPTY_VALUE, where)
+                continue
             metrics[str(name)], spread = _with_spread(value)
             if spread is not None:
                 spreads[str(name)] = spread
-            flat.locations[result_field(index, str(name))] = Location(path, item.line)
     elif raw is not None:
         where = Location(path, line)
         reason = "expected a mapping of metric values"

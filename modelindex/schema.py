@@ -106,6 +106,24 @@ def coerce_count(value: Any) -> int | None:
     raise ValueError(f"not a number: {short_repr(value)}")
 
 
+# What cards write where a number is still to come: 'NA', 'TBD', '???', 'xx.xx', 'WIP', '-'.
+_PLACEHOLDER = re.compile(
+    r"^(?:n/?a|none|null|nan|tbd|tba|todo|wip|coming soon|\?+|-+|[x#]+(?:[.,][x#]+)?)$",
+    re.IGNORECASE,
+)
+# '0,931' and '94,1': a decimal comma. '1,234' could be a thousands separator.
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))%?$")
+
+
+def _not_a_number(text: str, what: str) -> str:
+    """Why a text is not a number, in the card author's terms."""
+    if _PLACEHOLDER.match(text.strip().rstrip("%").strip()):
+        return f"a placeholder, not {what}"
+    if _DECIMAL_COMMA.match(text.strip()):
+        return f"a decimal comma (write {text.strip().replace(',', '.')})"
+    return f"not {what}"
+
+
 def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> float | None:
     if value is None:
         return None
@@ -122,6 +140,7 @@ def _float_allowing_percent(value: Any, what: str, percent_divisor: float) -> fl
             pass
         else:
             return _finite(number, value)
+        raise ValueError(f"{_not_a_number(value, what)}: {short_repr(value)}")
     raise ValueError(f"not {what}: {short_repr(value)}")
 
 
@@ -203,6 +222,10 @@ TextList = Annotated[list[str], BeforeValidator(coerce_text_list)]
 
 
 # --- records --------------------------------------------------------------------------------
+
+
+# The reason of an InvalidValue for a metric written with no value ('Top 1 Accuracy:').
+EMPTY_VALUE = "empty"
 
 
 class InvalidValue(BaseModel):

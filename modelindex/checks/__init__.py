@@ -5,6 +5,7 @@ Importing this package registers every rule: one module per family of rules.
 
 from modelindex.checks import (  # noqa: F401 - imported to register their rules
     file_rules,
+    hub_rules,
     input_rules,
     measured_rules,
     naming_rules,

@@ -27,7 +27,7 @@ from modelindex.fields import (
     result_field,
 )
 from modelindex.readers.registry import expected_fields, is_secondary, names_per_file
-from modelindex.schema import Collection, Model, short_repr
+from modelindex.schema import EMPTY_VALUE, Collection, Model, short_repr
 
 _Entry = Model | Collection
 
@@ -67,9 +67,16 @@ def missing_name(entry: _Entry, context: Context) -> Iterator[Hit]:
 
     Without a name an entry cannot be looked up, linked to its collection or compared with
     other sources. Example: a `- In Collection: ResNet` item in `Models:` with no `Name:`.
+    A name that does not parse is S011's. In a Hub card, which its repository names, an
+    unnamed model is reported only where it has results: a leaderboard would list them with
+    no name, while `name: ''` with `results: []` is how the Hub's Trainer writes a model it
+    has nothing to say of.
     """
-    if not entry.name:
-        yield Hit(entry.source, f"this {_kind(entry)} has no Name", field=NAME)
+    if entry.name or any(bad.field == NAME for bad in entry.invalid):
+        return
+    if names_per_file(entry.dialect) and not entry.results:
+        return
+    yield Hit(entry.source, f"this {_kind(entry)} has no Name", field=NAME)
 
 
 @rule("S002", "missing-field", Severity.WARNING, Scope.ENTRY)
@@ -313,13 +320,12 @@ def invalid_value(entry: _Entry, context: Context) -> Iterator[Hit]:
     typed record, so every other rule and every lookup sees the field as missing.
     """
     for bad in entry.invalid:
-        if bad.field not in _FIELDS_WITH_OWN_RULE:
-            yield Hit(
-                bad.location,
-                f"{bad.field} {short_repr(bad.value)} does not parse: {bad.reason}",
-                model=entry.name,
-                field=bad.field,
-            )
+        if bad.field in _FIELDS_WITH_OWN_RULE:
+            continue
+        message = f"{bad.field} {short_repr(bad.value)} does not parse: {bad.reason}"
+        if bad.reason == EMPTY_VALUE:
+            message = f"{bad.field} has no value: fill it in or leave the metric out"
+        yield Hit(bad.location, message, model=entry.name, field=bad.field)
 
 
 _COUNTS = (PARAMETERS, FLOPS, FILE_SIZE, EPOCHS, BATCH_SIZE)

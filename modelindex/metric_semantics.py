@@ -1,0 +1,117 @@
+"""What a metric's number means: its range, which way is better, and the scale a card writes it on.
+
+Hub cards name a metric by its ``type`` (an id of the `evaluate` library: ``wer``, ``accuracy``,
+``rouge1``) and zoos by a display name ('Top 1 Accuracy', 'Test WER'). Both are looked up here.
+A bounded metric is a proportion, which cards write as a fraction (0.931) or a percentage (93.1);
+nothing in the value says which, so the scale is inferred from all the values of a card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+
+class Scale(StrEnum):
+    FRACTION = "0-1"
+    PERCENT = "0-100"
+
+
+@dataclass(frozen=True)
+class MetricSemantics:
+    kind: str
+    """The metric's family: 'accuracy', 'wer', 'rouge', 'pass@k'."""
+    proportion: bool
+    """A share of something: written on 0-1 or 0-100."""
+    lower_is_better: bool
+    can_exceed_one: bool = False
+    """A proportion that can pass 1 (100 %): an error rate counts insertions too."""
+
+    @property
+    def direction(self) -> str:
+        return "lower is better" if self.lower_is_better else "higher is better"
+
+
+def _semantics(
+    kind: str, proportion: bool, lower: bool = False, over: bool = False
+) -> MetricSemantics:
+    return MetricSemantics(kind, proportion, lower, over)
+
+
+# By the metric's key: lower case, letters and digits only ('exact_match' -> 'exactmatch').
+_KNOWN: dict[str, MetricSemantics] = {
+    "accuracy": _semantics("accuracy", True),
+    "acc": _semantics("accuracy", True),
+    "f1": _semantics("f1", True),
+    "fscore": _semantics("f1", True),
+    "precision": _semantics("precision", True),
+    "recall": _semantics("recall", True),
+    "exactmatch": _semantics("exact_match", True),
+    "em": _semantics("exact_match", True),
+    "wer": _semantics("wer", True, lower=True, over=True),
+    "cer": _semantics("cer", True, lower=True, over=True),
+    "bleu": _semantics("bleu", True),
+    "sacrebleu": _semantics("bleu", True),
+    "meteor": _semantics("meteor", True),
+    "map": _semantics("map", True),
+    "iou": _semantics("iou", True),
+    "miou": _semantics("iou", True),
+    "meanreward": _semantics("mean_reward", False),
+    "perplexity": _semantics("perplexity", False, lower=True),
+    "ppl": _semantics("perplexity", False, lower=True),
+    "loss": _semantics("loss", False, lower=True),
+}
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
+_ROUGE = re.compile(r"^rouge(?:[0-9l]|lsum)*$")
+_PASS_AT_K = re.compile(r"^pass@\d{1,4}$")
+# 'Test WER', 'eval_loss', 'Top 1 Accuracy': the family is the last word.
+_LAST_WORD = re.compile(r"([a-z0-9@]+)$")
+
+
+def _key(metric: str) -> str:
+    return _NOT_ALPHANUMERIC.sub("", metric.strip().lower())
+
+
+@lru_cache(maxsize=4096)
+def metric_semantics(metric: str | None) -> MetricSemantics | None:
+    """The semantics of a metric type or name; None for one not known, and for the threshold a
+    metric is computed at (MTEB's ``cos_sim_accuracy_threshold``), which is not a score."""
+    if not metric or "threshold" in metric.lower():
+        return None
+    key = _key(metric)
+    if key in _KNOWN:
+        return _KNOWN[key]
+    if _ROUGE.match(key):
+        return _semantics("rouge", True)
+    if _PASS_AT_K.match(key):
+        return _semantics("pass@k", True)
+    words = _NOT_ALPHANUMERIC.sub(" ", metric.strip().lower()).split()
+    if len(words) > 1 and words[-1] in _KNOWN:
+        return _KNOWN[words[-1]]
+    return None
+
+
+def scale_of(value: float, semantics: MetricSemantics) -> Scale | None:
+    """The scale one value must be on, where it shows; None where it could be on either."""
+    if not semantics.proportion or value <= 0:
+        return None
+    if not semantics.can_exceed_one:
+        # 0.931 is a fraction: a score of 0.931 % is no result anyone publishes.
+        return Scale.PERCENT if value > 1 else Scale.FRACTION
+    # An error rate counts insertions too, so a fraction can pass 1: 1.4 is 140 % of the words
+    # wrong, a bad model. Above 5 it is a percentage; below 0.5 a fraction, as a WER under
+    # 0.5 % is beyond the state of the art; in between, either.
+    if value > 5:
+        return Scale.PERCENT
+    return Scale.FRACTION if value < 0.5 else None
+
+
+def card_scales(values: Iterable[float], semantics: MetricSemantics) -> set[Scale]:
+    """The scales a card's values of one metric are written on."""
+    return {scale for value in values if (scale := scale_of(value, semantics)) is not None}
+
+
+__all__ = ["MetricSemantics", "Scale", "card_scales", "metric_semantics", "scale_of"]
