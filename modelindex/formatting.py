@@ -8,9 +8,11 @@ import json
 from typing import Any
 
 from modelindex.fields import METADATA_FIELDS
+from modelindex.metric_semantics import metric_semantics
 from modelindex.printable import printable
 from modelindex.query import FIELDS, row_of
-from modelindex.schema import Model, short_repr
+from modelindex.readers.registry import names_per_file
+from modelindex.schema import MetricEntry, Model, Result, short_repr
 
 _METADATA_ORDER = [(name.attribute, name) for name in METADATA_FIELDS]
 TABLE_COLUMNS = (
@@ -23,6 +25,15 @@ TABLE_COLUMNS = (
     "interpolation",
     "top1",
 )
+
+
+# For a zoo with no image models: what the task was, on what, and the first number.
+RESULT_COLUMNS = ("name", "task", "dataset", "dataset_config", "split", "metric", "value")
+
+
+def columns_for(models: list[Model]) -> tuple[str, ...]:
+    """The image columns, unless no model of the list takes images."""
+    return TABLE_COLUMNS if any(is_image_model(model) for model in models) else RESULT_COLUMNS
 
 
 def plural(count: int, noun: str) -> str:
@@ -59,21 +70,20 @@ def model_as_text(model: Model) -> str:
 
     add("In Collection", model.in_collection)
     add("Declared at", f"{model.source} ({model.dialect})")
-    lines.append("  Metadata")
+    metadata_at = len(lines)
     metadata = model.metadata
     for attr, display in _METADATA_ORDER:
         add(display, getattr(metadata, attr), indent=4)
     for key, value in metadata.extra.items():
         add(key, value, indent=4)
-    lines.append(f"  {'Preprocessing':<22}{model.preprocessing.describe()}")
+    if len(lines) > metadata_at or is_image_model(model):
+        lines.insert(metadata_at, "  Metadata")
+    if is_image_model(model):
+        lines.append(f"  {'Preprocessing':<22}{model.preprocessing.describe()}")
     if model.results:
         lines.append("  Results")
         for result in model.results:
-            where = " on ".join(part for part in (result.task, result.dataset) if part)
-            metrics = ", ".join(
-                f"{name} {value:g}" for name, value in result.metrics.items() if value is not None
-            )
-            lines.append(f"    {where or 'unspecified'}: {metrics or 'no metrics'}")
+            lines.extend(_result_lines(result))
     if model.paper is not None:
         paper = " ".join(
             part for part in (model.paper.title, model.paper.url and f"<{model.paper.url}>") if part
@@ -92,6 +102,85 @@ def model_as_text(model: Model) -> str:
         value = short_repr(invalid.value)
         lines.append(f"  ! {invalid.field}: {value} at {invalid.location} ({invalid.reason})")
     return "\n".join(map(printable, lines))
+
+
+# Tasks whose inputs are images or video, so that a resize and crop apply.
+_VISION_WORDS = ("image", "video", "object", "segment", "detect", "pose", "keypoint", "depth")
+
+
+def is_image_model(model: Model) -> bool:
+    """Whether a model takes images: its preprocessing is known, or a task says so. Only a Hub
+    card's model can be anything else here: an LLM has no crop to be unknown."""
+    if not names_per_file(model.dialect) or model.preprocessing.is_known:
+        return True
+    tasks = [*model.metadata.tasks]
+    for result in model.results:
+        tasks += [result.task or "", (result.task_info and result.task_info.type) or ""]
+    return any(word in task.lower() for task in tasks for word in _VISION_WORDS)
+
+
+def _label(label: str, width: int = 22) -> str:
+    """A label padded to its column, and two spaces past it where it is longer."""
+    return f"{label:<{width}}" if len(label) < width else f"{label}  "
+
+
+def _metric_line(metric: MetricEntry) -> str:
+    value = metric.value if metric.number is None else f"{metric.number:g}"
+    if metric.spread is not None:
+        value = f"{value} ± {metric.spread:g}"
+    notes = [metric.type] if metric.type and metric.type != metric.label else []
+    semantics = metric_semantics(metric.type) or metric_semantics(metric.name)
+    if semantics is not None:
+        notes.append(semantics.direction)
+    elif "threshold" in str(metric.label).lower():
+        notes.append("a threshold, not a score")
+    if metric.config:
+        notes.append(f"config {metric.config}")
+    if metric.args is not None:
+        notes.append(f"args {short_repr(metric.args)}")
+    if metric.verified is not None:
+        notes.append("verified" if metric.verified else "not verified")
+    note = f"  ({', '.join(notes)})" if notes else ""
+    return f"      {_label(metric.label or '(unnamed)')}{value}{note}"
+
+
+def _result_lines(result: Result) -> list[str]:
+    where = " on ".join(part for part in (result.task, result.dataset) if part) or "unspecified"
+    if not result.metric_entries:
+        metrics = ", ".join(
+            f"{name} {value:g}" for name, value in result.metrics.items() if value is not None
+        )
+        return [f"    {where}: {metrics or 'no metrics'}"]
+    lines = [f"    {where}"]
+    details = []
+    if result.task_info and result.task_info.type and result.task_info.type != result.task:
+        details.append(f"task {result.task_info.type}")
+    dataset = result.dataset_info
+    if dataset is not None:
+        if dataset.type and dataset.type != result.dataset:
+            details.append(f"dataset {dataset.type}")
+        details += [
+            f"{label} {value}"
+            for label, value in (
+                ("config", dataset.config),
+                ("split", dataset.split),
+                ("revision", dataset.revision),
+            )
+            if value
+        ]
+        if dataset.args is not None:
+            details.append(f"args {short_repr(dataset.args)}")
+    if details:
+        lines.append(f"      {', '.join(details)}")
+    lines += [_metric_line(metric) for metric in result.metric_entries]
+    if result.source is not None and (result.source.name or result.source.url):
+        source = " ".join(
+            part
+            for part in (result.source.name, result.source.url and f"<{result.source.url}>")
+            if part
+        )
+        lines.append(f"      {_label('Source')}{source}")
+    return lines
 
 
 def model_as_json_data(model: Model) -> dict[str, Any]:
@@ -137,10 +226,20 @@ def _table_cell(column: str, value: Any) -> str:
     return printable(str(value))
 
 
-def models_as_table(models: list[Model], columns: tuple[str, ...] = TABLE_COLUMNS) -> str:
+def models_as_table(models: list[Model], columns: tuple[str, ...] | None = None) -> str:
+    columns = columns or columns_for(models)
     cells = [[_table_cell(c, row_of(model)[c]) for c in columns] for model in models]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    numeric = {"parameters", "flops", "file_size", "image_size", "crop_pct", "top1", "top5"}
+    numeric = {
+        "parameters",
+        "flops",
+        "file_size",
+        "image_size",
+        "crop_pct",
+        "top1",
+        "top5",
+        "value",
+    }
 
     def line(values: list[str]) -> str:
         return "  ".join(

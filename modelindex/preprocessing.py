@@ -40,6 +40,14 @@ class Preprocessing(BaseModel):
         )
 
     @property
+    def is_known(self) -> bool:
+        """Whether anything of it is known."""
+        return any(
+            value is not None
+            for value in (self.image_size, self.crop_pct, self.interpolation, self.mean, self.std)
+        )
+
+    @property
     def crop_size(self) -> int | None:
         return self.image_size
 

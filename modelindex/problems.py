@@ -33,6 +33,18 @@ class ProblemKind(StrEnum):
     INTERNAL = "internal-error"
 
 
+# Kinds that say nothing was lost: the file was read whole, and what is said of it is about
+# its format (a key the Hub would not read), for `validate` to report, not a failed read.
+FORMAT_ONLY = frozenset(
+    {
+        ProblemKind.LEGACY_KEY,
+        ProblemKind.HUB_UNREADABLE,
+        ProblemKind.HUB_REJECTS,
+        ProblemKind.NEAR_MISS_KEY,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LoadProblem:
     kind: ProblemKind

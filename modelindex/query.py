@@ -28,6 +28,10 @@ FIELDS: dict[str, str] = {
     "top5": "first result's Top 5 Accuracy",
     "dataset": "first result's dataset",
     "task": "first result's task",
+    "dataset_config": "first result's dataset config (a Hub card's)",
+    "split": "first result's dataset split (a Hub card's)",
+    "metric": "first result's first metric",
+    "value": "first result's first metric's value",
     "weights": "weights URL",
     "config": "config path or URL",
     "path": "file the model is declared in",
@@ -43,6 +47,8 @@ class QueryError(ValueError):
 
 def row_of(model: Model) -> dict[str, Any]:
     first = model.results[0] if model.results else None
+    dataset = first.dataset_info if first else None
+    metric = first.all_metrics()[0] if first and first.all_metrics() else None
     preprocessing = model.preprocessing
     return {
         "name": model.name,
@@ -58,6 +64,10 @@ def row_of(model: Model) -> dict[str, Any]:
         "top5": model.metric("Top 5 Accuracy"),
         "dataset": first.dataset if first else None,
         "task": first.task if first else None,
+        "dataset_config": dataset.config if dataset else None,
+        "split": dataset.split if dataset else None,
+        "metric": metric.label if metric else None,
+        "value": metric.number if metric else None,
         "weights": model.weights,
         "config": model.config,
         "path": model.source.path,

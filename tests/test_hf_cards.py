@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import modelindex
+from modelindex.cli import main
 from modelindex.problems import ProblemKind
 
 HF_CARD = """---
@@ -252,3 +253,67 @@ def test_a_header_after_blank_lines_is_read_as_huggingface_hub_reads_it(write) -
     card = write("README.md", "\n\n---\nmodel-index:\n- name: m\n  results: []\n---\n")
     zoo = modelindex.load(card)
     assert zoo["m"].source.line == 5 and zoo.problems == []
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_show_prints_an_asr_cards_wer_by_dataset_config_and_split_with_verified(capsys) -> None:
+    name = "Sinai Voice Arabic Speech Recognition Model"
+    code, out, err = _run(capsys, "show", name, str(HUB_FORMAT / "asr-verified"))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    test = lines.index("    Speech Recognition on Common Voice 8.0 (Arabic)")
+    assert "dataset mozilla-foundation/common_voice_8_0, config ar, split test" in lines[test + 1]
+    assert lines[test + 2].split() == [
+        "Test",
+        "WER",
+        "18.1",
+        "(wer,",
+        "lower",
+        "is",
+        "better,",
+        "verified)",
+    ]
+    assert "4.9  (cer, lower is better, not verified)" in lines[test + 3]
+    assert "Robust Speech Event <https://huggingface.co/spaces/" in lines[test + 4]
+    assert "config ar, split validation" in lines[test + 6]
+    assert "Validation WER        17.2  (wer, lower is better)" in lines[test + 7]
+    # No image preprocessing for a speech model, nor an empty Metadata heading.
+    assert "Preprocessing" not in out and "Metadata" not in out
+
+
+def test_show_gives_a_spread_and_says_a_threshold_is_not_a_score(capsys) -> None:
+    code, out, _ = _run(capsys, "show", "PPO", str(HUB_FORMAT / "rl-mteb"))
+    assert code == 0
+    assert "mean_reward           500 ± 0  (higher is better)" in out
+    assert "cos_sim_accuracy_threshold  84.92  (a threshold, not a score)" in out
+
+
+def test_list_of_hub_cards_shows_task_dataset_split_and_first_metric(capsys) -> None:
+    code, out, _ = _run(
+        capsys, "list", str(HUB_FORMAT / "asr-verified"), str(HUB_FORMAT / "rl-mteb")
+    )
+    header, _, asr, ppo = out.splitlines()
+    assert header.split() == [
+        "name",
+        "task",
+        "dataset",
+        "dataset_config",
+        "split",
+        "metric",
+        "value",
+    ]
+    assert asr.split()[-5:] == ["ar", "test", "Test", "WER", "18.1"]
+    assert ppo.split()[-2:] == ["mean_reward", "500"]
+    assert code == 0
+
+
+def test_list_and_show_exit_0_where_only_the_format_is_at_fault(capsys) -> None:
+    code, _, err = _run(capsys, "list", str(HUB_FORMAT / "misspelt-keys"))
+    assert code == 0 and "veriefied" not in err
+    code, out, _ = _run(capsys, "validate", str(HUB_FORMAT / "misspelt-keys"))
+    assert code == 1 and "did you mean 'verified'?" in out

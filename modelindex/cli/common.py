@@ -12,7 +12,7 @@ from modelindex.checks.report import EXIT_INTERNAL_ERROR
 from modelindex.index import Index
 from modelindex.loading import load, nothing_read
 from modelindex.printable import printable
-from modelindex.problems import ProblemKind
+from modelindex.problems import FORMAT_ONLY, ProblemKind
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -64,12 +64,14 @@ def load_or_bundled(args: argparse.Namespace) -> Index:
 
 
 def report_problems(index: Index) -> int:
-    """Print the files that could not be read; the exit code they imply."""
-    for problem in index.problems:
+    """Print the files that could not be read, whole or in part; the exit code they imply.
+    What is said only of a file's format is `validate`'s to report."""
+    problems = [problem for problem in index.problems if problem.kind not in FORMAT_ONLY]
+    for problem in problems:
         print(printable(f"{problem} [{problem.kind.value}]"), file=sys.stderr)
-    if any(problem.kind is ProblemKind.INTERNAL for problem in index.problems):
+    if any(problem.kind is ProblemKind.INTERNAL for problem in problems):
         return EXIT_INTERNAL_ERROR
-    return EXIT_USAGE if index.problems else EXIT_OK
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 def project_settings(args: argparse.Namespace) -> Settings:
