@@ -62,7 +62,7 @@ _SHARED_RUN = 4
 
 
 def _own_results(entry: _Entry) -> list[Result]:
-    if isinstance(entry, Model) and entry.is_inherited(RESULTS):
+    if not entry.results or (isinstance(entry, Model) and entry.is_inherited(RESULTS)):
         return []
     return entry.results
 

@@ -263,7 +263,7 @@ def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
     A threshold that a metric is computed at (MTEB's `cos_sim_accuracy_threshold`) is not a
     score, and is not checked.
     """
-    if not _own(entry, RESULTS):
+    if not entry.results or not _own(entry, RESULTS):
         return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         for metric, value in result.metrics.items():
@@ -296,7 +296,7 @@ def top1_above_top5(entry: _Entry, context: Context) -> Iterator[Hit]:
     A true class ranked first is also in the top five, so Top-1 can never exceed Top-5;
     the two values are swapped or one is mistyped.
     """
-    if not _own(entry, RESULTS):
+    if not entry.results or not _own(entry, RESULTS):
         return  # checked once, on the collection the results come from
     for position, result in enumerate(entry.results):
         top1, top5 = top_k(result.metrics, 1), top_k(result.metrics, 5)
@@ -354,7 +354,7 @@ def empty_metrics(entry: _Entry, context: Context) -> Iterator[Hit]:
     reported by S011 instead. A Result with no Metrics key at all (as Hugging Face's Trainer
     writes before any evaluation) is not reported.
     """
-    if not isinstance(entry, Model) or entry.is_inherited(RESULTS):
+    if not isinstance(entry, Model) or not entry.results or entry.is_inherited(RESULTS):
         return
     written = entry.fields_with_location
     empty = [
