@@ -140,6 +140,7 @@ def _metric_line(metric: MetricEntry) -> str:
         notes.append(f"args {short_repr(metric.args)}")
     if metric.verified is not None:
         notes.append("verified" if metric.verified else "not verified")
+    notes += [f"{key} {short_repr(value)}" for key, value in metric.extra.items()]
     note = f"  ({', '.join(notes)})" if notes else ""
     return f"      {_label(metric.label or '(unnamed)')}{value}{note}"
 

@@ -26,7 +26,13 @@ from modelindex.import_patterns import (
 )
 from modelindex.index import Index
 from modelindex.problems import LoadProblem, ProblemKind
-from modelindex.readers import ImportRequest, RawEntry, is_walked_file, read_text
+from modelindex.readers import (
+    ImportRequest,
+    RawEntry,
+    is_walked_file,
+    read_text,
+    walked_hidden_folders,
+)
 from modelindex.readers.records import MAX_ENTRIES_PER_FILE, EntryKind
 from modelindex.readers.registry import is_secondary, looked_for
 
@@ -115,7 +121,9 @@ class _Session:
         try:
             info = os.stat(directory)
             with os.scandir(directory) as scan:
-                children = sorted(scan, key=lambda child: child.name)
+                # A folder's own files first, then the hidden folders it may enter
+                # (.eval_results): a card comes before its repository's evaluation files.
+                children = sorted(scan, key=lambda child: (child.name[:1] == ".", child.name))
         except OSError as error:
             self.problem(_os_error_kind(error), directory, _os_error_text(error))
             return
@@ -131,7 +139,8 @@ class _Session:
         inside = ancestors | {key}
         tasks: list[_Task] = []
         for child in children:
-            if child.name.startswith(".") or child.name in _SKIPPED_DIRECTORIES:
+            hidden = child.name.startswith(".") and child.name not in walked_hidden_folders()
+            if hidden or child.name in _SKIPPED_DIRECTORIES:
                 continue
             # 'configs/x.md', not './configs/x.md', when the walk starts at '.'.
             child_path = (
@@ -143,13 +152,13 @@ class _Session:
             except OSError as error:
                 tasks.append(_reported(_os_error_kind(error), child_path, _os_error_text(error)))
                 continue
-            followed = is_directory or is_walked_file(child.name)
+            followed = is_directory or is_walked_file(child_path)
             if is_link and followed and not self.inside(child_path):
                 message = self.outside_message("symbolic link")
                 tasks.append(_reported(ProblemKind.OUTSIDE_ROOT, child_path, message))
             elif is_directory:
                 tasks.append(("walk", child_path, inside))
-            elif is_walked_file(child.name):
+            elif is_walked_file(child_path):
                 tasks.append(("read", child_path, None))
         self.later(tasks)
 

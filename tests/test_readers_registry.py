@@ -65,13 +65,21 @@ def test_a_walk_that_finds_no_file_of_any_dialect_exits_2(
 
 def test_the_registry_answers_for_every_dialect() -> None:
     dialects = {reader.dialect for reader in readers()}
-    assert dialects == {"model-index-file", "hf-card", "markdown-card", "readme-table"}
+    assert dialects == {
+        "model-index-file",
+        "hf-card",
+        "hf-eval-results",
+        "markdown-card",
+        "readme-table",
+    }
     assert [d for d in sorted(dialects) if is_secondary(d)] == ["readme-table"]
     assert expected_fields("hf-card") == ()
     assert expected_fields("model-index-file") == ("Weights", "Results")
     assert is_walked_file("Metafile.YML") and is_walked_file("card.mdx")
     assert not is_walked_file("config.yml") and not is_walked_file("setup.py")
-    assert "model-index.json" in looked_for()
+    # A folder's YAML is read only where a reader owns the folder.
+    assert is_walked_file("repo/.eval_results/gpqa.yaml") and not is_walked_file("repo/gpqa.yaml")
+    assert "model-index.json" in looked_for() and ".eval_results/*.yaml" in looked_for()
 
 
 NEW_DIALECT = textwrap.dedent(

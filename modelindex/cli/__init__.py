@@ -27,6 +27,7 @@ from modelindex.cli.common import (
     EXIT_OK,
     Failure,
 )
+from modelindex.cli.convert import add_convert
 from modelindex.cli.lookup import add_list, add_show
 from modelindex.cli.rules import add_rules
 from modelindex.cli.site import add_build
@@ -34,7 +35,16 @@ from modelindex.cli.validate import add_check_urls, add_validate
 from modelindex.cli.verify import add_verify
 from modelindex.printable import printable
 
-COMMANDS = (add_show, add_list, add_validate, add_check_urls, add_verify, add_build, add_rules)
+COMMANDS = (
+    add_show,
+    add_list,
+    add_validate,
+    add_check_urls,
+    add_verify,
+    add_build,
+    add_rules,
+    add_convert,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,6 +65,14 @@ def show_model(args: argparse.Namespace) -> int:
         print(json.dumps(model_as_json_data(model), indent=2))
     else:
         print(model_as_text(model))
+    # Hub repositories may share a name ('PPO'), and a repository's evaluation files are
+    # models of their own: say that this is one of several.
+    others = [other.source for other in index.models if other.name == model.name]
+    if len(others) > 1:
+        listed = ", ".join(str(where) for where in others[1:4] if where != model.source)
+        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+        note = f"note: {len(others) - 1} more models are named {model.name!r}: {listed}{more}"
+        print(printable(note), file=sys.stderr)
     return report_problems(index)
 
 

@@ -8,19 +8,27 @@ registers them all, in the order a file goes through them.
 from __future__ import annotations
 
 # Imported for their registration, in this order.
-from modelindex.readers import hf_cards, markdown_cards, model_index_files, readme_tables
+from modelindex.readers import (
+    eval_results,
+    hf_cards,
+    markdown_cards,
+    model_index_files,
+    readme_tables,
+)
 from modelindex.readers.records import EntryKind, ImportRequest, RawEntry, ReadOutput
-from modelindex.readers.registry import is_walked_file, read_text
+from modelindex.readers.registry import is_walked_file, read_text, walked_hidden_folders
 
 __all__ = [
     "EntryKind",
     "ImportRequest",
     "RawEntry",
     "ReadOutput",
+    "eval_results",
     "hf_cards",
     "is_walked_file",
     "markdown_cards",
     "model_index_files",
     "read_text",
     "readme_tables",
+    "walked_hidden_folders",
 ]

@@ -151,6 +151,42 @@ class _Walk:
                 self.report(ProblemKind.HUB_REJECTS, metric.key_lines.get("verified"), message)
 
 
+_EVALUATION = _Level(
+    "an evaluation",
+    ("dataset", "value", "verifyToken", "date", "source", "notes"),
+    ("dataset", "value"),
+    ("verifyToken", "notes"),
+)
+_EVAL_DATASET = _Level(
+    "dataset", ("id", "task_id", "revision"), ("id", "task_id"), ("id", "task_id", "revision")
+)
+_EVAL_SOURCE = _Level(
+    "source", ("url", "name", "user", "org"), ("url",), ("url", "name", "user", "org")
+)
+
+
+def eval_results_problems(entries: Any, path: str) -> list[LoadProblem]:
+    """What the Hub and ``huggingface_hub`` say of a ``.eval_results/*.yaml`` file: a list of
+    ``{dataset: {id, task_id, revision}, value, verifyToken, date, source, notes}``."""
+    walk = _Walk(path)
+    for number, entry in enumerate(walk.listed(entries, "the file", 1, MAX_RESULTS)):
+        where = f"[{number}]"
+        line = entry.line if isinstance(entry, LocatedDict) else 1
+        if not walk.mapping(entry, _EVALUATION, where, line):
+            continue
+        if "dataset" in entry:
+            at = entry.key_lines.get("dataset", entry.line)
+            walk.mapping(entry["dataset"], _EVAL_DATASET, f"{where}.dataset", at)
+        if entry.get("source"):
+            at = entry.key_lines.get("source", entry.line)
+            walk.mapping(entry["source"], _EVAL_SOURCE, f"{where}.source", at)
+        value = entry.get("value")
+        if isinstance(value, (dict, list)):
+            message = f"{where}.value must be a number or text, found {_kind_of(value)}"
+            walk.report(ProblemKind.HUB_REJECTS, entry.key_lines.get("value"), message)
+    return _grouped(walk.problems)
+
+
 def hub_problems(model_index: Any, path: str, line: int | None) -> list[LoadProblem]:
     """What the Hub and ``huggingface_hub`` say of a card's ``model-index:`` value."""
     walk = _Walk(path)

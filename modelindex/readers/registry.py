@@ -54,17 +54,22 @@ class Reader:
     names_per_file: bool = False
     """A model's name need only be unique within its file: each file is a repository of its
     own (a Hub card), and 'PPO' in two repositories is two models."""
+    folder: str | None = None
+    """It reads only the files (of its suffixes) in a folder of this name, such as the Hub's
+    ``.eval_results``, which a walk enters although its name starts with a dot."""
 
     def __post_init__(self) -> None:
         # Frozen: the checked names replace the given ones once, here.
         object.__setattr__(self, "expected", tuple(field_named(name) for name in self.expected))
 
-    def claims_walked(self, name: str) -> bool:
-        lower = name.lower()
-        return lower in self.names or lower.endswith(self.suffixes)
+    def claims_walked(self, path: str) -> bool:
+        name = PurePath(path).name.lower()
+        if self.folder is not None:
+            return PurePath(path).parent.name == self.folder and name.endswith(self.suffixes)
+        return name in self.names or name.endswith(self.suffixes)
 
-    def claims_named(self, name: str) -> bool:
-        return self.claims_walked(name) or name.lower().endswith(self.named_suffixes)
+    def claims_named(self, path: str) -> bool:
+        return self.claims_walked(path) or PurePath(path).name.lower().endswith(self.named_suffixes)
 
 
 @dataclass
@@ -94,19 +99,27 @@ def reader_of(dialect: str) -> Reader:
     return _REGISTRY.by_dialect[dialect]
 
 
-def is_walked_file(name: str) -> bool:
+def is_walked_file(path: str) -> bool:
     """Files picked up when walking a folder; any file named outright is read whatever its name.
 
-    YAML and JSON files count only under the names the format uses, so that a repository's CI
-    and tool configuration is not mistaken for model metadata.
+    YAML and JSON files count only under the names the format uses, or in the folders a reader
+    owns, so that a repository's CI and tool configuration is not mistaken for model metadata.
     """
-    return any(reader.claims_walked(name) for reader in _REGISTRY.readers)
+    return any(reader.claims_walked(path) for reader in _REGISTRY.readers)
+
+
+def walked_hidden_folders() -> frozenset[str]:
+    """Folders a walk enters although their names start with a dot: those readers own."""
+    return frozenset(reader.folder for reader in _REGISTRY.readers if reader.folder)
 
 
 def readers_for(path: str) -> list[Reader]:
-    """The readers a file named ``path`` goes through, in the order they were registered."""
-    name = PurePath(path).name
-    claiming = [reader for reader in _REGISTRY.readers if reader.claims_named(name)]
+    """The readers a file named ``path`` goes through, in the order they were registered; a
+    file in a folder a reader owns is that reader's alone."""
+    owned = [reader for reader in _REGISTRY.readers if reader.folder and reader.claims_walked(path)]
+    if owned:
+        return owned
+    claiming = [reader for reader in _REGISTRY.readers if reader.claims_named(path)]
     return claiming or [reader for reader in _REGISTRY.readers if reader.fallback]
 
 
@@ -144,7 +157,11 @@ def renders_as_page(path: str) -> bool:
 def looked_for() -> str:
     """The file kinds a walk reads, for a message: '*.md, ..., model-index.yml, ...'."""
     kinds = dict.fromkeys(
-        [f"*{suffix}" for reader in _REGISTRY.readers for suffix in reader.suffixes]
+        [
+            f"{reader.folder}/*{suffix}" if reader.folder else f"*{suffix}"
+            for reader in sorted(_REGISTRY.readers, key=lambda reader: reader.folder is not None)
+            for suffix in reader.suffixes
+        ]
         + [name for reader in _REGISTRY.readers for name in reader.names]
     )
     return ", ".join(kinds)

@@ -1,0 +1,164 @@
+"""Between a Hub card's ``model-index`` and the Hub's ``.eval_results/*.yaml`` files.
+
+The two hold the same evaluations in different shapes. What both can hold crosses over:
+
+=============================  ================================
+model-index                    .eval_results
+=============================  ================================
+``dataset.type``               ``dataset.id``
+``dataset.config``             ``dataset.task_id``
+``dataset.revision``           ``dataset.revision``
+a metric's ``value``           ``value``
+a metric's ``verifyToken``     ``verifyToken``
+``source.name``, ``.url``      ``source.name``, ``.url``
+=============================  ================================
+
+Everything else has no place on the other side, and each conversion says what it dropped: the
+task, the dataset's name, split and args, a metric's type, name, config, args and ``verified``
+one way; the date, the notes and the source's user and org the other. A model-index needs a
+task type and a metric type that evaluation files do not have: they are asked for, not guessed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelindex.schema import MetricEntry, Model, Result
+
+# .eval_results needs a task within the benchmark; a model-index dataset without a config is
+# the benchmark's default one.
+DEFAULT_TASK = "default"
+
+
+@dataclass
+class Conversion:
+    data: Any
+    """What to write, as plain lists and mappings."""
+    dropped: Counter[str] = field(default_factory=Counter)
+    """How many values of each field had no place in the other format."""
+    missing: list[str] = field(default_factory=list)
+    """What the other format requires that the input does not say."""
+
+    def report(self) -> list[str]:
+        lines = [f"dropped {field} ({count})" for field, count in sorted(self.dropped.items())]
+        return lines + [f"missing {what}" for what in self.missing]
+
+
+def plain(value: Any) -> Any:
+    """A value with every mapping and list made a plain dict and list, for YAML."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def _count(dropped: Counter[str], label: str, value: Any) -> None:
+    if value is not None and value != {} and value != []:
+        dropped[label] += 1
+
+
+def _eval_entry(result: Result, metric: MetricEntry, dropped: Counter[str]) -> dict[str, Any]:
+    dataset = result.dataset_info
+    assert dataset is not None and dataset.type
+    target: dict[str, Any] = {"id": dataset.type, "task_id": dataset.config or DEFAULT_TASK}
+    if dataset.config is None:
+        dropped[f"dataset.config (none: written as task_id '{DEFAULT_TASK}')"] += 1
+    if dataset.revision:
+        target["revision"] = dataset.revision
+    entry: dict[str, Any] = {"dataset": target, "value": metric.value}
+    if metric.verify_token:
+        entry["verifyToken"] = metric.verify_token
+    source = result.source
+    if source is not None and source.url:
+        entry["source"] = {"url": source.url, **({"name": source.name} if source.name else {})}
+    elif source is not None and source.name:
+        dropped["source without a url"] += 1
+    for label, value in (
+        ("metric type", metric.type),
+        ("metric name", metric.name),
+        ("metric config", metric.config),
+        ("metric args", metric.args),
+        ("metric verified", metric.verified),
+    ):
+        _count(dropped, label, value)
+    for key in metric.extra:
+        dropped[f"metric {key}"] += 1
+    return entry
+
+
+def to_eval_results(models: Iterable[Model]) -> Conversion:
+    """A card's model-index as the entries of one ``.eval_results`` file."""
+    conversion = Conversion([])
+    dropped = conversion.dropped
+    for model in models:
+        _count(dropped, "model name", model.name)
+        for result in model.results:
+            if result.dataset_info is None or not result.dataset_info.type:
+                dropped["results without a dataset type"] += 1
+                continue
+            task, dataset = result.task_info, result.dataset_info
+            if task is not None:
+                _count(dropped, "task type", task.type)
+                _count(dropped, "task name", task.name)
+            for label, value in (
+                ("dataset name", dataset.name),
+                ("dataset split", dataset.split),
+                ("dataset args", dataset.args),
+            ):
+                _count(dropped, label, value)
+            for metric in result.metric_entries:
+                conversion.data.append(_eval_entry(result, metric, dropped))
+    return conversion
+
+
+def to_model_index(
+    model: Model, task_type: str | None = None, metric_type: str | None = None
+) -> Conversion:
+    """One model's ``.eval_results`` entries as a card's ``model-index`` (one model)."""
+    conversion = Conversion([])
+    results = []
+    for result in model.results:
+        dataset = result.dataset_info
+        if dataset is None:
+            continue
+        for key in dataset.extra:
+            conversion.dropped[f"dataset {key}"] += 1
+        card_dataset = {
+            "type": dataset.type,
+            "name": dataset.type,
+            "config": dataset.config,
+            "revision": dataset.revision,
+        }
+        metrics = []
+        for metric in result.metric_entries:
+            # The name modelindex gives an evaluation file's score is its task: no name of
+            # the file's own, so none is written.
+            metrics.append(
+                {"type": metric_type, "value": metric.value, "verifyToken": metric.verify_token}
+            )
+            for key in metric.extra:
+                conversion.dropped[key] += 1
+        card_result: dict[str, Any] = {
+            "task": {"type": task_type} if task_type else None,
+            "dataset": {key: value for key, value in card_dataset.items() if value},
+            "metrics": [{k: v for k, v in metric.items() if v is not None} for metric in metrics],
+        }
+        if result.source is not None:
+            source = {"name": result.source.name, "url": result.source.url}
+            card_result["source"] = {key: value for key, value in source.items() if value}
+            for key in result.source.extra:
+                conversion.dropped[f"source {key}"] += 1
+        results.append({key: value for key, value in card_result.items() if value is not None})
+    conversion.data = {"model-index": [{"name": model.name, "results": results}]}
+    if not task_type:
+        conversion.missing.append("task.type, which the Hub requires: pass --task-type")
+    if not metric_type:
+        conversion.missing.append("metrics[].type, which the Hub requires: pass --metric-type")
+    return conversion
+
+
+__all__ = ["Conversion", "plain", "to_eval_results", "to_model_index"]
