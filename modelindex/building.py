@@ -142,34 +142,23 @@ def _with_spread(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-# The keys each Hub mapping declares (normalised), by the attribute they set; 'args' may hold
-# anything, the others are text.
-_TASK_KEYS = {"type": "type", "name": "name"}
-_DATASET_KEYS = {
-    **_TASK_KEYS,
-    "config": "config",
-    "split": "split",
-    "revision": "revision",
-    "args": "args",
-}
-_SOURCE_KEYS = {"name": "name", "url": "url"}
-_METRIC_KEYS = {
-    **_TASK_KEYS,
-    "value": "value",
-    "config": "config",
-    "args": "args",
-    "verified": "verified",
-    "verifytoken": "verify_token",
-}
+# The keys each Hub mapping declares, normalised ('verifyToken' -> 'verifytoken'); 'args' and
+# a metric's 'value' may hold anything, the others are text.
+_TASK_KEYS = frozenset({"type", "name"})
+_DATASET_KEYS = _TASK_KEYS | {"config", "split", "revision", "args"}
+_SOURCE_KEYS = frozenset({"name", "url"})
+_METRIC_KEYS = _TASK_KEYS | {"value", "config", "args", "verified", "verifytoken"}
+_ATTRIBUTES = {"verifytoken": "verify_token"}
 _ANY_VALUE = {"args", "value"}
 
 
-def _info(raw: LocatedDict, keys: dict[str, str]) -> dict[str, Any]:
+def _info(raw: LocatedDict, keys: frozenset[str]) -> dict[str, Any]:
     """A Hub mapping's values by attribute, and what the schema has no field for in ``extra``
     under the key as written: a misspelt key or a list where text belongs is kept, not lost."""
     info: dict[str, Any] = {"extra": {}}
     for key, value in raw.items():
-        attribute = keys.get(normalize_key(key).replace(" ", ""))
+        normalized = normalize_key(key).replace(" ", "")
+        attribute = _ATTRIBUTES.get(normalized, normalized) if normalized in keys else None
         shape_fits = attribute in _ANY_VALUE or not isinstance(value, (dict, list))
         if attribute == "verified" and not isinstance(value, bool):
             shape_fits = value is None
