@@ -169,20 +169,26 @@ def _info(raw: LocatedDict, keys: frozenset[str]) -> dict[str, Any]:
     return info
 
 
-def _metric_entry(item: LocatedDict) -> tuple[dict[str, Any], Any, Any]:
-    """A listed metric's entry, its label (name, else type) and its value."""
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _metric_entry(item: LocatedDict) -> tuple[dict[str, Any], Any, str | None]:
+    """A listed metric's entry, its label (name, else type) and why its value is no number
+    (None where it is one)."""
     entry = _info(item, _METRIC_KEYS)
     entry["line"] = item.line
     value, spread = _with_spread(entry.get("value"))
+    reason = EMPTY_VALUE if _is_empty(value) else None
     try:
         entry["number"] = coerce_percent(value)
         entry["spread"] = None if spread is None else coerce_percent(spread)
-    except ValueError:
-        pass
+    except ValueError as error:
+        reason = reason or str(error)
     label = entry.get("name") if entry.get("name") is not None else entry.get("type")
     if isinstance(label, (dict, list)):
         label = None
-    return entry, label, entry.get("value")
+    return entry, label, reason
 
 
 def _flatten_metrics(
@@ -194,8 +200,8 @@ def _flatten_metrics(
         for key, value in raw.items():
             where = Location(path, raw.key_lines.get(key, raw.line))
             flat.locations[result_field(index, str(key))] = where
-            if value is None:
-                flat.reject(result_field(index, str(key)), None, EMPTY_VALUE, where)
+            if _is_empty(value):
+                flat.reject(result_field(index, str(key)), value, EMPTY_VALUE, where)
                 continue
             metrics[str(key)], spread = _with_spread(value)
             if spread is not None:
@@ -210,16 +216,20 @@ def _flatten_metrics(
                 display = result_field(index, "Metrics")
                 flat.reject(display, item, "expected {Name, Value}", where)
                 continue
-            entry, name, value = _metric_entry(item)
+            entry, name, reason = _metric_entry(item)
             entries.append(entry)
-            if name is None or str(name) in metrics:
+            if name is None:
                 continue
             where = Location(path, item.line)
-            flat.locations[result_field(index, str(name))] = where
-            if value is None:
-                flat.reject(result_field(index, str(name)), None, EMPTY_VALUE, where)
+            field_name = result_field(index, str(name))
+            repeated = str(name) in metrics or field_name in flat.locations
+            if reason == EMPTY_VALUE or (repeated and reason is not None):
+                # The mapping keeps a name's first value; a second one's fault is said here.
+                flat.reject(field_name, entry.get("value"), reason, where)
+            if repeated or reason == EMPTY_VALUE:
                 continue
-            metrics[str(name)], spread = _with_spread(value)
+            flat.locations[field_name] = where
+            metrics[str(name)], spread = _with_spread(entry.get("value"))
             if spread is not None:
                 spreads[str(name)] = spread
     elif raw is not None:

@@ -125,7 +125,10 @@ def _label(label: str, width: int = 22) -> str:
 
 
 def _metric_line(metric: MetricEntry) -> str:
-    value = metric.value if metric.number is None else f"{metric.number:g}"
+    if metric.number is not None:
+        value = f"{metric.number:g}"
+    else:
+        value = "(no value)" if metric.value is None else short_repr(metric.value)
     if metric.spread is not None:
         value = f"{value} ± {metric.spread:g}"
     notes = [metric.type] if metric.type and metric.type != metric.label else []

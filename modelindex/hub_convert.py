@@ -104,13 +104,25 @@ def to_eval_results(models: Iterable[Model]) -> Conversion:
             if task is not None:
                 _count(dropped, "task type", task.type)
                 _count(dropped, "task name", task.name)
+                for key in task.extra:
+                    dropped[f"task {key}"] += 1
             for label, value in (
                 ("dataset name", dataset.name),
                 ("dataset split", dataset.split),
                 ("dataset args", dataset.args),
             ):
                 _count(dropped, label, value)
-            for metric in result.metric_entries:
+            for key in dataset.extra:
+                dropped[f"dataset {key}"] += 1
+            for key in result.source.extra if result.source is not None else ():
+                dropped[f"source {key}"] += 1
+            for key in result.extra:
+                dropped[f"result {key}"] += 1
+            # A metrics mapping ({accuracy: 0.8}) converts as well as a list.
+            for metric in result.all_metrics():
+                if metric.value is None:
+                    dropped["metrics without a value"] += 1
+                    continue
                 conversion.data.append(_eval_entry(result, metric, dropped))
     return conversion
 

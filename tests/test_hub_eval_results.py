@@ -166,3 +166,38 @@ def test_convert_says_what_a_model_index_needs_and_never_overwrites(tmp_path, ca
     assert existing.read_text() == "keep me\n"
     code, _, err = _run(capsys, "convert", str(ASR_CARD), "--to", "model-index")
     assert code == 2 and "no models read as a .eval_results file" in err
+
+
+def test_an_evaluation_file_named_from_inside_its_folder(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(REPOSITORY / ".eval_results")
+    [model] = modelindex.load("gpqa.yaml").models
+    assert model.dialect == "hf-eval-results" and model.name == "llm-eval"
+    assert len(modelindex.load(".").models) == 2
+
+
+def test_convert_reports_every_value_it_drops(write, capsys) -> None:
+    card = write(
+        "m/README.md",
+        "---\nmodel-index:\n- name: m\n  results:\n"
+        "  - task: {type: text-classification, name: TC, extra_t: 1}\n"
+        "    dataset: {type: glue, name: GLUE, config: sst2, foo: bar}\n"
+        "    metrics:\n    - {type: accuracy, value: 0.9}\n    - {type: f1}\n"
+        "    source: {name: S, url: 'http://x', extra_s: 2}\n    notes: here\n"
+        "  - task: {type: text-classification}\n    dataset: {type: imdb, name: IMDB}\n"
+        "    metrics: {accuracy: 0.8, f1: 0.7}\n---\n",
+    )
+    code, out, err = _run(capsys, "convert", str(card), "--to", "eval-results")
+    assert code == 0
+    assert [(entry["dataset"]["id"], entry["value"]) for entry in yaml.safe_load(out)] == [
+        ("glue", 0.9),
+        ("imdb", 0.8),
+        ("imdb", 0.7),
+    ]
+    for note in (
+        "dataset foo (1)",
+        "task extra_t (1)",
+        "source extra_s (1)",
+        "result notes (1)",
+        "metrics without a value (1)",
+    ):
+        assert f"note: dropped {note}" in err

@@ -146,3 +146,53 @@ def test_an_unnamed_hub_model_is_reported_only_with_results(write) -> None:
         "---\nmodel-index:\n- name: ''\n  results:\n  - task: {type: asr}\n    dataset: {type: cv, name: CV}\n    metrics: [{type: wer, value: 3}]\n---\n",
     )
     assert [finding.code for finding in validate(modelindex.load(named)).findings] == ["S001"]
+
+
+def _card(write, results: str, folder: str = "card") -> list[tuple[str, int | None, str]]:
+    path = write(f"{folder}/README.md", f"---\nmodel-index:\n- name: m\n  results:\n{results}---\n")
+    report = validate(modelindex.load(path))
+    return [(finding.code, finding.line, finding.message) for finding in report.findings]
+
+
+def test_a_one_word_task_id_as_type_is_not_a_swap(write) -> None:
+    results = "  - task: {type: summarization, name: abstractive-summarization}\n    dataset: {type: xsum, name: XSum}\n    metrics: [{type: rouge1, value: 40.1}]\n"
+    assert _card(write, results) == []
+
+
+def test_mteb_scores_below_one_on_other_datasets_are_not_mixed_scales(write) -> None:
+    results = (
+        "  - task: {type: Classification}\n    dataset: {type: mteb/amazon_counterfactual, name: MTEB AmazonCounterfactualClassification (en), config: en, split: test}\n"
+        "    metrics: [{type: accuracy, value: 64.15}, {type: f1, value: 58.2}]\n"
+        "  - task: {type: BitextMining}\n    dataset: {type: mteb/bucc-bitext-mining, name: MTEB BUCC (zh-en), config: zh-en, split: test}\n"
+        "    metrics: [{type: accuracy, value: 0.21}, {type: f1, value: 0.12}]\n"
+    )
+    assert _card(write, results) == []
+
+
+def test_a_repeated_metric_names_its_count(write) -> None:
+    results = "  - task: {type: text-classification}\n    dataset: {type: imdb, name: Large Movie Review Dataset}\n    metrics:\n    - {type: accuracy, value: 0.9}\n    - {type: accuracy, value: 0.9}\n    - {type: accuracy, value: 0.8}\n"
+    [(code, line, message)] = _card(write, results)
+    assert (code, line) == ("H004", 9)
+    assert "lists more than once: accuracy (3 times)" in message and "(0.9 and 0.8)" in message
+
+
+def test_a_bad_value_under_a_repeated_name_is_reported_too(write) -> None:
+    results = (
+        "  - task: {type: automatic-speech-recognition}\n    dataset: {type: cv, name: CV}\n    metrics:\n"
+        "    - {type: wer, name: Test WER, value: 10.5, config: ar}\n"
+        "    - {type: wer, name: Test WER, value: 'NA', config: fr}\n"
+        "    - {type: wer, name: Test WER, value: '0,931', config: de}\n"
+        "    - {type: cer, name: Test CER, value: ' '}\n"
+    )
+    found = _card(write, results)
+    assert [(code, line) for code, line, _ in found] == [("S011", 9), ("S011", 10), ("S011", 11)]
+    assert (
+        "placeholder" in found[0][2]
+        and "decimal comma" in found[1][2]
+        and "has no value" in found[2][2]
+    )
+
+
+def test_a_yaml_11_boolean_is_not_judged_as_a_wrong_type(write) -> None:
+    results = "  - task: {type: automatic-speech-recognition}\n    dataset: {type: NbAiLab/NPSC, name: NPSC, config: no}\n    metrics: [{type: wer, value: 7.03}]\n"
+    assert _card(write, results) == []

@@ -4,7 +4,7 @@ dataset as {type, name} mappings. They read what the card wrote, every listed me
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
@@ -42,8 +42,10 @@ HUB_TASK_IDS = frozenset(
         "zero-shot-classification",
     }
 )
-# An id as the Hub writes one: 'text-classification', 'automatic-speech-recognition'.
+# An id as the Hub writes one: 'text-classification', 'automatic-speech-recognition'; and a
+# name as people write one, with capitals or spaces: 'Text Classification'.
 _TASK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+_DISPLAY_NAME = re.compile(r"[A-Z\s]")
 # Benchmarks whose id a card may copy from a tutorial for a set of its own, with the configs
 # and other names that the id stands for.
 _BENCHMARKS: dict[str, frozenset[str]] = {
@@ -52,7 +54,7 @@ _BENCHMARKS: dict[str, frozenset[str]] = {
     "squad": frozenset({"stanfordquestionansweringdataset"}),
     "squadv2": frozenset({"stanfordquestionansweringdataset"}),
     "conll2003": frozenset(),
-    "imdb": frozenset(),
+    "imdb": frozenset({"largemoviereviewdataset", "largemoviereview", "imdbreviews"}),
     "xsum": frozenset({"extremesummarization"}),
     "cnndailymail": frozenset(),
     "samsum": frozenset(),
@@ -98,15 +100,23 @@ def duplicate_metric(entry: _Entry, context: Context) -> Iterator[Hit]:
                 repeated.append((first, metric))
         if not repeated:
             continue
-        differing = [
+        times = Counter(str(second.label) for _, second in repeated)
+        differing = dict.fromkeys(
             f"{second.label} ({first.value!r:.20} and {second.value!r:.20})"
             for first, second in repeated
             if first.value != second.value
-        ]
-        labels = ", ".join(str(second.label) for _, second in repeated[:6])
-        message = f"{result_field(position)} lists {labels} twice"
+        )
+        labels = ", ".join(
+            label if count == 1 else f"{label} ({count + 1} times)"
+            for label, count in list(times.items())[:6]
+        )
+        labels += f" and {len(times) - 6} more" if len(times) > 6 else ""
+        if max(times.values()) == 1:
+            message = f"{result_field(position)} lists {labels} twice"
+        else:
+            message = f"{result_field(position)} lists more than once: {labels}"
         if differing:
-            message += f", with two values: {'; '.join(differing[:3])}"
+            message += f", with different values: {'; '.join(list(differing)[:3])}"
         first, second = repeated[0]
         related = (Related(_at(entry, position, first.line), "first listed here"),)
         yield Hit(
@@ -120,17 +130,18 @@ def duplicate_metric(entry: _Entry, context: Context) -> Iterator[Hit]:
 
 @rule("H005", "task-type-name-swapped", Severity.ERROR, Scope.ENTRY)
 def task_type_name_swapped(entry: _Entry, context: Context) -> Iterator[Hit]:
-    """A result's task `type` is a display name and its `name` is a task id: the two are swapped.
+    """A result's task `type` is a display name and its `name` a task id: the two are swapped.
 
     The Hub files a result under its task `type` ('text-classification'); `name` is what it
     shows ('Text Classification'). With the two swapped, the result is filed under a task
-    that does not exist. A type without a name (MTEB writes `type: Retrieval`) is not reported.
+    that does not exist. A display name has capitals or spaces and an id is hyphenated lower
+    case; a type without a name (MTEB writes `type: Retrieval`) is not reported.
     """
     for position, result in enumerate(_own_results(entry)):
         task = result.task_info
         if task is None or not task.type or not task.name:
             continue
-        if _TASK_ID.match(task.name.strip()) and not _TASK_ID.match(task.type.strip()):
+        if _TASK_ID.match(task.name.strip()) and _DISPLAY_NAME.search(task.type.strip()):
             where = entry.location(result_field(position, "Task"))
             yield Hit(
                 where,
@@ -187,17 +198,19 @@ def dataset_type_contradicts_name(entry: _Entry, context: Context) -> Iterator[H
 
 @rule("H007", "mixed-scales", Severity.ERROR, Scope.INDEX)
 def mixed_scales(context: Context) -> Iterator[Hit]:
-    """One card writes a proportion (an accuracy, F1, WER) on both scales: 94.1 and 0.931.
+    """A card writes one metric of one dataset on both scales: 94.1 on validation, 0.931 on test.
 
     Whether a card writes proportions as fractions (0-1) or percentages (0-100) is its own
     convention, but one metric on both cannot be compared. Read where metrics are listed with
-    their type, as Hub cards write them. Only values that show their scale count: one written
-    with '%' or above 1 is a percentage, and an accuracy-like score at or below 1 a fraction.
-    An error rate (WER, CER) can pass 100 %, so it is a percentage above 5 and a fraction
-    below 0.5. Losses, perplexities, rewards and thresholds have no scale. Reported once per
-    metric and file, at a value on the file's rarer scale.
+    their type, as Hub cards write them, and only within one dataset and config: across
+    datasets a score below 1 may be a percentage (MTEB writes an English model's 0.21 on a
+    Chinese bitext task on 0-100). Only values that show their scale count: one written with
+    '%' or above 1 is a percentage, and an accuracy-like score at or below 1 a fraction. An
+    error rate (WER, CER) can pass 100 %, so it is a percentage above 5 and a fraction below
+    0.5. Losses, perplexities, rewards and thresholds have no scale. Reported once per metric
+    and dataset, at a value on the rarer scale.
     """
-    by_file: dict[tuple[str, str], list[tuple[Scale, float, _Entry, int, MetricEntry]]]
+    by_file: dict[tuple[str, ...], list[tuple[Scale, float, _Entry, int, MetricEntry]]]
     by_file = defaultdict(list)
     seen_results: set[int] = set()
     for entry in [*context.index.collections, *context.index.models]:
@@ -211,10 +224,13 @@ def mixed_scales(context: Context) -> Iterator[Hit]:
                     continue
                 written_percent = isinstance(metric.value, str) and "%" in metric.value
                 scale = Scale.PERCENT if written_percent else scale_of(metric.number, semantics)
-                if scale is not None:
-                    key = (entry.source.path, semantics.kind)
-                    by_file[key].append((scale, metric.number, entry, position, metric))
-    for (_, kind), values in by_file.items():
+                dataset = result.dataset_info
+                if scale is None or dataset is None:
+                    continue
+                evaluated_on = (dataset_key(dataset.type or dataset.name), str(dataset.config))
+                key = (entry.source.path, semantics.kind, *evaluated_on)
+                by_file[key].append((scale, metric.number, entry, position, metric))
+    for (_, kind, *_dataset), values in by_file.items():
         scales = {scale for scale, *_ in values}
         if len(scales) < 2:
             continue
@@ -231,7 +247,8 @@ def mixed_scales(context: Context) -> Iterator[Hit]:
         if other_metric.line is not None:
             other_where = Location(other_where.path, other_metric.line)
         message = (
-            f"{label} {number:g} is on a {rare} scale, but this file writes {kind} on a "
+            f"{label} {number:g} is on a {rare} scale, but this card writes {kind} of the same "
+            f"dataset on a "
             f"{Scale.PERCENT if rare is Scale.FRACTION else Scale.FRACTION} scale "
             f"({other_metric.label} {other_number:g})"
         )

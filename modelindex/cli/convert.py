@@ -76,6 +76,10 @@ def convert_card(args: argparse.Namespace) -> int:
     if args.output:
         try:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            folder = Path(args.output).parent
+            raise Failure(f"{folder}: cannot make the folder: {error.strerror}") from None
+        try:
             # 'x': a file already there is the user's, not ours to replace.
             with open(args.output, "x", encoding="utf-8") as handle:
                 handle.write(text)

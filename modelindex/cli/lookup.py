@@ -68,10 +68,11 @@ def show_model(args: argparse.Namespace) -> int:
     # Hub repositories may share a name ('PPO'), and a repository's evaluation files are
     # models of their own: say that this is one of several.
     others = [other.source for other in index.models if other.name == model.name]
-    if len(others) > 1:
-        listed = ", ".join(str(where) for where in others[1:4] if where != model.source)
-        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
-        note = f"note: {len(others) - 1} more models are named {model.name!r}: {listed}{more}"
+    others = [where for where in dict.fromkeys(others) if where != model.source]
+    if others:
+        listed = ", ".join(str(where) for where in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        note = f"note: {len(others)} more models are named {model.name!r}: {listed}{more}"
         print(printable(note), file=sys.stderr)
     return report_problems(index)
 

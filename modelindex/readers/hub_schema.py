@@ -108,7 +108,9 @@ class _Walk:
                 message = f"{where} has no {key!r}, which the Hub requires"
                 self.report(ProblemKind.HUB_UNREADABLE, value.line, message)
         for key in level.text:
-            if key in value and not isinstance(value[key], str):
+            # A bool may be YAML 1.1's reading of 'no' or 'on', which the Hub's YAML 1.2 parser
+            # keeps as text ('config: no', Norwegian): not judged.
+            if key in value and not isinstance(value[key], (str, bool)):
                 at = value.key_lines.get(key, value.line)
                 # YAML reads 'config: 2017' as a number and 'name:' as null.
                 message = f"{where}.{key} must be a string, found {_kind_of(value[key])}"

@@ -9,6 +9,7 @@ that dialect is expected to carry), and the site (which cards it renders as page
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -65,7 +66,9 @@ class Reader:
     def claims_walked(self, path: str) -> bool:
         name = PurePath(path).name.lower()
         if self.folder is not None:
-            return PurePath(path).parent.name == self.folder and name.endswith(self.suffixes)
+            # 'gpqa.yaml', named from inside the folder, is in it too.
+            folder = PurePath(os.path.abspath(path)).parent.name
+            return folder == self.folder and name.endswith(self.suffixes)
         return name in self.names or name.endswith(self.suffixes)
 
     def claims_named(self, path: str) -> bool:
