@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelindex.schema import MetricEntry, Model, Result
+from modelindex.schema import MetricEntry, Model, Result, _Record
 
 # .eval_results needs a task within the benchmark; a model-index dataset without a config is
 # the benchmark's default one.
@@ -61,6 +61,18 @@ def _count(dropped: Counter[str], label: str, value: Any) -> None:
         dropped[label] += 1
 
 
+def _drop(
+    dropped: Counter[str], what: str, record: _Record | None, fields: tuple[str, ...]
+) -> None:
+    """Count the values of ``fields`` and the keys the schema does not know, as dropped."""
+    if record is None:
+        return
+    for name in fields:
+        _count(dropped, f"{what} {name}", getattr(record, name))
+    for key in record.extra:
+        dropped[f"{what} {key}"] += 1
+
+
 def _eval_entry(result: Result, metric: MetricEntry, dropped: Counter[str]) -> dict[str, Any]:
     dataset = result.dataset_info
     assert dataset is not None and dataset.type
@@ -77,16 +89,7 @@ def _eval_entry(result: Result, metric: MetricEntry, dropped: Counter[str]) -> d
         entry["source"] = {"url": source.url, **({"name": source.name} if source.name else {})}
     elif source is not None and source.name:
         dropped["source without a url"] += 1
-    for label, value in (
-        ("metric type", metric.type),
-        ("metric name", metric.name),
-        ("metric config", metric.config),
-        ("metric args", metric.args),
-        ("metric verified", metric.verified),
-    ):
-        _count(dropped, label, value)
-    for key in metric.extra:
-        dropped[f"metric {key}"] += 1
+    _drop(dropped, "metric", metric, ("type", "name", "config", "args", "verified"))
     return entry
 
 
@@ -100,24 +103,10 @@ def to_eval_results(models: Iterable[Model]) -> Conversion:
             if result.dataset_info is None or not result.dataset_info.type:
                 dropped["results without a dataset type"] += 1
                 continue
-            task, dataset = result.task_info, result.dataset_info
-            if task is not None:
-                _count(dropped, "task type", task.type)
-                _count(dropped, "task name", task.name)
-                for key in task.extra:
-                    dropped[f"task {key}"] += 1
-            for label, value in (
-                ("dataset name", dataset.name),
-                ("dataset split", dataset.split),
-                ("dataset args", dataset.args),
-            ):
-                _count(dropped, label, value)
-            for key in dataset.extra:
-                dropped[f"dataset {key}"] += 1
-            for key in result.source.extra if result.source is not None else ():
-                dropped[f"source {key}"] += 1
-            for key in result.extra:
-                dropped[f"result {key}"] += 1
+            _drop(dropped, "task", result.task_info, ("type", "name"))
+            _drop(dropped, "dataset", result.dataset_info, ("name", "split", "args"))
+            _drop(dropped, "source", result.source, ())
+            _drop(dropped, "result", result, ())
             # A metrics mapping ({accuracy: 0.8}) converts as well as a list.
             for metric in result.all_metrics():
                 if metric.value is None:
