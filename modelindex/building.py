@@ -220,7 +220,9 @@ def _flatten_metrics(
             entries.append(entry)
             if name is None:
                 continue
-            where = Location(path, item.line)
+            # Where the value is written: what S011 and the value's other rules point at.
+            value_keys = (key for key in item if normalize_key(key) == "value")
+            where = Location(path, item.key_lines.get(next(value_keys, None), item.line))
             field_name = result_field(index, str(name))
             repeated = str(name) in metrics or field_name in flat.locations
             if reason == EMPTY_VALUE or (repeated and reason is not None):

@@ -84,6 +84,8 @@ def model_as_text(model: Model) -> str:
         lines.append("  Results")
         for result in model.results:
             lines.extend(_result_lines(result))
+    elif not is_image_model(model):
+        lines.append(f"  {'Results':<22}none")
     if model.paper is not None:
         paper = " ".join(
             part for part in (model.paper.title, model.paper.url and f"<{model.paper.url}>") if part

@@ -14,9 +14,11 @@ a metric's ``verifyToken``     ``verifyToken``
 =============================  ================================
 
 Everything else has no place on the other side, and each conversion says what it dropped: the
-task, the dataset's name, split and args, a metric's type, name, config, args and ``verified``
-one way; the date, the notes and the source's user and org the other. A model-index needs a
-task type and a metric type that evaluation files do not have: they are asked for, not guessed.
+task, the dataset's name, split and args, a metric's type, name, config, args and ``verified``,
+values that are no number and thresholds one way; the date, the notes and the source's user and
+org the other. Where a card names no config, the task_id is the legacy text ``args`` or the
+benchmark's ``default``, and it says so. A model-index needs a task type and a metric type that
+evaluation files do not have: they are asked for, not guessed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelindex.schema import MetricEntry, Model, Result, _Record
+from modelindex.schema import DatasetInfo, MetricEntry, Model, Result, _Record
 
 # .eval_results needs a task within the benchmark; a model-index dataset without a config is
 # the benchmark's default one.
@@ -39,11 +41,14 @@ class Conversion:
     """What to write, as plain lists and mappings."""
     dropped: Counter[str] = field(default_factory=Counter)
     """How many values of each field had no place in the other format."""
+    assumed: Counter[str] = field(default_factory=Counter)
+    """What the other format requires and the input leaves out, filled in by convention."""
     missing: list[str] = field(default_factory=list)
     """What the other format requires that the input does not say."""
 
     def report(self) -> list[str]:
         lines = [f"dropped {field} ({count})" for field, count in sorted(self.dropped.items())]
+        lines += [f"assumed {what} ({count})" for what, count in sorted(self.assumed.items())]
         return lines + [f"missing {what}" for what in self.missing]
 
 
@@ -73,15 +78,27 @@ def _drop(
         dropped[f"{what} {key}"] += 1
 
 
-def _eval_entry(result: Result, metric: MetricEntry, dropped: Counter[str]) -> dict[str, Any]:
-    dataset = result.dataset_info
+def _task_id(dataset: DatasetInfo, conversion: Conversion) -> str:
+    """The config, else the legacy text ``args`` (the Trainer's ``args: cola``), else the
+    benchmark's default task, which is assumed, and said."""
+    if dataset.config:
+        return dataset.config
+    if isinstance(dataset.args, str) and dataset.args.strip():
+        conversion.assumed["task_id from dataset.args, where the card names no config"] += 1
+        return dataset.args.strip()
+    conversion.assumed[f"task_id '{DEFAULT_TASK}', where the card names no config"] += 1
+    return DEFAULT_TASK
+
+
+def _eval_entry(
+    result: Result, metric: MetricEntry, value: Any, conversion: Conversion
+) -> dict[str, Any]:
+    dataset, dropped = result.dataset_info, conversion.dropped
     assert dataset is not None and dataset.type
-    target: dict[str, Any] = {"id": dataset.type, "task_id": dataset.config or DEFAULT_TASK}
-    if dataset.config is None:
-        dropped[f"dataset.config (none: written as task_id '{DEFAULT_TASK}')"] += 1
+    target: dict[str, Any] = {"id": dataset.type, "task_id": _task_id(dataset, conversion)}
     if dataset.revision:
         target["revision"] = dataset.revision
-    entry: dict[str, Any] = {"dataset": target, "value": metric.value}
+    entry: dict[str, Any] = {"dataset": target, "value": value}
     if metric.verify_token:
         entry["verifyToken"] = metric.verify_token
     source = result.source
@@ -109,10 +126,21 @@ def to_eval_results(models: Iterable[Model]) -> Conversion:
             _drop(dropped, "result", result, ())
             # A metrics mapping ({accuracy: 0.8}) converts as well as a list.
             for metric in result.all_metrics():
-                if metric.value is None:
-                    dropped["metrics without a value"] += 1
-                    continue
-                conversion.data.append(_eval_entry(result, metric, dropped))
+                if metric.number is None:
+                    dropped["metrics whose value is no number (empty, 'NA', '0,93')"] += 1
+                elif "threshold" in str(metric.label).lower():
+                    dropped["thresholds, which are not scores"] += 1
+                else:
+                    if metric.spread is not None:
+                        dropped["the ± spread of a value"] += 1
+                    value = metric.value if metric.spread is None else metric.number
+                    conversion.data.append(_eval_entry(result, metric, value, conversion))
+    shared = Counter(repr(entry["dataset"]) for entry in conversion.data)
+    if any(count > 1 for count in shared.values()):
+        conversion.missing.append(
+            f"what tells apart {sum(c for c in shared.values() if c > 1)} evaluations that share "
+            "a dataset and task_id: .eval_results holds no metric name or split"
+        )
     return conversion
 
 
@@ -148,11 +176,13 @@ def to_model_index(
             "dataset": {key: value for key, value in card_dataset.items() if value},
             "metrics": [{k: v for k, v in metric.items() if v is not None} for metric in metrics],
         }
-        if result.source is not None:
+        if result.source is not None and result.source.url:
             source = {"name": result.source.name, "url": result.source.url}
             card_result["source"] = {key: value for key, value in source.items() if value}
             for key in result.source.extra:
                 conversion.dropped[f"source {key}"] += 1
+        elif result.source is not None:
+            conversion.dropped["sources without a url, which the Hub refuses"] += 1
         results.append({key: value for key, value in card_result.items() if value is not None})
     conversion.data = {"model-index": [{"name": model.name, "results": results}]}
     if not task_type:

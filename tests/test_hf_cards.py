@@ -140,6 +140,19 @@ def test_the_legacy_model_index_key_is_read_with_a_warning(write) -> None:
     assert model.results[0].metrics == {"Matthews Correlation": 0.5331291095663535}
     [legacy] = [f for f in validate(zoo).findings if f.code == "L014"]
     assert (legacy.location.line, legacy.severity) == (3, Severity.WARNING)
+    # Renaming the key alone would leave the legacy 'metric:', which the Hub does not read.
+    assert "rename it 'model-index'" in legacy.message
+    assert "write each result's 'metric:' as a list under 'metrics:'" in legacy.message
+
+
+def test_a_listed_metric_without_type_or_name_is_h001s_not_an_empty_result(write) -> None:
+    from modelindex.checks import validate
+
+    card = write(
+        "README.md",
+        "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: x}\n    dataset: {type: d, name: D}\n    metrics: [{value: 0.412}]\n---\n",
+    )
+    assert [f.code for f in validate(modelindex.load(card)).findings] == ["H001"]
 
 
 HUB_FORMAT = Path(__file__).parent / "fixtures" / "hf-hub-format"

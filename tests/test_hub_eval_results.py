@@ -198,6 +198,35 @@ def test_convert_reports_every_value_it_drops(write, capsys) -> None:
         "task extra_t (1)",
         "source extra_s (1)",
         "result notes (1)",
-        "metrics without a value (1)",
+        "metrics whose value is no number (empty, 'NA', '0,93') (1)",
     ):
         assert f"note: dropped {note}" in err
+
+
+def test_convert_assumes_aloud_and_leaves_out_what_is_no_score(capsys) -> None:
+    card = Path(__file__).parent / "fixtures" / "hf-hub-format" / "rl-mteb" / "README.md"
+    code, out, err = _run(capsys, "convert", str(card), "--to", "eval-results")
+    assert code == 0
+    # 500.00 +/- 0.00 is written as its mean; the MTEB threshold is left out.
+    assert [entry["value"] for entry in yaml.safe_load(out)] == [500.0, 99.71, 91.43]
+    assert "note: dropped the ± spread of a value (1)" in err
+    assert "note: dropped thresholds, which are not scores (1)" in err
+    assert "note: assumed task_id 'default', where the card names no config (1)" in err
+
+
+def test_convert_of_nothing_to_convert_and_of_broken_yaml_says_why(write, capsys) -> None:
+    empty = write("e/README.md", "---\nmodel-index:\n- name: PPO\n  results: []\n---\n")
+    code, out, err = _run(capsys, "convert", str(empty), "--to", "eval-results")
+    assert (code, out) == (2, "") and "no evaluation to convert" in err
+    broken = write("b/README.md", "---\nmodel-index:\n- name: a\n  results: [\n---\n")
+    code, _, err = _run(capsys, "convert", str(broken), "--to", "eval-results")
+    assert code == 2 and ":5: invalid YAML" in err
+
+
+def test_an_evaluation_file_named_outside_its_folder_is_still_one(tmp_path) -> None:
+    copy = tmp_path / "hle.yaml"
+    shutil.copy(REPOSITORY / ".eval_results" / "hle.yaml", copy)
+    zoo = modelindex.load(str(copy))
+    [model] = zoo.models
+    assert (model.dialect, model.name) == ("hf-eval-results", "hle")
+    assert {finding.code for finding in validate(zoo).findings} == {"H001"}

@@ -122,10 +122,10 @@ def test_metric_semantics() -> None:
 def test_placeholders_decimal_commas_and_empty_values_are_named_as_such() -> None:
     found = _findings("placeholders")
     assert [(code, line) for code, line, _ in found] == [
-        ("S011", 15),
-        ("S011", 18),
-        ("S011", 21),
-        ("S011", 24),
+        ("S011", 17),
+        ("S011", 20),
+        ("S011", 23),
+        ("S011", 26),
     ]
     na, xx, empty, comma = (message for *_, message in found)
     assert "'NA' does not parse: a placeholder" in na and "a placeholder" in xx

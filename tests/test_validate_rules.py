@@ -364,6 +364,12 @@ def test_mojibake_quoted_in_backticks_is_an_example(write) -> None:
     assert _check(path).findings == []
 
 
+def test_mojibake_in_fenced_code_is_an_example(write) -> None:
+    # Speech-recognition cards strip these characters from transcripts on purpose.
+    path = write("card.md", "# Net\n\n```python\nchars = '[\u00e2\u20ac\u2122]'\n```\n")
+    assert _check(path).findings == []
+
+
 def test_correct_non_ascii_text_is_not_mojibake(write) -> None:
     path = write(
         "card.md", "# Net\n\n3\u00d73 conv, caf\u00e9, na\u00efve, \u00c5ngstr\u00f6m, \u00c3 la\n"

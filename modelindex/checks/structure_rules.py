@@ -361,6 +361,7 @@ def empty_metrics(entry: _Entry, context: Context) -> Iterator[Hit]:
         position
         for position, result in enumerate(entry.results)
         if not result.metrics
+        and not result.metric_entries  # listed, if without a name or type (H001's)
         and result_field(position, "Metrics") in written
         and not any(bad.field.startswith(result_field(position)) for bad in entry.invalid)
     ]

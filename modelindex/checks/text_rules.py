@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Severity
 from modelindex.checks.registry import Scope, rule
+from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.schema import Location
 
 # UTF-8 bytes read as Windows-1252 (or Latin-1): a lead byte shown as Â-ô followed by
@@ -61,7 +62,8 @@ def mojibake(context: Context) -> Iterator[Hit]:
 
     `\u00c3\u2014` where `\u00d7` belongs, `\u00e2\u20ac\u2122` for `\u2019`. The damage
     spreads every time the file is converted again; fix the bytes once, and read and write
-    the file as UTF-8. Text between backticks is taken as a deliberate example.
+    the file as UTF-8. Text between backticks, and in fenced code blocks (where a card's
+    code may map mojibake to its repair on purpose), is taken as a deliberate example.
     """
     for path in context.index.files:
         try:
@@ -70,13 +72,17 @@ def mojibake(context: Context) -> Iterator[Hit]:
         except OSError:
             continue
         reported, line, offset, position = 0, 1, 0, 0
-        code_spans = _CodeSpans(text)
+        code_spans, fenced = _CodeSpans(text), FencedCode(text)
         for _ in range(CANDIDATES_PER_FILE):
             match = _MOJIBAKE.search(text, position)
             if match is None or reported == FINDINGS_PER_FILE:
                 break
             fixed = repaired(match.group())
-            if fixed is None or code_spans.contains(match.start()):
+            if (
+                fixed is None
+                or fenced.contains(match.start())
+                or code_spans.contains(match.start())
+            ):
                 position = match.end()
                 continue
             line += text.count("\n", offset, match.start())

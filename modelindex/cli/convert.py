@@ -61,13 +61,22 @@ def _convert(args: argparse.Namespace) -> tuple[Conversion, int]:
     index = load_paths([args.path], args)
     wanted = HUB_CARD if args.to == EVAL_RESULTS_FORM else EVAL_RESULTS
     models = [model for model in index.models if model.dialect == wanted]
+    status = report_problems(index)  # a YAML error says why no model was read
     if not models:
         kind = "a Hub card's model-index" if wanted == HUB_CARD else "a .eval_results file"
         raise Failure(f"{args.path}: no models read as {kind}; --to {args.to} converts from that")
     if args.to == EVAL_RESULTS_FORM:
-        return to_eval_results(models), report_problems(index)
+        conversion = to_eval_results(models)
+        if not conversion.data:
+            for line in conversion.report():
+                print(printable(f"note: {line}"), file=sys.stderr)
+            raise Failure(
+                f"{args.path}: no evaluation to convert: no result with a dataset type "
+                "and a metric with a number"
+            )
+        return conversion, status
     [model] = models
-    return to_model_index(model, args.task_type, args.metric_type), report_problems(index)
+    return to_model_index(model, args.task_type, args.metric_type), status
 
 
 def convert_card(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import os
 from pathlib import PurePath
 from typing import Any
 
-from modelindex.located_yaml import LocatedDict, parse_yaml
+from modelindex.located_yaml import LocatedDict, ParsedYaml, parse_yaml
 from modelindex.problems import InputError
 from modelindex.readers.hub_schema import eval_results_problems
 from modelindex.readers.records import EntryKind, RawEntry, ReadOutput
@@ -76,20 +76,42 @@ def _result(entry: LocatedDict) -> LocatedDict:
     return result
 
 
+def looks_like_eval_results(value: Any) -> bool:
+    """Whether a YAML document is a list of evaluations ({dataset: {id, ...}, value}), such as a
+    ``.eval_results`` file named outright from elsewhere."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(item, LocatedDict)
+            and isinstance(item.get("dataset"), LocatedDict)
+            and "id" in item["dataset"]
+            and "value" in item
+            for item in value
+        )
+    )
+
+
 def read_eval_results(path: str, text: str) -> ReadOutput:
-    output = ReadOutput()
     try:
         parsed = parse_yaml(text)
     except InputError as error:
-        output.problems.append(error.at(path))
-        return output
+        return ReadOutput(problems=[error.at(path)])
+    return interpret_eval_results(parsed, path)
+
+
+def interpret_eval_results(parsed: ParsedYaml, path: str) -> ReadOutput:
+    output = ReadOutput()
     output.problems += [problem.at(path) for problem in parsed.problems]
     output.problems += eval_results_problems(parsed.value, path)
     entries = parsed.value if isinstance(parsed.value, list) else []
     results = [_result(entry) for entry in entries if isinstance(entry, LocatedDict)]
     if not results:
         return output
-    repository = PurePath(os.path.abspath(path)).parent.parent.name or PurePath(path).stem
+    # The repository holds the .eval_results folder; a file elsewhere is named for itself.
+    where = PurePath(os.path.abspath(path))
+    in_folder = where.parent.name == FOLDER and where.parent.parent.name
+    repository = where.parent.parent.name if in_folder else where.stem
     model = _located(1, {"name": (repository, None), "results": (results, 1)})
     output.entries.append(RawEntry(EntryKind.MODEL, model, path, DIALECT))
     return output

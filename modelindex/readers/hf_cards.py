@@ -19,7 +19,7 @@ from typing import Any
 from modelindex.fields import normalize_key
 from modelindex.located_yaml import LocatedDict, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
-from modelindex.readers.hub_schema import hub_problems
+from modelindex.readers.hub_schema import MAX_MODELS, MAX_RESULTS, hub_problems
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import (
     MARKDOWN_SUFFIXES,
@@ -44,6 +44,24 @@ def _get(mapping: LocatedDict, key: str) -> tuple[Any, int]:
         if normalize_key(raw_key) == key:
             return value, mapping.key_lines.get(raw_key, mapping.line)
     return None, mapping.line
+
+
+_LEGACY_METRIC = ", and write each result's 'metric:' as a list under 'metrics:'"
+
+
+def _has_single_metric(model_index: Any) -> bool:
+    """Whether a legacy model-index writes a result's metric as one 'metric:' mapping."""
+    models = model_index if isinstance(model_index, list) else []
+    for model in models[:MAX_MODELS]:
+        results = _get(model, "results")[0] if isinstance(model, LocatedDict) else None
+        for result in results[:MAX_RESULTS] if isinstance(results, list) else []:
+            if (
+                isinstance(result, LocatedDict)
+                and _get(result, "metrics")[0] is None
+                and _get(result, "metric")[0] is not None
+            ):
+                return True
+    return False
 
 
 def _is_one_metric(value: Any) -> bool:
@@ -107,8 +125,9 @@ def read_hf_card(path: str, text: str) -> ReadOutput:
             if normalize_key(raw_key) in {"model-index", "model index"}:
                 value, line = header[raw_key], header.key_lines.get(raw_key, header.line)
                 message = (
-                    f"{str(raw_key)!r:.40} is not the key the Hub reads: read as model-index, "
-                    "the spelling the Hub and huggingface_hub want"
+                    f"the Hub reads no {str(raw_key)!r:.40}: rename it 'model-index'"
+                    + (_LEGACY_METRIC if _has_single_metric(value) else "")
+                    + " (modelindex reads it all the same)"
                 )
                 output.problems.append(LoadProblem(ProblemKind.LEGACY_KEY, path, line, message))
                 break

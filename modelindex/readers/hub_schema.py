@@ -220,7 +220,10 @@ def _grouped(problems: list[LoadProblem]) -> list[LoadProblem]:
     for same in groups.values():
         first = same[0]
         if len(same) > 1:
-            message = f"{first.message} (and {len(same) - 1} more like it)"
+            lines = sorted({problem.line for problem in same[1:] if problem.line is not None})
+            listed = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+            at = f", at line{'s' if len(lines) > 1 else ''} {listed}"
+            message = f"{first.message} (and {len(same) - 1} more like it{at if lines else ''})"
             first = LoadProblem(first.kind, first.path, first.line, message)
         grouped.append(first)
     return grouped

@@ -7,6 +7,7 @@ from typing import Any
 
 from modelindex.located_yaml import LocatedDict, ParsedYaml, parse_yaml
 from modelindex.problems import InputError, ProblemKind
+from modelindex.readers.eval_results import interpret_eval_results, looks_like_eval_results
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import ReadOutput
 from modelindex.readers.registry import Reader, register
@@ -53,6 +54,9 @@ def read_model_index_file(path: str, text: str) -> ReadOutput:
         parsed = _parse_json(text) if path.lower().endswith(".json") else parse_yaml(text)
     except InputError as error:
         return ReadOutput(problems=[error.at(path)])
+    if looks_like_eval_results(parsed.value):
+        # The Hub's evaluation file, named from outside its .eval_results folder.
+        return interpret_eval_results(parsed, path)
     output = interpret_document(parsed.value, path, 1, DIALECT)
     output.problems[:0] = [problem.at(path) for problem in parsed.problems]
     return output
