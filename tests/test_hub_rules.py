@@ -18,6 +18,12 @@ def _findings(folder: str) -> list[tuple[str, int | None, str]]:
     return [(finding.code, finding.line, finding.message) for finding in report.findings]
 
 
+def _card(write, results: str, folder: str = "card") -> list[tuple[str, int | None, str]]:
+    path = write(f"{folder}/README.md", f"---\nmodel-index:\n- name: m\n  results:\n{results}---\n")
+    report = validate(modelindex.load(path))
+    return [(finding.code, finding.line, finding.message) for finding in report.findings]
+
+
 def test_a_metric_listed_twice_is_one_finding_per_result_naming_the_differing_value() -> None:
     [(code, line, message)] = _findings("duplicate-metrics")
     assert (code, line) == ("H004", 32)
@@ -55,11 +61,8 @@ def test_a_benchmark_id_for_another_dataset_is_reported() -> None:
     ],
 )
 def test_dataset_types_against_their_names(write, dataset: str, reported: bool) -> None:
-    card = write(
-        "README.md",
-        f"---\nmodel-index:\n- name: m\n  results:\n  - task: {{type: question-answering}}\n    dataset: {dataset}\n    metrics: [{{type: f1, value: 80.1}}]\n---\n",
-    )
-    codes = [finding.code for finding in validate(modelindex.load(card)).findings]
+    results = f"  - task: {{type: question-answering}}\n    dataset: {dataset}\n    metrics: [{{type: f1, value: 80.1}}]\n"
+    codes = [code for code, *_ in _card(write, results)]
     assert codes == (["H006"] if reported else [])
 
 
@@ -84,11 +87,8 @@ def test_scales_of_an_error_rate(write, values: list[str], reported: bool) -> No
     metrics = "".join(
         f"    - {{type: wer, name: WER {n}, value: '{value}'}}\n" for n, value in enumerate(values)
     )
-    card = write(
-        "README.md",
-        f"---\nmodel-index:\n- name: m\n  results:\n  - task: {{type: automatic-speech-recognition}}\n    dataset: {{type: common_voice, name: Common Voice}}\n    metrics:\n{metrics}---\n",
-    )
-    codes = [finding.code for finding in validate(modelindex.load(card)).findings]
+    results = f"  - task: {{type: automatic-speech-recognition}}\n    dataset: {{type: common_voice, name: Common Voice}}\n    metrics:\n{metrics}"
+    codes = [code for code, *_ in _card(write, results)]
     assert codes == (["H007"] if reported else [])
 
 
@@ -146,12 +146,6 @@ def test_an_unnamed_hub_model_is_reported_only_with_results(write) -> None:
         "---\nmodel-index:\n- name: ''\n  results:\n  - task: {type: asr}\n    dataset: {type: cv, name: CV}\n    metrics: [{type: wer, value: 3}]\n---\n",
     )
     assert [finding.code for finding in validate(modelindex.load(named)).findings] == ["S001"]
-
-
-def _card(write, results: str, folder: str = "card") -> list[tuple[str, int | None, str]]:
-    path = write(f"{folder}/README.md", f"---\nmodel-index:\n- name: m\n  results:\n{results}---\n")
-    report = validate(modelindex.load(path))
-    return [(finding.code, finding.line, finding.message) for finding in report.findings]
 
 
 def test_a_one_word_task_id_as_type_is_not_a_swap(write) -> None:
