@@ -49,6 +49,22 @@ def test_parameters_are_counted_exactly(libraries, reference: Reference, paramet
     assert measure(reference, *libraries).parameters == parameters
 
 
+@pytest.mark.parametrize(
+    ("reference", "parameters"),
+    [
+        # A parameter handed to a submodule as an input (PiT's class token, SigLIP's attention-
+        # pool probe) once failed FlopCounterMode's autograd hooks on meta.
+        (Reference("pit_s_224", None, 224), 23_461_912),
+        (Reference("vit_base_patch16_siglip_512", None, 512), 93_520_128),
+    ],
+)
+def test_models_that_pass_parameters_as_inputs_measure(
+    libraries, reference: Reference, parameters: int
+) -> None:
+    measured = measure(reference, *libraries)
+    assert measured.parameters == parameters and measured.macs > 0
+
+
 def test_mmcv_style_flops_explain_mmpretrain_tables(libraries) -> None:
     # mmpretrain's table: ResNet-18 1.82 G, ResNet-50 4.12 G, CIFAR ResNet-18 0.56 G.
     for reference, table in (

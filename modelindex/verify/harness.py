@@ -77,7 +77,10 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
         model = timm.create_model(model_id, pretrained=False, **classes)
         if reference.stem == "cifar":
             _cifar_stem(torch, model)
-    model.eval()
+    # FlopCounterMode tracks modules with autograd hooks on their inputs that require grad; a
+    # parameter handed to a submodule as an input (PiT's class token, SigLIP's attention-pool
+    # probe) has no gradient function under no_grad, and the hook fails. Nothing here trains.
+    model.eval().requires_grad_(False)
     parameters = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers())
     state_dict = model.state_dict()
