@@ -224,7 +224,7 @@ def _flatten_metrics(
             value_keys = (key for key in item if normalize_key(key) == "value")
             where = Location(path, item.key_lines.get(next(value_keys, None), item.line))
             field_name = result_field(index, str(name))
-            repeated = str(name) in metrics or field_name in flat.locations
+            repeated = str(name) in metrics
             if reason == EMPTY_VALUE or (repeated and reason is not None):
                 # The mapping keeps a name's first value; a second one's fault is said here.
                 flat.reject(field_name, entry.get("value"), reason, where)

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from modelindex.fields import METADATA_FIELDS
-from modelindex.metric_semantics import metric_semantics
+from modelindex.metric_semantics import is_threshold, semantics_of
 from modelindex.printable import printable
 from modelindex.query import FIELDS, row_of
 from modelindex.readers.registry import names_per_file
@@ -29,6 +29,9 @@ TABLE_COLUMNS = (
 
 # For a zoo with no image models: what the task was, on what, and the first number.
 RESULT_COLUMNS = ("name", "task", "dataset", "dataset_config", "split", "metric", "value")
+_NUMERIC_COLUMNS = frozenset(
+    {"parameters", "flops", "file_size", "image_size", "crop_pct", "top1", "top5", "value"}
+)
 
 
 def columns_for(models: list[Model]) -> tuple[str, ...]:
@@ -70,22 +73,23 @@ def model_as_text(model: Model) -> str:
 
     add("In Collection", model.in_collection)
     add("Declared at", f"{model.source} ({model.dialect})")
+    takes_images = is_image_model(model)
     metadata_at = len(lines)
     metadata = model.metadata
     for attr, display in _METADATA_ORDER:
         add(display, getattr(metadata, attr), indent=4)
     for key, value in metadata.extra.items():
         add(key, value, indent=4)
-    if len(lines) > metadata_at or is_image_model(model):
+    if len(lines) > metadata_at or takes_images:
         lines.insert(metadata_at, "  Metadata")
-    if is_image_model(model):
-        lines.append(f"  {'Preprocessing':<22}{model.preprocessing.describe()}")
+    if takes_images:
+        add("Preprocessing", model.preprocessing.describe())
     if model.results:
         lines.append("  Results")
         for result in model.results:
             lines.extend(_result_lines(result))
-    elif not is_image_model(model):
-        lines.append(f"  {'Results':<22}none")
+    elif not takes_images:
+        add("Results", "none")
     if model.paper is not None:
         paper = " ".join(
             part for part in (model.paper.title, model.paper.url and f"<{model.paper.url}>") if part
@@ -134,10 +138,10 @@ def _metric_line(metric: MetricEntry) -> str:
     if metric.spread is not None:
         value = f"{value} ± {metric.spread:g}"
     notes = [metric.type] if metric.type and metric.type != metric.label else []
-    semantics = metric_semantics(metric.type) or metric_semantics(metric.name)
+    semantics = semantics_of(metric.type, metric.name)
     if semantics is not None:
         notes.append(semantics.direction)
-    elif "threshold" in str(metric.label).lower():
+    elif is_threshold(metric.label):
         notes.append("a threshold, not a score")
     if metric.config:
         notes.append(f"config {metric.config}")
@@ -236,20 +240,10 @@ def models_as_table(models: list[Model], columns: tuple[str, ...] | None = None)
     columns = columns or columns_for(models)
     cells = [[_table_cell(c, row_of(model)[c]) for c in columns] for model in models]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    numeric = {
-        "parameters",
-        "flops",
-        "file_size",
-        "image_size",
-        "crop_pct",
-        "top1",
-        "top5",
-        "value",
-    }
 
     def line(values: list[str]) -> str:
         return "  ".join(
-            value.rjust(width) if column in numeric else value.ljust(width)
+            value.rjust(width) if column in _NUMERIC_COLUMNS else value.ljust(width)
             for column, value, width in zip(columns, values, widths, strict=True)
         ).rstrip()
 

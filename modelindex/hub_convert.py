@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelindex.metric_semantics import is_threshold
 from modelindex.schema import DatasetInfo, MetricEntry, Model, Result, _Record
 
 # .eval_results needs a task within the benchmark; a model-index dataset without a config is
@@ -128,7 +129,7 @@ def to_eval_results(models: Iterable[Model]) -> Conversion:
             for metric in result.all_metrics():
                 if metric.number is None:
                     dropped["metrics whose value is no number (empty, 'NA', '0,93')"] += 1
-                elif "threshold" in str(metric.label).lower():
+                elif is_threshold(metric.label):
                     dropped["thresholds, which are not scores"] += 1
                 else:
                     if metric.spread is not None:
@@ -154,8 +155,7 @@ def to_model_index(
         dataset = result.dataset_info
         if dataset is None:
             continue
-        for key in dataset.extra:
-            conversion.dropped[f"dataset {key}"] += 1
+        _drop(conversion.dropped, "dataset", dataset, ())
         card_dataset = {
             "type": dataset.type,
             "name": dataset.type,
@@ -179,8 +179,7 @@ def to_model_index(
         if result.source is not None and result.source.url:
             source = {"name": result.source.name, "url": result.source.url}
             card_result["source"] = {key: value for key, value in source.items() if value}
-            for key in result.source.extra:
-                conversion.dropped[f"source {key}"] += 1
+            _drop(conversion.dropped, "source", result.source, ())
         elif result.source is not None:
             conversion.dropped["sources without a url, which the Hub refuses"] += 1
         results.append({key: value for key, value in card_result.items() if value is not None})

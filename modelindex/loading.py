@@ -60,6 +60,7 @@ class _Session:
         self.files: list[str] = []
         self.read_paths: set[str] = set()
         self.walked_directories: set[tuple[int, int]] = set()
+        self.hidden_folders = walked_hidden_folders()
         self.refused_links: set[str] = set()
         self.real_paths: dict[str, str] = {}
         self.importing: dict[str, str] = {}
@@ -139,7 +140,7 @@ class _Session:
         inside = ancestors | {key}
         tasks: list[_Task] = []
         for child in children:
-            hidden = child.name.startswith(".") and child.name not in walked_hidden_folders()
+            hidden = child.name.startswith(".") and child.name not in self.hidden_folders
             if hidden or child.name in _SKIPPED_DIRECTORIES:
                 continue
             # 'configs/x.md', not './configs/x.md', when the walk starts at '.'.
@@ -152,13 +153,14 @@ class _Session:
             except OSError as error:
                 tasks.append(_reported(_os_error_kind(error), child_path, _os_error_text(error)))
                 continue
-            followed = is_directory or is_walked_file(child_path)
+            walked = not is_directory and is_walked_file(child_path)
+            followed = is_directory or walked
             if is_link and followed and not self.inside(child_path):
                 message = self.outside_message("symbolic link")
                 tasks.append(_reported(ProblemKind.OUTSIDE_ROOT, child_path, message))
             elif is_directory:
                 tasks.append(("walk", child_path, inside))
-            elif is_walked_file(child_path):
+            elif walked:
                 tasks.append(("read", child_path, None))
         self.later(tasks)
 

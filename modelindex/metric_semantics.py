@@ -9,7 +9,6 @@ nothing in the value says which, so the scale is inferred from all the values of
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -67,19 +66,22 @@ _KNOWN: dict[str, MetricSemantics] = {
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
 _ROUGE = re.compile(r"^rouge(?:[0-9l]|lsum)*$")
 _PASS_AT_K = re.compile(r"^pass@\d{1,4}$")
-# 'Test WER', 'eval_loss', 'Top 1 Accuracy': the family is the last word.
-_LAST_WORD = re.compile(r"([a-z0-9@]+)$")
 
 
 def _key(metric: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", metric.strip().lower())
 
 
+def is_threshold(metric: str | None) -> bool:
+    """Whether a metric is the threshold another is computed at (MTEB's
+    ``cos_sim_accuracy_threshold``): a setting, not a score."""
+    return metric is not None and "threshold" in metric.lower()
+
+
 @lru_cache(maxsize=4096)
 def metric_semantics(metric: str | None) -> MetricSemantics | None:
-    """The semantics of a metric type or name; None for one not known, and for the threshold a
-    metric is computed at (MTEB's ``cos_sim_accuracy_threshold``), which is not a score."""
-    if not metric or "threshold" in metric.lower():
+    """The semantics of a metric type or name; None for one not known, and for a threshold."""
+    if not metric or is_threshold(metric):
         return None
     key = _key(metric)
     if key in _KNOWN:
@@ -92,6 +94,11 @@ def metric_semantics(metric: str | None) -> MetricSemantics | None:
     if len(words) > 1 and words[-1] in _KNOWN:
         return _KNOWN[words[-1]]
     return None
+
+
+def semantics_of(metric_type: str | None, name: str | None) -> MetricSemantics | None:
+    """A listed metric's semantics: by its type, the id tools write, else by its name."""
+    return metric_semantics(metric_type) or metric_semantics(name)
 
 
 def scale_of(value: float, semantics: MetricSemantics) -> Scale | None:
@@ -109,9 +116,11 @@ def scale_of(value: float, semantics: MetricSemantics) -> Scale | None:
     return Scale.FRACTION if value < 0.5 else None
 
 
-def card_scales(values: Iterable[float], semantics: MetricSemantics) -> set[Scale]:
-    """The scales a card's values of one metric are written on."""
-    return {scale for value in values if (scale := scale_of(value, semantics)) is not None}
-
-
-__all__ = ["MetricSemantics", "Scale", "card_scales", "metric_semantics", "scale_of"]
+__all__ = [
+    "MetricSemantics",
+    "Scale",
+    "is_threshold",
+    "metric_semantics",
+    "scale_of",
+    "semantics_of",
+]

@@ -50,7 +50,7 @@ class QueryError(ValueError):
 def row_of(model: Model) -> dict[str, Any]:
     first = model.results[0] if model.results else None
     dataset = first.dataset_info if first else None
-    metric = first.all_metrics()[0] if first and first.all_metrics() else None
+    metric = next(iter(first.all_metrics()), None) if first else None
     preprocessing = model.preprocessing
     return {
         "name": model.name,

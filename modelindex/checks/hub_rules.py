@@ -12,7 +12,7 @@ from modelindex.checks.findings import Hit, Related, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.dataset_names import dataset_key, same_dataset
 from modelindex.fields import RESULTS, result_field
-from modelindex.metric_semantics import Scale, metric_semantics, scale_of
+from modelindex.metric_semantics import Scale, scale_of, semantics_of
 from modelindex.schema import Location, MetricEntry, Model, Result, _Entry
 
 # The Hub's task ids (its pipeline tags) that cards write where a dataset belongs.
@@ -69,8 +69,9 @@ def _own_results(entry: _Entry) -> list[Result]:
     return entry.results
 
 
-def _at(entry: _Entry, position: int, line: int | None = None) -> Location:
-    where = entry.location(result_field(position))
+def _at(entry: _Entry, position: int, line: int | None, part: str | None = None) -> Location:
+    """Where a result (or a part of it) is written, at a listed metric's own line if known."""
+    where = entry.location(result_field(position, part))
     return Location(where.path, line) if line is not None else where
 
 
@@ -219,7 +220,7 @@ def mixed_scales(context: Context) -> Iterator[Hit]:
         seen_results.add(id(entry.results))
         for position, result in enumerate(entry.results):
             for metric in result.metric_entries:
-                semantics = metric_semantics(metric.type) or metric_semantics(metric.name)
+                semantics = semantics_of(metric.type, metric.name)
                 if semantics is None or metric.number is None:
                     continue
                 written_percent = isinstance(metric.value, str) and "%" in metric.value
@@ -239,13 +240,10 @@ def mixed_scales(context: Context) -> Iterator[Hit]:
         common = next(value for value in values if value[0] is not rare)
         _, number, entry, position, metric = next(value for value in values if value[0] is rare)
         _, other_number, other_entry, other_position, other_metric = common
-        label = metric.label or kind
-        where = entry.location(result_field(position, str(label)))
-        if metric.line is not None:
-            where = Location(where.path, metric.line)
-        other_where = other_entry.location(result_field(other_position, str(other_metric.label)))
-        if other_metric.line is not None:
-            other_where = Location(other_where.path, other_metric.line)
+        label = str(metric.label or kind)
+        where = _at(entry, position, metric.line, label)
+        other_label = str(other_metric.label)
+        other_where = _at(other_entry, other_position, other_metric.line, other_label)
         message = (
             f"{label} {number:g} is on a {rare} scale, but this card writes {kind} of the same "
             f"dataset on a "
@@ -256,6 +254,6 @@ def mixed_scales(context: Context) -> Iterator[Hit]:
             where,
             message,
             model=entry.name,
-            field=result_field(position, str(label)),
+            field=result_field(position, label),
             related=(Related(other_where, "the other scale"),),
         )

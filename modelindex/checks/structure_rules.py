@@ -26,6 +26,7 @@ from modelindex.fields import (
     WEIGHTS,
     result_field,
 )
+from modelindex.metric_semantics import is_threshold
 from modelindex.readers.registry import expected_fields, is_secondary, names_per_file
 from modelindex.schema import EMPTY_VALUE, Collection, Model, short_repr
 
@@ -270,9 +271,8 @@ def metric_range(entry: _Entry, context: Context) -> Iterator[Hit]:
             field = result_field(position, metric)
             if value is None or 0 <= value <= 100 or not _own(entry, field):
                 continue
-            lowered = metric.lower()
             # MTEB's 'cos_sim_accuracy_threshold' is the threshold behind an accuracy.
-            if _PERCENT_METRIC.search(lowered) and "threshold" not in lowered:
+            if _PERCENT_METRIC.search(metric.lower()) and not is_threshold(metric):
                 yield hit_on(entry, field, f"{metric} {value:g} is outside [0, 100]")
 
 

@@ -55,6 +55,11 @@ def add_convert(commands: Any) -> None:
     convert.set_defaults(run=convert_card)
 
 
+def _print_notes(conversion: Conversion) -> None:
+    for line in conversion.report():
+        print(printable(f"note: {line}"), file=sys.stderr)
+
+
 def _convert(args: argparse.Namespace) -> tuple[Conversion, int]:
     if not Path(args.path).is_file():
         raise Failure(f"{args.path}: not a file; convert reads one card or one evaluation file")
@@ -68,8 +73,7 @@ def _convert(args: argparse.Namespace) -> tuple[Conversion, int]:
     if args.to == EVAL_RESULTS_FORM:
         conversion = to_eval_results(models)
         if not conversion.data:
-            for line in conversion.report():
-                print(printable(f"note: {line}"), file=sys.stderr)
+            _print_notes(conversion)
             raise Failure(
                 f"{args.path}: no evaluation to convert: no result with a dataset type "
                 "and a metric with a number"
@@ -99,6 +103,5 @@ def convert_card(args: argparse.Namespace) -> int:
         print(f"wrote {os.path.normpath(args.output)}", file=sys.stderr)
     else:
         print(text, end="")
-    for line in conversion.report():
-        print(printable(f"note: {line}"), file=sys.stderr)
+    _print_notes(conversion)
     return status

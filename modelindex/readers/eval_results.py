@@ -40,6 +40,14 @@ def _located(line: int | None, items: dict[str, tuple[Any, int | None]]) -> Loca
     return mapping
 
 
+def _copy_rest(source: LocatedDict, target: LocatedDict, taken: set[str]) -> None:
+    """The keys of ``source`` not in ``taken`` into ``target``, with their lines: kept, not lost."""
+    for key, value in source.items():
+        if key not in taken:
+            target[key] = value
+            target.key_lines[key] = source.key_lines.get(key)
+
+
 def _result(entry: LocatedDict) -> LocatedDict:
     """One evaluation as a Hub card's result, keeping every key it has."""
     dataset = entry.get("dataset")
@@ -54,17 +62,11 @@ def _result(entry: LocatedDict) -> LocatedDict:
             "revision": (dataset.get("revision"), lines.get("revision")),
         },
     )
-    for key, value in dataset.items():
-        if key not in {"id", "task_id", "revision"}:
-            dataset_as_card[key] = value
-            dataset_as_card.key_lines[key] = lines.get(key)
+    _copy_rest(dataset, dataset_as_card, {"id", "task_id", "revision"})
     # The file names no metric: the score is the benchmark task's, called by its task.
     name = task_id if isinstance(task_id, str) and task_id else "score"
     metric = _located(entry.line, {"name": (name, lines.get("task_id"))})
-    for key, value in entry.items():
-        if key not in {"dataset", "source"}:
-            metric[key] = value
-            metric.key_lines[key] = entry.key_lines.get(key)
+    _copy_rest(entry, metric, {"dataset", "source"})
     result = _located(
         entry.line,
         {

@@ -32,30 +32,25 @@ MAX_METRICS = 1_000
 class _Level:
     """One mapping of the format: its keys, which of them are required, which hold text."""
 
-    what: str
     keys: tuple[str, ...]
     required: tuple[str, ...]
     text: tuple[str, ...]
 
 
-_MODEL = _Level("a model", ("name", "results"), ("name", "results"), ("name",))
-_RESULT = _Level(
-    "a result", ("task", "dataset", "metrics", "source"), ("task", "dataset", "metrics"), ()
-)
-_TASK = _Level("task", ("type", "name"), ("type",), ("type", "name"))
+_MODEL = _Level(("name", "results"), ("name", "results"), ("name",))
+_RESULT = _Level(("task", "dataset", "metrics", "source"), ("task", "dataset", "metrics"), ())
+_TASK = _Level(("type", "name"), ("type",), ("type", "name"))
 _DATASET = _Level(
-    "dataset",
     ("type", "name", "config", "split", "revision", "args"),
     ("type", "name"),
     ("type", "name", "config", "split", "revision"),
 )
 _METRIC = _Level(
-    "a metric",
     ("type", "value", "name", "config", "args", "verified", "verifyToken"),
     ("type", "value"),
     ("type", "name", "config", "verifyToken"),
 )
-_SOURCE = _Level("source", ("name", "url"), ("url",), ("name", "url"))
+_SOURCE = _Level(("name", "url"), ("url",), ("name", "url"))
 
 
 def _kind_of(value: Any) -> str:
@@ -117,6 +112,20 @@ class _Walk:
                 self.report(ProblemKind.HUB_REJECTS, at, message)
         return True
 
+    def child(self, parent: LocatedDict, key: str, level: _Level, where: str) -> None:
+        """Check ``parent[key]`` where it is written. An empty source is no source to
+        huggingface_hub; one with a name needs its url."""
+        if key in parent and (level not in _MAY_BE_EMPTY or parent[key]):
+            self.mapping(
+                parent[key], level, f"{where}.{key}", parent.key_lines.get(key, parent.line)
+            )
+
+    def value(self, mapping: LocatedDict, where: str) -> None:
+        value = mapping.get("value")
+        if isinstance(value, (dict, list)):
+            message = f"{where}.value must be a number or text, found {_kind_of(value)}"
+            self.report(ProblemKind.HUB_REJECTS, mapping.key_lines.get("value"), message)
+
     def listed(self, value: Any, where: str, line: int | None, limit: int) -> Iterator[Any]:
         if not isinstance(value, list):
             message = f"{where} must be a list, found {_kind_of(value)}"
@@ -128,10 +137,7 @@ class _Walk:
         if not self.mapping(result, _RESULT, where, line):
             return
         for key, level in (("task", _TASK), ("dataset", _DATASET), ("source", _SOURCE)):
-            # An empty source is no source to huggingface_hub; one with a name needs its url.
-            if key in result and (key != "source" or result[key]):
-                at = result.key_lines.get(key, result.line)
-                self.mapping(result[key], level, f"{where}.{key}", at)
+            self.child(result, key, level, where)
         if "metrics" not in result:
             return
         at = result.key_lines.get("metrics", result.line)
@@ -141,10 +147,7 @@ class _Walk:
             metric_where = f"{where}.metrics[{number}]"
             if not self.mapping(metric, _METRIC, metric_where, at):
                 continue
-            value = metric.get("value")
-            if isinstance(value, (dict, list)):
-                message = f"{metric_where}.value must be a number or text, found {_kind_of(value)}"
-                self.report(ProblemKind.HUB_REJECTS, metric.key_lines.get("value"), message)
+            self.value(metric, metric_where)
             verified = metric.get("verified")
             if "verified" in metric and not isinstance(verified, bool):
                 message = (
@@ -154,17 +157,16 @@ class _Walk:
 
 
 _EVALUATION = _Level(
-    "an evaluation",
     ("dataset", "value", "verifyToken", "date", "source", "notes"),
     ("dataset", "value"),
     ("verifyToken", "notes"),
 )
 _EVAL_DATASET = _Level(
-    "dataset", ("id", "task_id", "revision"), ("id", "task_id"), ("id", "task_id", "revision")
+    ("id", "task_id", "revision"), ("id", "task_id"), ("id", "task_id", "revision")
 )
-_EVAL_SOURCE = _Level(
-    "source", ("url", "name", "user", "org"), ("url",), ("url", "name", "user", "org")
-)
+_EVAL_SOURCE = _Level(("url", "name", "user", "org"), ("url",), ("url", "name", "user", "org"))
+
+_MAY_BE_EMPTY = (_SOURCE, _EVAL_SOURCE)
 
 
 def eval_results_problems(entries: Any, path: str) -> list[LoadProblem]:
@@ -176,16 +178,9 @@ def eval_results_problems(entries: Any, path: str) -> list[LoadProblem]:
         line = entry.line if isinstance(entry, LocatedDict) else 1
         if not walk.mapping(entry, _EVALUATION, where, line):
             continue
-        if "dataset" in entry:
-            at = entry.key_lines.get("dataset", entry.line)
-            walk.mapping(entry["dataset"], _EVAL_DATASET, f"{where}.dataset", at)
-        if entry.get("source"):
-            at = entry.key_lines.get("source", entry.line)
-            walk.mapping(entry["source"], _EVAL_SOURCE, f"{where}.source", at)
-        value = entry.get("value")
-        if isinstance(value, (dict, list)):
-            message = f"{where}.value must be a number or text, found {_kind_of(value)}"
-            walk.report(ProblemKind.HUB_REJECTS, entry.key_lines.get("value"), message)
+        walk.child(entry, "dataset", _EVAL_DATASET, where)
+        walk.child(entry, "source", _EVAL_SOURCE, where)
+        walk.value(entry, where)
     return _grouped(walk.problems)
 
 

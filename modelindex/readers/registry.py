@@ -64,12 +64,18 @@ class Reader:
         object.__setattr__(self, "expected", tuple(field_named(name) for name in self.expected))
 
     def claims_walked(self, path: str) -> bool:
-        name = PurePath(path).name.lower()
-        if self.folder is not None:
-            # 'gpqa.yaml', named from inside the folder, is in it too.
+        written = PurePath(path)
+        name = written.name.lower()
+        if self.folder is None:
+            return name in self.names or name.endswith(self.suffixes)
+        if not name.endswith(self.suffixes):
+            return False
+        # 'gpqa.yaml' or '../.eval_results/gpqa.yaml', named from inside the folder, is in it
+        # too: only a bare parent asks the file system.
+        folder = written.parent.name
+        if folder in {"", ".", ".."}:
             folder = PurePath(os.path.abspath(path)).parent.name
-            return folder == self.folder and name.endswith(self.suffixes)
-        return name in self.names or name.endswith(self.suffixes)
+        return folder == self.folder
 
     def claims_named(self, path: str) -> bool:
         return self.claims_walked(path) or PurePath(path).name.lower().endswith(self.named_suffixes)
