@@ -22,13 +22,13 @@ CHILD = textwrap.dedent(
     from modelindex.cli import _terminate_as_interrupt
     from modelindex.verify import run, torch_env
 
-    def slow(name, reference, timeout_s):
+    def slow(name, reference, config, timeout_s):
         time.sleep(3)
 
     run._measure_one = slow
-    # The workers run the real initializer, with its signal settings, on stand-in libraries.
-    torch_env.import_torch_and_timm = lambda: ("torch stand-in", "timm stand-in")
-    pending = [(n, f"m{n}", None) for n in range(20)]
+    # The workers run the real initializer, with its signal settings, on a stand-in torch.
+    torch_env.import_torch = lambda: "torch stand-in"
+    pending = [(n, f"m{n}", None, None) for n in range(20)]
     print("started", flush=True)
     try:
         with _terminate_as_interrupt():

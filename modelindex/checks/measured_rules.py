@@ -14,7 +14,8 @@ from modelindex.checks.registry import Scope, rule
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
 from modelindex.measurements.compare import (
     checkpoint_precision,
-    parameters_agree,
+    counted_forms,
+    measurement_agrees,
     reference_drifted,
     state_dict_sizes,
 )
@@ -27,29 +28,29 @@ def _measured(context: Context) -> list[tuple[Model, Measurement]]:
     return context.measured.pairs
 
 
-def _reference_name(measurement: Measurement) -> str:
-    return f"timm {measurement.library_version} {measurement.reference}"
-
-
 @rule("V001", "parameters-differ-from-measured", Severity.ERROR, Scope.INDEX)
 def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
     """Parameters differ from the count measured on the reference implementation.
 
-    `modelindex verify` builds the model (timm by default) and counts its parameters exactly.
-    The declared value must agree within its stated rounding (a README table's 11.69 M stands
-    for 11,685,000-11,695,000), or within 0.5% when no rounding is stated. tresnet_m's card
-    declares 41,282,200; timm builds 31,389,032. When the File Size agrees with the declared
-    count instead, the reference has probably changed since: that is V004, a warning.
+    `modelindex verify` builds the model (with its zoo's own library, mmpretrain, where it
+    has it; else timm) and counts its parameters exactly. The declared value must agree within
+    its stated rounding (a README table's 11.69 M stands for 11,685,000-11,695,000), or within
+    0.5% when no rounding is stated, with the model as built, or as re-parameterized for
+    deployment (RepVGG), or, for a self-supervised model, with its backbone alone.
+    mmpretrain's resnet34_8xb32_in1k declares 2,180,000; its config builds 21,797,672. When
+    the File Size agrees with the declared count instead, the reference has probably changed
+    since: that is V004, a warning.
     """
     for model, entry in context.shared(_measured):
-        agree = parameters_agree(model, entry.parameters)
+        agree = measurement_agrees(model, entry)
         if agree is not False or reference_drifted(model, entry):
             continue
         measured = entry.parameters
+        others = "".join(f"; {count} {form}" for form, count in counted_forms(entry)[1:])
         yield Hit(
             model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} differ from the {measured} that "
-            f"{_reference_name(entry)} has ({model.metadata.parameters / measured:.4f} x)",
+            f"{entry.describe()} has ({model.metadata.parameters / measured:.4f} x{others})",
             model=model.name,
             field=PARAMETERS,
             fix=f"Parameters: {measured}",
@@ -71,7 +72,7 @@ def reference_drift(context: Context) -> Iterator[Hit]:
         yield Hit(
             model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} match the File Size but not "
-            f"{_reference_name(entry)}, which has {entry.parameters}: the reference "
+            f"{entry.describe()}, which has {entry.parameters}: the reference "
             "implementation has changed since the checkpoint was made",
             model=model.name,
             field=PARAMETERS,
@@ -91,12 +92,12 @@ def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]
         if precision is None:
             message = (
                 f"File Size {file_size} B cannot hold the state dict of "
-                f"{_reference_name(entry)}: {sizes['fp32']} B in fp32, {sizes['fp16']} B in fp16"
+                f"{entry.describe()}: {sizes['fp32']} B in fp32, {sizes['fp16']} B in fp16"
             )
         else:
             message = (
                 f"File Size {file_size} B is {file_size / sizes['fp32']:.3f} x the fp32 state "
-                f"dict of {_reference_name(entry)} ({sizes['fp32']} B): the checkpoint holds "
+                f"dict of {entry.describe()} ({sizes['fp32']} B): the checkpoint holds "
                 "more than the model"
             )
         parameters = model.metadata.parameters
@@ -141,9 +142,14 @@ def flops_off_convention(context: Context) -> Iterator[Hit]:
 
     The convention is inferred from the median ratio of declared FLOPs to the measured count
     over the collection (at least three models): MACs, 2 x MACs, mmcv-style, or an unnamed
-    factor such as timm's 1.29 x MACs. A model far from it was counted another way, at another
-    input size, or has a sibling's number: timm's vit_base_patch16_224 card declares 3.84 x
-    its MACs where the Vision Transformer collection declares about 0.97 x.
+    factor such as timm's 1.29 x MACs, where a model may sit up to 20% off (the operations
+    such a counter leaves out weigh more in some models). A model far from it was counted
+    another way, at another input size, or has a sibling's number: timm's
+    vit_base_patch16_224 card declares 3.84 x its MACs where the Vision Transformer collection
+    declares about 0.97 x; mmpretrain's EfficientNet-L2 cards at 475 and 800 px have each
+    other's FLOPs. In a collection that no known counter explains, FLOPs that one gives
+    exactly for the model are not reported; nor are those of self-supervised models (masked,
+    with or without their teacher).
     """
     for outlier in context.measured.outliers():
         model, convention = outlier.model, outlier.convention

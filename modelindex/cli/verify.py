@@ -19,9 +19,12 @@ def add_verify(commands: Any) -> None:
     measuring = commands.add_parser(
         "verify",
         help="re-measure parameters and FLOPs with the reference implementations (torch)",
-        description="Build each model's reference implementation (timm) on PyTorch's meta "
-        "device and measure its parameters, buffers, state-dict bytes and FLOPs. Results go "
-        "to the measurement cache that 'modelindex validate' reads. Needs the [verify] extra.",
+        description="Build each model's reference implementation on PyTorch's meta device and "
+        "measure its parameters, buffers, state-dict bytes and FLOPs: timm's, and for a model "
+        "with an OpenMMLab config, mmpretrain's first (at its test pipeline's input size). "
+        "Results go to the measurement cache that 'modelindex validate' reads. Needs the "
+        "[verify] extra; mmpretrain needs [verify-openmmlab] and 'pip install --no-deps "
+        "mmpretrain'.",
         epilog="example: modelindex verify docs/ --jobs 2",
     )
     measuring.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to verify")
@@ -30,7 +33,10 @@ def add_verify(commands: Any) -> None:
     )
     measuring.add_argument("--only", metavar="PATTERN", help="only models matching this glob")
     measuring.add_argument(
-        "--refresh", action="store_true", help="measure again even when the cache has a result"
+        "--refresh",
+        action="store_true",
+        help="measure again even when the cache has a result, or knows the model cannot be "
+        "measured",
     )
     measuring.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"

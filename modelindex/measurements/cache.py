@@ -36,6 +36,7 @@ What the cache writes, and what it never touches (the rules of the URL cache, an
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -48,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelindex._version import __version__
 from modelindex.bundled import bundled_path
 from modelindex.cache_files import corrupt_copy_name, keep_copy
 
@@ -56,10 +58,15 @@ try:
 except ImportError:  # not on Windows: saves there are atomic but not serialised
     fcntl = None  # type: ignore[assignment]
 from modelindex.measurements.record import Measurement, is_complete
-from modelindex.measurements.references import Reference, reference_for
+from modelindex.measurements.references import Reference, references_for
 from modelindex.schema import Model
 
 FORMAT_VERSION = 1
+# The table of keys that a reference could not measure (no such model, a build that fails), so
+# that a rerun does not start torch to learn it again. A record holds the modelindex version
+# that tried: a newer harness tries again. Versions that predate the table ignore it.
+UNMEASURABLE = "unmeasurable"
+UNMEASURABLE_STATUSES = ("not verifiable", "failed")
 # What a usable entry holds; an entry written before a field existed is measured again.
 # How a cache's text begins (also after a merge-conflict marker, or with its keys sorted): a
 # file that begins otherwise is somebody else's, and is not read further.
@@ -115,7 +122,7 @@ def cache_key(model: str, reference: Reference, library_version: str) -> str:
     classes = f"{reference.num_classes} classes" if reference.num_classes else "default classes"
     return (
         f"{model} | {reference.library} {library_version} {reference.model_id} | "
-        f"{reference.image_size} px | {classes}{stem}"
+        f"{reference.size} | {classes}{stem}"
     )
 
 
@@ -138,6 +145,8 @@ class _OnDisk:
     """Set when the file is a damaged cache: it is kept aside before the next save."""
     foreign: str | None = None
     """Set when the path is not a measurement cache: it is never written."""
+    unmeasurable: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Keys a reference could not measure, each with the status and the reason."""
 
 
 class _RepeatedKeys(dict[str, Any]):
@@ -196,7 +205,23 @@ def _parse_cache_text(text: bytes, rescue: bool = True) -> _OnDisk:
     found = document.get("format")  # _CACHE_START made sure the text is an object
     if found != FORMAT_VERSION:
         return _OnDisk(foreign=f"format {found!r}, where this version has {FORMAT_VERSION}")
-    return _entries_of(document.get("entries"))
+    on_disk = _entries_of(document.get("entries"))
+    return dataclasses.replace(on_disk, unmeasurable=_unmeasurable_of(document.get(UNMEASURABLE)))
+
+
+def _unmeasurable_of(table: object) -> dict[str, dict[str, str]]:
+    """The well-formed records of keys that could not be measured. They only spare a rerun
+    the time of trying again, so a malformed one is dropped without a word."""
+    if not isinstance(table, dict):
+        return {}
+    return {
+        key: record
+        for key, record in table.items()
+        if _without_version(key) is not None
+        and isinstance(record, dict)
+        and record.get("status") in UNMEASURABLE_STATUSES
+        and all(isinstance(value, str) for value in record.values())
+    }
 
 
 def _unreadable(error: BaseException) -> _OnDisk:
@@ -353,6 +378,8 @@ class MeasurementCache:
                 stacklevel=2,
             )
         self.entries: dict[str, dict[str, Any]] = on_disk.entries
+        self.unmeasurable = on_disk.unmeasurable
+        self._updated_unmeasurable: dict[str, dict[str, str]] = {}
 
     def _refuse(self, reason: str) -> None:
         """Never write this path; say so once."""
@@ -374,6 +401,18 @@ class MeasurementCache:
             self.changed = True
             self._by_model = None
 
+    def unmeasurable_record(self, key: str) -> dict[str, str] | None:
+        """Why ``key`` could not be measured, when this version of modelindex tried it."""
+        record = self.unmeasurable.get(key)
+        return record if record and record.get("modelindex") == __version__ else None
+
+    def put_unmeasurable(self, key: str, status: str, reason: str, when: str) -> None:
+        """Remember that ``key`` could not be measured (``status`` is one of
+        UNMEASURABLE_STATUSES), so that a rerun does not try again."""
+        record = {"status": status, "reason": reason, "modelindex": __version__, "when": when}
+        self.unmeasurable[key] = self._updated_unmeasurable[key] = record
+        self.changed = True
+
     def latest_for(self, model: str, reference: Reference) -> Measurement | None:
         """The newest measurement of ``model`` as ``reference``, whatever the library version
         (validate has no library to ask)."""
@@ -388,13 +427,15 @@ class MeasurementCache:
         return Measurement.from_data(max(found, key=_measured_at)) if found else None
 
     def measured(self, models: Iterable[Model]) -> list[tuple[Model, Measurement]]:
-        """Each of ``models`` that has a measurement of its reference, with the newest one."""
+        """Each of ``models`` that has a measurement, with the newest one of the first of its
+        references (its zoo's own library before timm) that has one."""
         found = []
         for model in models:
-            reference = reference_for(model)
-            entry = self.latest_for(model.name, reference) if reference and model.name else None
-            if entry is not None:
-                found.append((model, entry))
+            for reference in references_for(model):
+                entry = self.latest_for(model.name or "", reference)
+                if entry is not None:
+                    found.append((model, entry))
+                    break
         return found
 
     def save(self) -> None:
@@ -425,13 +466,24 @@ class MeasurementCache:
             recovered = [pair for entries in stale.values() for pair in entries.items()]
             # On disk last: of two entries measured at once, the one already saved stays.
             merged = {**_newest([*recovered, *on_disk.entries.items()]), **self._updated}
-            document = {"format": FORMAT_VERSION, "entries": dict(sorted(merged.items()))}
+            document: dict[str, Any] = {
+                "format": FORMAT_VERSION,
+                "entries": dict(sorted(merged.items())),
+            }
+            unmeasurable = {
+                key: record
+                for key, record in {**on_disk.unmeasurable, **self._updated_unmeasurable}.items()
+                if key not in merged
+            }
+            if unmeasurable:
+                document[UNMEASURABLE] = dict(sorted(unmeasurable.items()))
             _write(file, document, keep_aside=on_disk.damage is not None)
             # Only now: until the new file is in place, a temporary may hold the only copy.
             for temporary in stale:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
         self.entries, self._updated, self.changed = merged, {}, False
+        self.unmeasurable, self._updated_unmeasurable = unmeasurable, {}
         self._by_model = None
 
 

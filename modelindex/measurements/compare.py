@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
 
 from modelindex.file_size import size_fits_parameters
@@ -56,6 +57,71 @@ def parameters_agree(model: Model, measured: int | None) -> bool | None:
     return abs(declared - measured) <= parameter_tolerance(model, measured)
 
 
+DEPLOYED = "re-parameterized for deployment"
+# A self-supervised model's pre-training adds modules to its backbone (MaskFeat's fusion
+# projections, mask tokens) that zoos may leave out of the backbone's count.
+PRETRAINING_ADDITIONS = 0.05
+
+
+def counted_forms(measurement: Measurement) -> list[tuple[str, int]]:
+    """The parameter counts a card may declare for a measured model, each with its form: the
+    model as built; re-parameterized for deployment (RepVGG, MobileOne, LeViT fuse their
+    branches and BatchNorms, and zoos give that count); without a distillation head (DeiT's
+    and LeViT's second head, which some zoos do not count); the backbone alone, of a
+    self-supervised model."""
+    forms = [("as built", measurement.parameters)]
+    if measurement.deploy_parameters:
+        forms.append((DEPLOYED, measurement.deploy_parameters))
+    if measurement.without_distillation_parameters:
+        forms.append(("without its distillation head", measurement.without_distillation_parameters))
+    if measurement.backbone_parameters:
+        forms.append(("its backbone alone", measurement.backbone_parameters))
+    return forms
+
+
+def agreeing_form(model: Model, measurement: Measurement) -> str | None:
+    """The form of the measured model whose count the declared Parameters agree with.
+
+    Of a self-supervised model, zoos count any part: the backbone alone, with its neck and
+    head, with its frozen target generator or not. Any count from the backbone's (less what
+    pre-training adds to it) to the whole model's is taken as one of those parts: the rule
+    cannot tell which, and says nothing.
+    """
+    for form, count in counted_forms(measurement):
+        if parameters_agree(model, count):
+            return form
+    declared, backbone = model.metadata.parameters, measurement.backbone_parameters
+    if declared and backbone:
+        low = backbone * (1 - PRETRAINING_ADDITIONS)
+        if low <= declared <= measurement.parameters + parameter_tolerance(model, declared):
+            return "a part of the self-supervised model"
+    return None
+
+
+def as_declared(model: Model, measurement: Measurement) -> Measurement:
+    """The measurement of the form the card declares: where its Parameters are those of the
+    model re-parameterized for deployment, its FLOPs are that form's too."""
+    if (
+        measurement.deploy_macs
+        and measurement.deploy_mmcv_flops
+        and agreeing_form(model, measurement) == DEPLOYED
+    ):
+        return dataclasses.replace(
+            measurement,
+            macs=measurement.deploy_macs,
+            mmcv_flops=measurement.deploy_mmcv_flops,
+        )
+    return measurement
+
+
+def measurement_agrees(model: Model, measurement: Measurement) -> bool | None:
+    """Whether the declared Parameters agree with any counted form of the measured model
+    (None: nothing to compare)."""
+    if parameters_agree(model, measurement.parameters) is None:
+        return None
+    return agreeing_form(model, measurement) is not None
+
+
 def state_dict_sizes(measurement: Measurement) -> dict[str, int] | None:
     """The measured state dict's bytes by precision, or None where they are unknown (0)."""
     sizes = {"fp32": measurement.state_dict_bytes, "fp16": measurement.state_dict_bytes_fp16}
@@ -88,7 +154,7 @@ def reference_drifted(model: Model, measurement: Measurement) -> bool:
     File Size does not fit today's state dict: the card describes its checkpoint, and the
     library has redefined the architecture since. The measurement then describes another
     model, and no other number may be judged by it."""
-    agree = parameters_agree(model, measurement.parameters)
+    agree = measurement_agrees(model, measurement)
     if agree is not False or not size_fits_parameters(model):
         return False
     file_size = model.metadata.file_size
@@ -101,7 +167,7 @@ def verdict(model: Model, measurement: Measurement | None) -> Verdict:
     """What ``measurement`` says of ``model``'s declared Parameters."""
     if measurement is None:
         return Verdict.NOT_VERIFIED
-    agree = parameters_agree(model, measurement.parameters)
+    agree = measurement_agrees(model, measurement)
     if agree is None:
         return Verdict.MEASURED
     if agree:

@@ -23,12 +23,29 @@ class Measurement:
     seconds: float
     measured_at: str = ""
     """When it was measured (ISO 8601, UTC); of two measurements, the later counts."""
+    library: str = "timm"
+    """The reference library (entries written before mmpretrain was one are all timm's)."""
+    input_size: str = ""
+    """Height x width of the input measured at ("384x384"); empty in older entries."""
+    input_size_from: str = ""
+    """Where that size came from: the config's test pipeline, the model's name..."""
+    deploy_parameters: int | None = None
+    """Parameters once re-parameterized for deployment (fused branches and BatchNorms), for
+    a model that can be."""
+    backbone_parameters: int | None = None
+    """Parameters of the backbone alone, for a self-supervised model."""
+    without_distillation_parameters: int | None = None
+    """Parameters without the distillation head, for a model that has one."""
+    deploy_macs: int | None = None
+    deploy_mmcv_flops: int | None = None
+    """MACs and mmcv-style FLOPs of the model re-parameterized for deployment."""
+
+    def describe(self) -> str:
+        """The library, its version and the model it built: "mmpretrain 1.2.0 configs/..."."""
+        return f"{self.library} {self.library_version} {self.reference}"
 
     def as_data(self) -> dict[str, Any]:
-        data = asdict(self)
-        if not self.measured_at:
-            del data["measured_at"]
-        return data
+        return {name: value for name, value in asdict(self).items() if value not in ("", None)}
 
     @classmethod
     def from_data(cls, entry: object) -> Measurement | None:
@@ -41,6 +58,14 @@ class Measurement:
             library_version=str(entry.get("library_version", "?")),
             seconds=_seconds(entry.get("seconds")),
             measured_at=str(entry.get("measured_at", "")),
+            library=str(entry.get("library", "timm")),
+            input_size=str(entry.get("input_size", "")),
+            input_size_from=str(entry.get("input_size_from", "")),
+            deploy_parameters=_count(entry.get("deploy_parameters")),
+            backbone_parameters=_count(entry.get("backbone_parameters")),
+            without_distillation_parameters=_count(entry.get("without_distillation_parameters")),
+            deploy_macs=_count(entry.get("deploy_macs")),
+            deploy_mmcv_flops=_count(entry.get("deploy_mmcv_flops")),
             **{name: entry[name] for name in COUNTS},
         )
 
@@ -65,3 +90,8 @@ def is_complete(entry: object) -> bool:
 
 def _seconds(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _count(value: object) -> int | None:
+    """An optional count: a non-negative integer, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

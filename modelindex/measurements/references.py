@@ -1,9 +1,13 @@
-"""Which reference implementation measures a zoo model, at which input size and class count.
+"""Which reference implementations measure a zoo model, at which input size and class count.
 
-timm is the default reference: a card's name is a timm name (old names go through timm's own
-deprecation map). ``data/references.yml`` maps the names of other zoos, such as mmpretrain's
-``resnetv1d50_8xb32_in1k``, to a timm architecture and its variant (a CIFAR stem, a size).
-This module needs no torch.
+A model from an OpenMMLab metafile (one whose ``Config`` is a ``configs/....py`` file) is
+measured first by its zoo's own code, mmpretrain: by its name where mmpretrain has a model of
+that name, else by its config, at the input size of the config's test pipeline.
+
+timm measures every model too: a card's name is a timm name (old names go through timm's own
+deprecation map), and ``data/references.yml`` maps the names of other zoos, such as
+mmpretrain's ``resnetv1d50_8xb32_in1k``, to a timm architecture and its variant (a CIFAR stem,
+a size). This module needs no torch.
 """
 
 from __future__ import annotations
@@ -33,22 +37,35 @@ DATASET_CLASSES = {
 }
 
 
+TIMM = "timm"
+MMPRETRAIN = "mmpretrain"
+# A config as OpenMMLab metafiles write it: relative to the repository root, or a URL into it.
+_OPENMMLAB_CONFIG = re.compile(r"(?:^|/)(configs/(?:[\w.+-]+/)*[\w.+-]+\.py)")
+
+
 @dataclass(frozen=True)
 class Reference:
-    """What to build: a timm model id, and how to adapt it to the zoo model."""
+    """What to build: a model of a reference library, and how to adapt it to the zoo model."""
 
     model_id: str
     num_classes: int | None
-    """None: the library's default for the model."""
-    image_size: int
+    """None: the library's default for the model (for mmpretrain, its config's)."""
+    image_size: int | None
+    """None: the input size of the config's test pipeline (mmpretrain)."""
     stem: str | None = None
-    library: str = "timm"
+    library: str = TIMM
+    config: str | None = None
+    """mmpretrain: the card's config (``configs/...py``), used where the name is not the
+    library's."""
+
+    @property
+    def size(self) -> str:
+        return f"{self.image_size} px" if self.image_size else "test-pipeline size"
 
     def describe(self) -> str:
         extras = f", {self.stem} stem" if self.stem else ""
         classes = f"{self.num_classes} classes" if self.num_classes else "default classes"
-        size = f"{classes}, {self.image_size} px{extras}"
-        return f"{self.library} {self.model_id} ({size})"
+        return f"{self.library} {self.model_id} ({classes}, {self.size}{extras})"
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,25 @@ def _classes(model: Model) -> int | None:
     return DATASET_CLASSES.get(re.sub(r"[\s_-]+", "", dataset.lower()))
 
 
+def references_for(model: Model) -> tuple[Reference, ...]:
+    """The references that may measure ``model``, its zoo's own library first."""
+    timm = reference_for(model)
+    if timm is None:
+        return ()
+    own = openmmlab_reference(model)
+    return (own, timm) if own else (timm,)
+
+
+def openmmlab_reference(model: Model) -> Reference | None:
+    """mmpretrain's build of ``model``, for a model whose Config is an OpenMMLab config."""
+    config = _OPENMMLAB_CONFIG.search(model.config or "")
+    if not model.name or not config or "/../" in config.group(1):
+        return None
+    return Reference(model.name, None, None, library=MMPRETRAIN, config=config.group(1))
+
+
 def reference_for(model: Model, mappings: tuple[_Mapping, ...] | None = None) -> Reference | None:
-    """The reference for ``model``, or None when its name maps to nothing (timm decides later
+    """The timm reference for ``model``, or None for a model with no name (timm decides later
     whether a plain name is one of its models)."""
     if not model.name:
         return None

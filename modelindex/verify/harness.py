@@ -1,9 +1,6 @@
-"""Build a reference model on PyTorch's meta device and measure it: no weights, no memory.
+"""Build a timm model on PyTorch's meta device and measure it: no weights, no memory.
 
-Counts are exact: parameters and buffers by numel, the state dict's bytes from each tensor's
-dtype. FLOPs come from ``torch.utils.flop_counter.FlopCounterMode`` (2 per multiply-accumulate,
-convolutions and matrix products only) at batch 1; the mmcv-style count that OpenMMLab's tables
-use adds 2 per BatchNorm output element and 1 per ReLU output element, counted by forward hooks.
+What is counted, and how, is :mod:`modelindex.verify.counting`'s.
 """
 
 from __future__ import annotations
@@ -14,7 +11,8 @@ from types import ModuleType
 from typing import Any
 
 from modelindex.measurements.record import Measurement
-from modelindex.measurements.references import Reference
+from modelindex.measurements.references import DEFAULT_IMAGE_SIZE, Reference
+from modelindex.verify.counting import forward_flops, tensor_counts
 
 
 class NotVerifiable(Exception):
@@ -46,27 +44,6 @@ def _cifar_stem(torch: ModuleType, model: Any) -> None:
     model.maxpool = torch.nn.Identity()
 
 
-def _output_elements(torch: ModuleType, model: Any) -> tuple[list[int], list[int]]:
-    """Forward hooks that add up BatchNorm and ReLU output elements, in the two lists."""
-    batchnorm, relu = [0], [0]
-    norm_types = (torch.nn.modules.batchnorm._BatchNorm,)
-    for module in model.modules():
-        counter = (
-            batchnorm
-            if isinstance(module, norm_types)
-            else relu
-            if isinstance(module, torch.nn.ReLU)
-            else None
-        )
-        if counter is not None:
-            module.register_forward_hook(
-                lambda _m, _i, output, counter=counter: counter.__setitem__(
-                    0, counter[0] + output.numel()
-                )
-            )
-    return batchnorm, relu
-
-
 def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measurement:
     start = time.perf_counter()
     model_id = resolve_model_id(timm, reference.model_id)
@@ -81,31 +58,18 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
     # parameter handed to a submodule as an input (PiT's class token, SigLIP's attention-pool
     # probe) has no gradient function under no_grad, and the hook fails. Nothing here trains.
     model.eval().requires_grad_(False)
-    parameters = sum(p.numel() for p in model.parameters())
-    buffers = sum(b.numel() for b in model.buffers())
-    state_dict = model.state_dict()
-    state_dict_bytes = sum(t.numel() * t.element_size() for t in state_dict.values())
-    state_dict_bytes_fp16 = sum(
-        t.numel() * (2 if t.is_floating_point() else t.element_size()) for t in state_dict.values()
-    )
-    batchnorm, relu = _output_elements(torch, model)
-    size = reference.image_size
+    counts = tensor_counts(model)
+    size = reference.image_size or DEFAULT_IMAGE_SIZE
     with torch.device("meta"):
         image = torch.empty(1, 3, size, size)
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(image)
-    macs = counter.get_total_flops() // 2
+    flops = forward_flops(torch, model, lambda: model(image))
     return Measurement(
         reference=model_id,
         library_version=timm.__version__,
-        parameters=parameters,
-        buffers=buffers,
-        tensors=len(state_dict),
-        state_dict_bytes=state_dict_bytes,
-        state_dict_bytes_fp16=state_dict_bytes_fp16,
-        macs=macs,
-        mmcv_flops=macs + 2 * batchnorm[0] + relu[0],
+        **counts,
+        **flops,
         seconds=round(time.perf_counter() - start, 3),
+        library="timm",
+        input_size=f"{size}x{size}",
+        input_size_from="the card" if reference.image_size else "the default",
     )

@@ -10,7 +10,41 @@ from modelindex.index import Index
 from modelindex.measurements.cache import MeasurementCache
 from modelindex.measurements.compare import Verdict, verdict
 from modelindex.measurements.conventions import Convention, MeasuredZoo
+from modelindex.measurements.record import Measurement
 from modelindex.verify.run import Outcome
+
+# Two libraries' builds of one architecture at one input size agree on MACs within this share
+# (they may differ in how they write an operation, not in what it computes).
+MACS_AGREEMENT = 0.01
+
+
+def agreement(outcome: Outcome) -> str | None:
+    """Whether the libraries that measured a model agree: None where fewer than two did."""
+    measurements = outcome.measurements
+    if len(measurements) < 2:
+        return None
+    first, *others = measurements
+    differences = []
+    for other in others:
+        if other.parameters != first.parameters:
+            differences.append(_difference("parameters", first, other, "parameters"))
+        elif (
+            first.input_size
+            and first.input_size == other.input_size
+            and abs(other.macs - first.macs) > MACS_AGREEMENT * max(first.macs, 1)
+        ):
+            differences.append(_difference(f"MACs at {first.input_size}", first, other, "macs"))
+    libraries = " and ".join(m.library for m in measurements)
+    if not differences:
+        return f"{libraries} agree"
+    return f"{libraries} differ: " + "; ".join(differences)
+
+
+def _difference(what: str, first: Measurement, other: Measurement, field: str) -> str:
+    return (
+        f"{what} {getattr(first, field)} ({first.library}) vs {getattr(other, field)} "
+        f"({other.library})"
+    )
 
 
 def _ratio(declared: int | None, measured: int | None) -> str:
@@ -53,6 +87,12 @@ def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dic
         "model": outcome.model,
         "status": outcome.status,
         "reference": outcome.reference.describe() if outcome.reference else None,
+        "backend": measured.describe() if measured else None,
+        "input_size": f"{measured.input_size} ({measured.input_size_from})"
+        if measured and measured.input_size
+        else None,
+        "agreement": agreement(outcome),
+        "other_backends": [_other(other) for other in outcome.others],
         "declared_parameters": model.metadata.parameters if model else None,
         "measured_parameters": measured.parameters if measured else None,
         "declared_flops": model.metadata.flops if model else None,
@@ -65,18 +105,33 @@ def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dic
     }
 
 
+def _other(outcome: Outcome) -> dict[str, Any]:
+    """What another reference of the model gave."""
+    measured = outcome.measurement
+    return {
+        "reference": outcome.reference.describe() if outcome.reference else None,
+        "status": outcome.status,
+        "backend": measured.describe() if measured else None,
+        "measured_parameters": measured.parameters if measured else None,
+        "measured_macs": measured.macs if measured else None,
+        "reason": outcome.reason,
+    }
+
+
 def _print_table(rows: list[dict[str, Any]], conventions: dict[str, Convention]) -> None:
     print(
         f"{'model':36} {'params declared':>16} {'measured':>12} {'ratio':>7} "
-        f"{'FLOPs/MACs':>10}  verdict"
+        f"{'FLOPs/MACs':>10}  {'backend':10}  verdict"
     )
     for row in rows:
+        notes = [text for text in (row["reason"], row["agreement"]) if text]
+        backend = row["backend"].split(" ", 1)[0] if row["backend"] else "-"
         print(
             f"{row['model']:36} {row['declared_parameters'] or '-':>16} "
             f"{row['measured_parameters'] or '-':>12} "
             f"{_ratio(row['declared_parameters'], row['measured_parameters']):>7} "
-            f"{_ratio(row['declared_flops'], row['measured_macs']):>10}  {row['verdict']}"
-            + (f" ({row['reason']})" if row["reason"] else "")
+            f"{_ratio(row['declared_flops'], row['measured_macs']):>10}  {backend:10}  "
+            f"{row['verdict']}" + "".join(f" ({note})" for note in notes)
         )
     if conventions:
         print("\nFLOPs conventions by collection:")

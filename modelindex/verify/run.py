@@ -1,17 +1,21 @@
 """Measure every model of an index, from the cache where possible, in worker processes.
 
-Each model runs under a timeout; a model that fails to build, or whose worker dies, is reported
-and the run goes on.
+Each model is measured by each of its references (its zoo's own library, then timm), each
+under a timeout; a model that fails to build, or whose worker dies, is reported and the run
+goes on. What a reference cannot measure is remembered in the cache too, so that a rerun
+starts no torch for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import fnmatch
+import io
 import signal
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -19,9 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from modelindex.index import Index
-from modelindex.measurements.cache import MeasurementCache, cache_key, cache_path, is_packaged
+from modelindex.measurements.cache import (
+    UNMEASURABLE_STATUSES,
+    MeasurementCache,
+    cache_key,
+    cache_path,
+    is_packaged,
+)
 from modelindex.measurements.record import Measurement
-from modelindex.measurements.references import Reference, reference_for
+from modelindex.measurements.references import MMPRETRAIN, TIMM, Reference, references_for
 from modelindex.schema import Model
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -37,6 +47,15 @@ class Outcome:
     reason: str | None = None
     card: Model | None = dataclasses.field(default=None, compare=False, repr=False)
     """The model as the index has it (names may repeat across datasets); set by verify()."""
+    others: tuple[Outcome, ...] = ()
+    """What the model's other references gave (timm's, where mmpretrain measured it)."""
+    retry: bool = dataclasses.field(default=False, compare=False)
+    """Not remembered in the cache: a timeout, a library that is not installed."""
+
+    @property
+    def measurements(self) -> list[Measurement]:
+        """Every measurement of the model, this outcome's first."""
+        return [o.measurement for o in (self, *self.others) if o.measurement is not None]
 
 
 class _Timeout(BaseException):
@@ -51,54 +70,129 @@ def _on_alarm(signum: int, frame: object) -> None:
 _WORKER: dict[str, Any] = {}
 
 
+class _Discard(io.TextIOBase):
+    """Where a reference library's prints go: they must not reach verify's output (its
+    JSON, say)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_QUIET = _Discard()
+
+
 def _start_worker() -> None:
-    from modelindex.verify.torch_env import import_torch_and_timm
+    from modelindex.verify.torch_env import import_torch
 
     # A worker forked from the command inherits its SIGTERM-as-Ctrl-C handler; it must simply
     # end on SIGTERM, and leave Ctrl-C to the command, which stops the workers itself.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["torch"], _WORKER["timm"] = import_torch_and_timm()
+    _WORKER["torch"] = import_torch()
     signal.signal(signal.SIGALRM, _on_alarm)
 
 
-def library_version() -> str:
-    """The installed timm's version, read without importing torch (a cached rerun needs none).
+def library_versions() -> dict[str, str]:
+    """The installed reference libraries' versions, read without importing torch (a cached
+    rerun needs none): timm's, and mmpretrain's where it is installed.
 
-    Raises VerifyUnavailable when torch or timm is missing, before any worker starts.
+    Raises VerifyUnavailable when torch is missing, or both libraries are, before any worker
+    starts.
     """
     from importlib import metadata, util
 
+    from modelindex.verify.openmmlab_zoo import installed_zoo
     from modelindex.verify.torch_env import INSTALL_HINT, VerifyUnavailable
 
     if util.find_spec("torch") is None:
         raise VerifyUnavailable(INSTALL_HINT)
+    versions = {}
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        versions[TIMM] = metadata.version(TIMM)
+    zoo = installed_zoo(MMPRETRAIN)
+    if zoo is not None:
+        versions[MMPRETRAIN] = zoo.version
+    if not versions:
+        raise VerifyUnavailable(INSTALL_HINT)
+    return versions
+
+
+class NetworkRefused(OSError):
+    """A reference library tried to reach the network while a model was built."""
+
+
+@contextlib.contextmanager
+def _offline() -> Iterator[None]:
+    """Refuse every connection while a model is built and measured: verify needs no weights,
+    and some of mmpretrain's self-supervised configs download a teacher's checkpoint (hundreds
+    of megabytes) when the model is built."""
+    import socket
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise NetworkRefused("modelindex verify builds models without the network")
+
+    connect, create_connection = socket.socket.connect, socket.create_connection
+    socket.socket.connect, socket.create_connection = refuse, refuse  # type: ignore[method-assign,assignment]
     try:
-        return metadata.version("timm")
-    except metadata.PackageNotFoundError:
-        raise VerifyUnavailable(INSTALL_HINT) from None
+        yield
+    finally:
+        socket.socket.connect, socket.create_connection = connect, create_connection  # type: ignore[method-assign]
 
 
-def _measure_one(model: str, reference: Reference, timeout_s: float) -> Outcome:
+def _measure(reference: Reference, config: str | None) -> Measurement:
+    """Build and measure ``reference`` with its library, imported on first use."""
+    from modelindex.verify import torch_env
+
+    torch = _WORKER["torch"]
+    if reference.library == MMPRETRAIN:
+        from modelindex.verify.openmmlab_harness import measure_openmmlab
+        from modelindex.verify.openmmlab_zoo import installed_zoo
+
+        if MMPRETRAIN not in _WORKER:
+            _WORKER[MMPRETRAIN] = torch_env.import_mmpretrain_models()
+        zoo = installed_zoo(MMPRETRAIN)
+        assert zoo is not None and config is not None  # verify() resolved the config
+        return measure_openmmlab(
+            reference, zoo.root, config, torch, _WORKER[MMPRETRAIN], zoo.version
+        )
+    from modelindex.verify.harness import measure
+
+    if TIMM not in _WORKER:
+        _WORKER[TIMM] = torch_env.import_torch_and_timm()[1]
+    return measure(reference, torch, _WORKER[TIMM])
+
+
+def _measure_one(model: str, reference: Reference, config: str | None, timeout_s: float) -> Outcome:
     """Runs in a worker: build and measure, under an alarm that bounds the time."""
-    from modelindex.verify.harness import NotVerifiable, measure
+    from modelindex.verify.harness import NotVerifiable
+    from modelindex.verify.torch_env import VerifyUnavailable
 
-    if "timm" not in _WORKER:
+    if "torch" not in _WORKER:
         _start_worker()
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
-            measured = measure(reference, _WORKER["torch"], _WORKER["timm"])
+            with contextlib.redirect_stdout(_QUIET), _offline():
+                measured = _measure(reference, config)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
-        return Outcome(model, "timeout", reference, reason=f"no result within {timeout_s:g} s")
+        reason = f"no result within {timeout_s:g} s"
+        return Outcome(model, "timeout", reference, reason=reason, retry=True)
     except NotVerifiable as error:
         return Outcome(model, "not verifiable", reference, reason=str(error))
+    except VerifyUnavailable as error:
+        return Outcome(model, "not verifiable", reference, reason=str(error), retry=True)
     except Exception as error:  # a model that fails to build must not stop the run
         return Outcome(model, "failed", reference, reason=f"{type(error).__name__}: {error}")
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=now))
+    return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=_now()))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def verify_zoo(
@@ -168,45 +262,111 @@ def verify(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Measure the models of ``index`` (those matching the glob ``only``) and update ``cache``
-    as each result comes in. Outcomes are in the index's order, one per selected model."""
-    version = library_version()
+    """Measure the models of ``index`` (those matching the glob ``only``) with each of their
+    references and update ``cache`` as each result comes in. Outcomes are in the index's
+    order, one per selected model: the first reference that measured it, the others in
+    :attr:`Outcome.others`."""
+    versions = library_versions()
     models = selected(index, only)
-    outcomes: dict[int, Outcome] = {}
-    pending: list[tuple[int, str, Reference]] = []
+    slots: dict[int, list[Outcome | None]] = {}
+    pending: list[Job] = []
     for position, model in enumerate(models):
-        reference = reference_for(model)
-        assert reference is not None and model.name  # selected() keeps named models only
-        entry = None if refresh else cache.get(cache_key(model.name, reference, version))
-        cached = Measurement.from_data(entry)
-        if cached is not None:
-            outcomes[position] = Outcome(model.name, "cached", reference, cached, card=model)
+        assert model.name  # selected() keeps named models only
+        references = references_for(model)
+        slots[position] = [None] * len(references)
+        for slot, reference in enumerate(references):
+            known = _known_outcome(model.name, reference, versions, cache, refresh)
+            if known is not None:
+                slots[position][slot] = known
+            else:
+                config = _config(reference)
+                pending.append(((position, slot), model.name, reference, config))
+    outcomes: dict[int, Outcome] = {}
+
+    def settle(position: int) -> None:
+        found = slots[position]
+        if all(found) and position not in outcomes:
+            outcomes[position] = _combined(models[position], [o for o in found if o])
             if progress:
                 progress(outcomes[position])
-        else:
-            pending.append((position, model.name, reference))
-    for position, outcome in _measure_all(pending, jobs, timeout_s):
-        outcome = dataclasses.replace(outcome, card=models[position])
-        if outcome.measurement is not None and outcome.reference is not None:
-            key = cache_key(outcome.model, outcome.reference, version)
+
+    for position in slots:
+        settle(position)
+    for (position, slot), outcome in _measure_all(pending, jobs, timeout_s):
+        reference = outcome.reference
+        assert reference is not None
+        key = cache_key(outcome.model, reference, versions[reference.library])
+        if outcome.measurement is not None:
             cache.put(key, outcome.measurement.as_data())
-        outcomes[position] = outcome
-        if progress:
-            progress(outcome)
+        elif not outcome.retry and outcome.status in UNMEASURABLE_STATUSES:
+            cache.put_unmeasurable(key, outcome.status, outcome.reason or "", _now())
+        slots[position][slot] = outcome
+        settle(position)
     return [outcomes[position] for position in sorted(outcomes)]
 
 
-def _measure_all(
-    pending: list[tuple[int, str, Reference]], jobs: int, timeout_s: float
-) -> Iterator[tuple[int, Outcome]]:
+def _known_outcome(
+    model: str,
+    reference: Reference,
+    versions: dict[str, str],
+    cache: MeasurementCache,
+    refresh: bool,
+) -> Outcome | None:
+    """What is known of ``reference`` without measuring: its library is missing, the cache
+    has its measurement or knows it cannot be measured, mmpretrain has no such model."""
+    from modelindex.verify.openmmlab_zoo import installed_zoo
+    from modelindex.verify.torch_env import OPENMMLAB_INSTALL_HINT
+
+    version = versions.get(reference.library)
+    if version is None:
+        hint = OPENMMLAB_INSTALL_HINT if reference.library == MMPRETRAIN else "pip install timm"
+        reason = f"{reference.library} is not installed: {hint}"
+        return Outcome(model, "not verifiable", reference, reason=reason, retry=True)
+    key = cache_key(model, reference, version)
+    cached = None if refresh else Measurement.from_data(cache.get(key))
+    if cached is not None:
+        return Outcome(model, "cached", reference, cached)
+    record = None if refresh else cache.unmeasurable_record(key)
+    if record is not None:
+        return Outcome(model, record["status"], reference, reason=record["reason"])
+    zoo = installed_zoo(MMPRETRAIN) if reference.library == MMPRETRAIN else None
+    if zoo is not None and zoo.config_for(reference) is None:
+        return Outcome(model, "not verifiable", reference, reason=zoo.not_found(reference))
+    return None
+
+
+def _config(reference: Reference) -> str | None:
+    from modelindex.verify.openmmlab_zoo import installed_zoo
+
+    zoo = installed_zoo(MMPRETRAIN) if reference.library == MMPRETRAIN else None
+    return zoo.config_for(reference) if zoo is not None else None
+
+
+def _combined(model: Model, found: list[Outcome]) -> Outcome:
+    """One outcome of a model from those of its references: the first that measured it, else
+    the first that failed, else the first; its reason says why none measured it."""
+    measured = [o for o in found if o.measurement is not None]
+    failed = [o for o in found if o.status in {"failed", "timeout"}]
+    first = (measured or failed or found)[0]
+    reason = first.reason
+    if not measured and len(found) > 1:
+        reason = "; ".join(o.reason for o in found if o.reason) or None
+    others = tuple(o for o in found if o is not first)
+    return dataclasses.replace(first, card=model, others=others, reason=reason)
+
+
+# A job: where its outcome goes, the model's name, the reference and its config (mmpretrain).
+Job = tuple[Hashable, str, Reference, str | None]
+
+
+def _measure_all(pending: list[Job], jobs: int, timeout_s: float) -> Iterator[tuple[Any, Outcome]]:
     if jobs <= 1 or len(pending) < 2:
-        for position, name, reference in pending:
-            yield position, _measure_one(name, reference, timeout_s)
+        for place, name, reference, config in pending:
+            yield place, _measure_one(name, reference, config, timeout_s)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-        futures: list[tuple[int, str, Reference, Future[Outcome]]] = [
-            (position, name, reference, pool.submit(_measure_one, name, reference, timeout_s))
-            for position, name, reference in pending
+        futures = [
+            (job, pool.submit(_measure_one, job[1], job[2], job[3], timeout_s)) for job in pending
         ]
         try:
             yield from _results(futures)
@@ -226,12 +386,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _results(
-    futures: list[tuple[int, str, Reference, Future[Outcome]]],
-) -> Iterator[tuple[int, Outcome]]:
-    for position, name, reference, future in futures:
+def _results(futures: list[tuple[Job, Future[Outcome]]]) -> Iterator[tuple[Any, Outcome]]:
+    for (place, name, reference, _config), future in futures:
         try:
-            yield position, future.result()
+            yield place, future.result()
         except BrokenProcessPool:
             # A worker was killed (out of memory, a crash in native code): the pool cannot run
             # anything more. What was measured is cached; a rerun measures the rest.
@@ -239,4 +397,4 @@ def _results(
                 "not measured: a worker process died (out of memory, or a crash in native "
                 "code); run again to measure what is left"
             )
-            yield position, Outcome(name, "failed", reference, reason=reason)
+            yield place, Outcome(name, "failed", reference, reason=reason, retry=True)
