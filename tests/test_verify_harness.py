@@ -143,3 +143,16 @@ def test_a_model_that_fails_or_times_out_does_not_stop_the_run(write, tmp_path: 
     assert "100" in (outcomes[0].reason or "")
     slow = verify(modelindex.load(card), MeasurementCache(tmp_path / "n.json"), timeout_s=1e-4)
     assert ("resnet18", "timeout") in [(o.model, o.status) for o in slow]
+
+
+@pytest.mark.usefixtures("libraries")
+def test_a_timeout_is_not_remembered_and_the_next_run_measures(write, tmp_path: Path) -> None:
+    card = _card(write, [("resnet18", 224), ("resnet34", 224)])
+    cache = MeasurementCache(tmp_path / "m.json")
+    slow = verify(modelindex.load(card), cache, timeout_s=1e-4)
+    assert {o.status for o in slow} <= {"timeout", "measured"} and "timeout" in {
+        o.status for o in slow
+    }
+    assert cache.unmeasurable == {}
+    again = verify(modelindex.load(card), cache)
+    assert [o.status for o in again] in (["measured", "measured"], ["cached", "measured"])

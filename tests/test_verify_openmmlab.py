@@ -99,6 +99,8 @@ def test_a_model_that_would_download_a_teacher_is_refused_the_network(zoo, tmp_p
     [outcome] = run.verify(index, cache, only="milan_vit-base-p16_16xb256-amp-coslr-400e_in1k")
     assert outcome.status == "failed"
     assert "without the network" in (outcome.reason or "")
+    # Every later run would be refused the same: the failure is remembered.
+    assert sorted(r["status"] for r in cache.unmeasurable.values()) == ["failed", "not verifiable"]
 
 
 def test_both_backends_measure_and_a_rerun_starts_no_worker(

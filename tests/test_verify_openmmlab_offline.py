@@ -5,7 +5,10 @@ not be measured, and the V rules on mmpretrain 1.2.0's own metafiles with what v
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ import modelindex
 from modelindex._version import __version__
 from modelindex.checks import Settings, validate
 from modelindex.measurements.cache import MeasurementCache, cache_key
+from modelindex.measurements.compare import agreeing_form
 from modelindex.measurements.record import Measurement
 from modelindex.measurements.references import (
     MMPRETRAIN,
@@ -22,6 +26,7 @@ from modelindex.measurements.references import (
     references_for,
 )
 from modelindex.verify.openmmlab_harness import input_size
+from modelindex.verify.openmmlab_zoo import OpenMMLabZoo
 from modelindex.verify.report import agreement
 from modelindex.verify.run import Outcome
 from tests.conftest import FIXTURES, SEEDS
@@ -174,22 +179,34 @@ def test_what_could_not_be_measured_is_remembered_for_this_modelindex_version(
     reference = Reference("net", None, None, library=MMPRETRAIN, config="configs/a/net.py")
     key = cache_key("net", reference, "1.2.0")
     cache = MeasurementCache(path)
-    cache.put_unmeasurable(key, "failed", "ImportError: needs transformers", "2026-11-29")
+    reason = "ImportError: needs transformers"
+    cache.put_unmeasurable(key, "failed", reason, "2026-11-29", "torch 2.13.0, no transformers")
     cache.save()
-    record = MeasurementCache(path).unmeasurable_record(key)
-    assert record is not None and record["reason"] == "ImportError: needs transformers"
-    # A newer modelindex may measure what this one could not: it tries again.
+    record = MeasurementCache(path).unmeasurable_record(key, "torch 2.13.0, no transformers")
+    assert record is not None and record["reason"] == reason
+    # With transformers installed since, or another torch, the model is tried again.
+    assert MeasurementCache(path).unmeasurable_record(key, "torch 2.13.0, transformers 4.4") is None
+    # And so with a newer modelindex, which may measure what this one could not.
     document = json.loads(path.read_text(encoding="utf-8"))
     document["unmeasurable"][key]["modelindex"] = __version__ + ".old"
     path.write_text(json.dumps(document), encoding="utf-8")
-    assert MeasurementCache(path).unmeasurable_record(key) is None
+    assert MeasurementCache(path).unmeasurable_record(key, "torch 2.13.0, no transformers") is None
+
+
+def test_a_malformed_record_of_what_could_not_be_measured_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    key = cache_key("net", Reference("net", 1000, 224), "1.0")
+    record = {"status": "failed", "modelindex": __version__}  # no reason, no environment
+    document = {"format": 1, "entries": {}, "unmeasurable": {key: record}}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert MeasurementCache(path).unmeasurable == {}
 
 
 def test_a_measurement_replaces_the_record_that_it_could_not_be_measured(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     key = cache_key("net", Reference("net", 1000, 224), "1.0")
     cache = MeasurementCache(path)
-    cache.put_unmeasurable(key, "failed", "RuntimeError", "2026-11-29")
+    cache.put_unmeasurable(key, "failed", "RuntimeError", "2026-11-29", "torch 2.13.0")
     cache.save()
     cache = MeasurementCache(path)
     cache.put(key, _measurement("timm", 100, 1000, "224x224").as_data())
@@ -203,3 +220,92 @@ def test_older_cache_entries_read_as_timm_measurements() -> None:
     del entry["library"]
     assert Measurement.from_data(entry).library == "timm"
     assert Measurement.from_data(entry).deploy_parameters is None
+
+
+def _zoo_copy(tmp_path: Path, name: str, parameters: int) -> Path:
+    """The fixture zoo with ``name`` declaring ``parameters``, and its measurements."""
+    copy = tmp_path / "zoo"
+    shutil.copytree(ZOO, copy)
+    for metafile in copy.glob("configs/*/metafile.yml"):
+        text = metafile.read_text(encoding="utf-8")
+        if f"Name: {name}\n" in text:
+            head, tail = text.split(f"Name: {name}\n", 1)
+            tail = re.sub(r"Parameters: \d+", f"Parameters: {parameters}", tail, count=1)
+            metafile.write_text(f"{head}Name: {name}\n{tail}", encoding="utf-8")
+    return copy
+
+
+def test_a_typo_in_a_deployed_count_gets_the_deployed_fix_and_no_flops_finding(
+    tmp_path: Path,
+) -> None:
+    # repvgg-A0 declares 8,309,384, its deployed count; a typo leaves it 1.2% off.
+    copy = _zoo_copy(tmp_path, "repvgg-A0_8xb32_in1k", 8_409_384)
+    settings = Settings(select=("V",), measurements=copy / "measurements.json")
+    found = [
+        (f.code, f.fix)
+        for f in validate(modelindex.load(copy), settings).findings
+        if f.model == "repvgg-A0_8xb32_in1k"
+    ]
+    assert found == [("V001", "Parameters: 8309384")]
+
+
+def _self_supervised(parameters: int) -> tuple[modelindex.Model, Measurement]:
+    card = modelindex.load(SEEDS / "tresnet.md")["tresnet_m"]
+    card = card.model_copy(
+        update={"metadata": card.metadata.model_copy(update={"parameters": parameters})}
+    )
+    # BYOL's parts: a ResNet-50 backbone, its projector, the momentum copy of both.
+    measured = dataclasses.replace(
+        _measurement("mmpretrain", 23_508_032 * 2 + 4_200_000 * 2 + 1_000_000, 1, ""),
+        part_parameters=(23_508_032, 27_708_032, 4_200_000, 1_000_000),
+    )
+    return card, measured
+
+
+@pytest.mark.parametrize(
+    ("parameters", "agrees"),
+    [
+        (23_508_032, True),  # the backbone
+        (23_508_032 + 4_200_000, True),  # with its projector
+        (23_508_032 + 27_708_032 + 4_200_000 + 1_000_000, True),  # the whole
+        (22_900_000, True),  # less what pre-training adds inside the backbone
+        (25_557_032, True),  # with the head of the classifier fine-tuned from it
+        (47_016_064, False),  # twice the backbone: no parts sum to it
+        (2_350_803, False),  # 10 x too small
+    ],
+)
+def test_a_self_supervised_count_agrees_when_it_sums_some_parts(
+    parameters: int, agrees: bool
+) -> None:
+    card, measured = _self_supervised(parameters)
+    assert (agreeing_form(card, measured) is not None) is agrees
+
+
+def test_the_cards_config_comes_first_and_the_name_second(tmp_path: Path) -> None:
+    root = tmp_path / ".mim"
+    for config in ("configs/a/net.py", "configs/b/other.py"):
+        (root / config).parent.mkdir(parents=True, exist_ok=True)
+        (root / config).write_text("model = dict()\n", encoding="utf-8")
+    zoo = OpenMMLabZoo("mmpretrain", "1.2.0", root, {"net": "configs/a/net.py"})
+    by_config = Reference("net", None, None, library=MMPRETRAIN, config="configs/b/other.py")
+    assert zoo.config_for(by_config) == "configs/b/other.py"
+    stale = Reference("net", None, None, library=MMPRETRAIN, config="configs/old/net_b32.py")
+    assert zoo.config_for(stale) == "configs/a/net.py"
+
+
+def test_an_editable_install_whose_configs_are_a_link_is_read(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout" / "configs" / "a"
+    checkout.mkdir(parents=True)
+    (checkout / "net.py").write_text("model = dict()\n", encoding="utf-8")
+    root = tmp_path / "site" / "mmpretrain" / ".mim"
+    root.mkdir(parents=True)
+    (root / "configs").symlink_to(tmp_path / "checkout" / "configs")
+    zoo = OpenMMLabZoo("mmpretrain", "1.2.0", root, {})
+    reference = Reference("net", None, None, library=MMPRETRAIN, config="configs/a/net.py")
+    assert zoo.config_for(reference) == "configs/a/net.py"
+
+
+def test_a_changed_config_is_measured_anew() -> None:
+    first = Reference("net", None, None, library=MMPRETRAIN, config="configs/a/r18.py")
+    second = dataclasses.replace(first, config="configs/a/r50.py")
+    assert cache_key("net", first, "1.2.0") != cache_key("net", second, "1.2.0")

@@ -14,6 +14,7 @@ from modelindex.checks.registry import Scope, rule
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
 from modelindex.measurements.compare import (
     checkpoint_precision,
+    closest_form,
     counted_forms,
     measurement_agrees,
     reference_drifted,
@@ -47,13 +48,14 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
             continue
         measured = entry.parameters
         others = "".join(f"; {count} {form}" for form, count in counted_forms(entry)[1:])
+        _, nearest = closest_form(model, entry)
         yield Hit(
             model.location(PARAMETERS),
             f"Parameters {model.metadata.parameters} differ from the {measured} that "
             f"{entry.describe()} has ({model.metadata.parameters / measured:.4f} x{others})",
             model=model.name,
             field=PARAMETERS,
-            fix=f"Parameters: {measured}",
+            fix=f"Parameters: {nearest}",
         )
 
 

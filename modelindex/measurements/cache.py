@@ -64,9 +64,12 @@ from modelindex.schema import Model
 FORMAT_VERSION = 1
 # The table of keys that a reference could not measure (no such model, a build that fails), so
 # that a rerun does not start torch to learn it again. A record holds the modelindex version
-# that tried: a newer harness tries again. Versions that predate the table ignore it.
+# that tried and the versions of the libraries installed then: a newer harness, or another
+# torch or mmengine, or transformers installed since, tries again. Versions of modelindex that
+# predate the table ignore it.
 UNMEASURABLE = "unmeasurable"
 UNMEASURABLE_STATUSES = ("not verifiable", "failed")
+_RECORD_FIELDS = ("status", "reason", "modelindex", "environment", "when")
 # What a usable entry holds; an entry written before a field existed is measured again.
 # How a cache's text begins (also after a merge-conflict marker, or with its keys sorted): a
 # file that begins otherwise is somebody else's, and is not read further.
@@ -121,7 +124,7 @@ def cache_key(model: str, reference: Reference, library_version: str) -> str:
     stem = f", {reference.stem} stem" if reference.stem else ""
     classes = f"{reference.num_classes} classes" if reference.num_classes else "default classes"
     return (
-        f"{model} | {reference.library} {library_version} {reference.model_id} | "
+        f"{model} | {reference.library} {library_version} {reference.built} | "
         f"{reference.size} | {classes}{stem}"
     )
 
@@ -220,7 +223,7 @@ def _unmeasurable_of(table: object) -> dict[str, dict[str, str]]:
         if _without_version(key) is not None
         and isinstance(record, dict)
         and record.get("status") in UNMEASURABLE_STATUSES
-        and all(isinstance(value, str) for value in record.values())
+        and all(isinstance(record.get(name), str) for name in _RECORD_FIELDS)
     }
 
 
@@ -401,15 +404,27 @@ class MeasurementCache:
             self.changed = True
             self._by_model = None
 
-    def unmeasurable_record(self, key: str) -> dict[str, str] | None:
-        """Why ``key`` could not be measured, when this version of modelindex tried it."""
+    def unmeasurable_record(self, key: str, environment: str) -> dict[str, str] | None:
+        """Why ``key`` could not be measured, when this version of modelindex tried it with
+        the libraries of ``environment`` (their versions, as :meth:`put_unmeasurable` got)."""
         record = self.unmeasurable.get(key)
-        return record if record and record.get("modelindex") == __version__ else None
+        if record and record["modelindex"] == __version__ and record["environment"] == environment:
+            return record
+        return None
 
-    def put_unmeasurable(self, key: str, status: str, reason: str, when: str) -> None:
+    def put_unmeasurable(
+        self, key: str, status: str, reason: str, when: str, environment: str
+    ) -> None:
         """Remember that ``key`` could not be measured (``status`` is one of
-        UNMEASURABLE_STATUSES), so that a rerun does not try again."""
-        record = {"status": status, "reason": reason, "modelindex": __version__, "when": when}
+        UNMEASURABLE_STATUSES) with the libraries of ``environment``, so that a rerun with
+        them does not try again."""
+        record = {
+            "status": status,
+            "reason": reason,
+            "modelindex": __version__,
+            "environment": environment,
+            "when": when,
+        }
         self.unmeasurable[key] = self._updated_unmeasurable[key] = record
         self.changed = True
 

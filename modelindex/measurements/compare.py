@@ -61,6 +61,9 @@ DEPLOYED = "re-parameterized for deployment"
 # A self-supervised model's pre-training adds modules to its backbone (MaskFeat's fusion
 # projections, mask tokens) that zoos may leave out of the backbone's count.
 PRETRAINING_ADDITIONS = 0.05
+# Zoos may give a pre-trained backbone the count of the classifier fine-tuned from it: BEiT's
+# ViT-B backbone has 85,666,128 parameters, mmpretrain's card 86,530,984.
+FINE_TUNING_HEAD = 0.10
 
 
 def counted_forms(measurement: Measurement) -> list[tuple[str, int]]:
@@ -74,37 +77,61 @@ def counted_forms(measurement: Measurement) -> list[tuple[str, int]]:
         forms.append((DEPLOYED, measurement.deploy_parameters))
     if measurement.without_distillation_parameters:
         forms.append(("without its distillation head", measurement.without_distillation_parameters))
-    if measurement.backbone_parameters:
-        forms.append(("its backbone alone", measurement.backbone_parameters))
+    if measurement.part_parameters:
+        forms.append(("its backbone alone", measurement.part_parameters[0]))
     return forms
+
+
+def _part_sums(parts: tuple[int, ...]) -> list[int]:
+    """Every sum of the backbone's count with some of the other parts' counts."""
+    backbone, others = parts[0], parts[1:]
+    return [
+        backbone + sum(count for bit, count in enumerate(others) if chosen >> bit & 1)
+        for chosen in range(2 ** len(others))
+    ]
 
 
 def agreeing_form(model: Model, measurement: Measurement) -> str | None:
     """The form of the measured model whose count the declared Parameters agree with.
 
-    Of a self-supervised model, zoos count any part: the backbone alone, with its neck and
-    head, with its frozen target generator or not. Any count from the backbone's (less what
-    pre-training adds to it) to the whole model's is taken as one of those parts: the rule
-    cannot tell which, and says nothing.
+    Of a self-supervised model, zoos count some of its parts: the backbone, with its neck and
+    head or not, with its frozen target generator or not. A count that is one of those sums
+    (or up to 5% below it: what pre-training adds inside the backbone), or up to 10% above
+    the backbone's (a fine-tuned classifier's head), is taken as such: the rule cannot tell
+    which parts a zoo meant, and says nothing.
     """
     for form, count in counted_forms(measurement):
         if parameters_agree(model, count):
             return form
-    declared, backbone = model.metadata.parameters, measurement.backbone_parameters
-    if declared and backbone:
-        low = backbone * (1 - PRETRAINING_ADDITIONS)
-        if low <= declared <= measurement.parameters + parameter_tolerance(model, declared):
-            return "a part of the self-supervised model"
+    declared = model.metadata.parameters
+    if declared and measurement.part_parameters:
+        tolerance = parameter_tolerance(model, declared)
+        backbone = measurement.part_parameters[0]
+        if backbone < declared <= backbone * (1 + FINE_TUNING_HEAD):
+            return "its backbone with a classifier's head"
+        for total in _part_sums(measurement.part_parameters):
+            if total * (1 - PRETRAINING_ADDITIONS) <= declared <= total + tolerance:
+                return "some of the self-supervised model's parts"
     return None
 
 
+def closest_form(model: Model, measurement: Measurement) -> tuple[str, int]:
+    """The counted form nearest the declared Parameters (the model as built when none is
+    declared): what a card that disagrees most likely meant to declare."""
+    declared = model.metadata.parameters
+    forms = counted_forms(measurement)
+    if not declared:
+        return forms[0]
+    return min(forms, key=lambda form: abs(form[1] - declared))
+
+
 def as_declared(model: Model, measurement: Measurement) -> Measurement:
-    """The measurement of the form the card declares: where its Parameters are those of the
-    model re-parameterized for deployment, its FLOPs are that form's too."""
+    """The measurement of the form the card declares: where its Parameters are nearest those
+    of the model re-parameterized for deployment, its FLOPs are that form's too."""
     if (
         measurement.deploy_macs
         and measurement.deploy_mmcv_flops
-        and agreeing_form(model, measurement) == DEPLOYED
+        and closest_form(model, measurement)[0] == DEPLOYED
     ):
         return dataclasses.replace(
             measurement,

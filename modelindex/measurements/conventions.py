@@ -115,7 +115,7 @@ def _comparable(
             model.in_collection
             # A self-supervised model's forward pass masks tokens at random, runs a target
             # generator or not: no one count is its FLOPs, and its cards count it every way.
-            and measurement.backbone_parameters is None
+            and measurement.part_parameters is None
             and _ratio(model, measurement, "macs") is not None
             and not reference_drifted(model, measurement)
         ):

@@ -32,8 +32,8 @@ class Measurement:
     deploy_parameters: int | None = None
     """Parameters once re-parameterized for deployment (fused branches and BatchNorms), for
     a model that can be."""
-    backbone_parameters: int | None = None
-    """Parameters of the backbone alone, for a self-supervised model."""
+    part_parameters: tuple[int, ...] | None = None
+    """Parameters of each part of a self-supervised model, its backbone first."""
     without_distillation_parameters: int | None = None
     """Parameters without the distillation head, for a model that has one."""
     deploy_macs: int | None = None
@@ -62,7 +62,7 @@ class Measurement:
             input_size=str(entry.get("input_size", "")),
             input_size_from=str(entry.get("input_size_from", "")),
             deploy_parameters=_count(entry.get("deploy_parameters")),
-            backbone_parameters=_count(entry.get("backbone_parameters")),
+            part_parameters=_counts(entry.get("part_parameters")),
             without_distillation_parameters=_count(entry.get("without_distillation_parameters")),
             deploy_macs=_count(entry.get("deploy_macs")),
             deploy_mmcv_flops=_count(entry.get("deploy_mmcv_flops")),
@@ -90,6 +90,14 @@ def is_complete(entry: object) -> bool:
 
 def _seconds(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _counts(value: object) -> tuple[int, ...] | None:
+    """Optional counts: a short list of non-negative integers, else None."""
+    if not isinstance(value, list | tuple) or not 0 < len(value) <= 16:
+        return None
+    counts = tuple(_count(item) for item in value)
+    return None if None in counts else counts  # type: ignore[return-value]
 
 
 def _count(value: object) -> int | None:

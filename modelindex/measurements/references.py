@@ -59,6 +59,11 @@ class Reference:
     library's."""
 
     @property
+    def built(self) -> str:
+        """What is built, as the cache keys it: the model id, and the card's config."""
+        return f"{self.model_id} {self.config}" if self.config else self.model_id
+
+    @property
     def size(self) -> str:
         return f"{self.image_size} px" if self.image_size else "test-pipeline size"
 

@@ -71,5 +71,5 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
         seconds=round(time.perf_counter() - start, 3),
         library="timm",
         input_size=f"{size}x{size}",
-        input_size_from="the card" if reference.image_size else "the default",
+        input_size_from="the card's Image Size, else 224",
     )

@@ -34,6 +34,8 @@ NATIVE_IMAGE_SIZES = {"CIFAR10": 32, "CIFAR100": 32, "MNIST": 28, "FashionMNIST"
 # An input side beyond this is no image size (a config typo, a scale factor).
 MAX_SIDE = 8192
 _SCOPE = "modelindex-verify"
+# Sums of up to this many parts are compared with a card (2 ** 7 sums at most).
+MAX_PARTS = 8
 _SIZE_IN_NAME = re.compile(r"[_-](\d{2,4})px(?![a-z])")
 
 
@@ -171,7 +173,7 @@ def measure_openmmlab(
         except Exception as error:
             flops = _flops_on_cpu(torch, registry, settings, counts, (height, width), error)
         other_forms = {
-            "backbone_parameters": _backbone_parameters(model),
+            "part_parameters": _part_parameters(model),
             "without_distillation_parameters": _without_distillation_head(model),
             **_deployed(torch, model, (height, width)),
         }
@@ -188,11 +190,23 @@ def measure_openmmlab(
     )
 
 
-def _backbone_parameters(model: Any) -> int | None:
-    """The backbone's parameters, of a self-supervised model: what its pre-training leaves."""
+def _part_parameters(model: Any) -> tuple[int, ...] | None:
+    """The parameters of each part of a self-supervised model (its top-level modules with
+    parameters: backbone first, then neck, head, target generator...); None for any other."""
     self_supervised = any(cls.__name__ == "BaseSelfSupervisor" for cls in type(model).__mro__)
     backbone = getattr(model, "backbone", None) if self_supervised else None
-    return sum(p.numel() for p in backbone.parameters()) if backbone is not None else None
+    if backbone is None:
+        return None
+    others = sorted(
+        (
+            count
+            for name, child in model.named_children()
+            if name not in {"backbone", "data_preprocessor"}
+            and (count := sum(p.numel() for p in child.parameters()))
+        ),
+        reverse=True,
+    )
+    return (sum(p.numel() for p in backbone.parameters()), *others[: MAX_PARTS - 1])
 
 
 def _deployed(torch: ModuleType, model: Any, size: tuple[int, int]) -> dict[str, int]:

@@ -8,6 +8,7 @@ mmpretrain, so that a model mmpretrain does not have is told apart before any wo
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -29,17 +30,19 @@ class OpenMMLabZoo:
     """Config (``configs/...py``, relative to the root) by model name."""
 
     def config_for(self, reference: Reference) -> str | None:
-        """The config (relative to the root) that builds ``reference``: its model's, by name,
-        else the card's own config where the library has that file."""
-        for relative in (self.configs.get(reference.model_id), reference.config):
+        """The config (relative to the root) that builds ``reference``: the card's own config
+        where the library has that file, else the config of the library's model of that
+        name (a card may name a config of an older layout)."""
+        for relative in (reference.config, self.configs.get(reference.model_id)):
             if relative and self._inside(relative):
                 return relative
         return None
 
     def _inside(self, relative: str) -> bool:
-        root = self.root.resolve()
-        path = (root / relative).resolve()
-        return path.is_relative_to(root) and path.is_file()
+        # Lexically, not through links: an editable install links .mim/configs into its
+        # checkout, and that is still the library's own.
+        path = Path(os.path.normpath(self.root / relative))
+        return path.is_relative_to(self.root) and path.suffix == ".py" and path.is_file()
 
     def not_found(self, reference: Reference) -> str:
         return (

@@ -8,7 +8,7 @@ from typing import Any
 from modelindex.formatting import plural
 from modelindex.index import Index
 from modelindex.measurements.cache import MeasurementCache
-from modelindex.measurements.compare import Verdict, verdict
+from modelindex.measurements.compare import Verdict, agreeing_form, verdict
 from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.measurements.record import Measurement
 from modelindex.verify.run import Outcome
@@ -83,6 +83,9 @@ def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dic
     model, measured = outcome.card, outcome.measurement
     convention = conventions.get(model.in_collection or "") if model else None
     found = verdict(model, measured).value if model and measured else None
+    form = agreeing_form(model, measured) if model and measured else None
+    if found and form and form != "as built":
+        found += f" ({form})"
     return {
         "model": outcome.model,
         "status": outcome.status,
@@ -92,7 +95,13 @@ def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dic
         if measured and measured.input_size
         else None,
         "agreement": agreement(outcome),
+        "counted_form": form,
         "other_backends": [_other(other) for other in outcome.others],
+        "other_failures": [
+            f"{other.reference.library if other.reference else '?'} {other.status}: {other.reason}"
+            for other in outcome.others
+            if other.status in {"failed", "timeout"} and outcome.measurement is not None
+        ],
         "declared_parameters": model.metadata.parameters if model else None,
         "measured_parameters": measured.parameters if measured else None,
         "declared_flops": model.metadata.flops if model else None,
@@ -125,6 +134,7 @@ def _print_table(rows: list[dict[str, Any]], conventions: dict[str, Convention])
     )
     for row in rows:
         notes = [text for text in (row["reason"], row["agreement"]) if text]
+        notes += row["other_failures"]
         backend = row["backend"].split(" ", 1)[0] if row["backend"] else "-"
         print(
             f"{row['model']:36} {row['declared_parameters'] or '-':>16} "

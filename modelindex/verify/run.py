@@ -74,6 +74,10 @@ class _Discard(io.TextIOBase):
     """Where a reference library's prints go: they must not reach verify's output (its
     JSON, say)."""
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
     def writable(self) -> bool:
         return True
 
@@ -85,13 +89,28 @@ _QUIET = _Discard()
 
 
 def _start_worker() -> None:
-    from modelindex.verify.torch_env import import_torch
-
+    """A pool worker's start."""
     # A worker forked from the command inherits its SIGTERM-as-Ctrl-C handler; it must simply
     # end on SIGTERM, and leave Ctrl-C to the command, which stops the workers itself.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["torch"] = import_torch()
+    _prepare()
+
+
+def _prepare() -> None:
+    """Import torch, and what it imports on first use, before any alarm can interrupt it."""
+    from modelindex.verify.torch_env import import_torch
+
+    torch = import_torch()
+    from torch.utils.flop_counter import FlopCounterMode
+
+    # The first counted forward pass imports sympy; an alarm in the middle of that import
+    # would leave a half-imported module that fails every later model of the process.
+    with torch.device("meta"):
+        layer = torch.nn.Linear(2, 2)
+        with FlopCounterMode(display=False):
+            layer(torch.empty(1, 2))
+    _WORKER["torch"] = torch
     signal.signal(signal.SIGALRM, _on_alarm)
 
 
@@ -134,35 +153,71 @@ def _offline() -> Iterator[None]:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise NetworkRefused("modelindex verify builds models without the network")
 
-    connect, create_connection = socket.socket.connect, socket.create_connection
-    socket.socket.connect, socket.create_connection = refuse, refuse  # type: ignore[method-assign,assignment]
+    # A name lookup too: offline, it can take the whole timeout to fail.
+    blocked = [(socket, "getaddrinfo"), (socket, "create_connection")] + [
+        (socket.socket, name) for name in ("connect", "connect_ex", "sendto")
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name in blocked]
+    for owner, name in blocked:
+        setattr(owner, name, refuse)
     try:
         yield
     finally:
-        socket.socket.connect, socket.create_connection = connect, create_connection  # type: ignore[method-assign]
+        for owner, name, original in originals:
+            setattr(owner, name, original)
 
 
-def _measure(reference: Reference, config: str | None) -> Measurement:
-    """Build and measure ``reference`` with its library, imported on first use."""
+def _library(name: str) -> Any:
+    """The reference library ``name``, imported once per process, before any alarm is set."""
     from modelindex.verify import torch_env
 
+    if name not in _WORKER:
+        with contextlib.redirect_stdout(_QUIET):
+            if name == MMPRETRAIN:
+                _WORKER[name] = torch_env.import_mmpretrain_models()
+            else:
+                _WORKER[name] = torch_env.import_torch_and_timm()[1]
+    return _WORKER[name]
+
+
+# What a model's build depends on besides the reference library itself; another version of
+# any of them may build what failed before (transformers for mmpretrain's multimodal models).
+ENVIRONMENT = ("torch", "torchvision", "timm", "mmengine", "mmcv", "mmcv-lite", "mmpretrain")
+ENVIRONMENT_OPTIONAL = ("transformers",)
+
+
+def installed_environment() -> str:
+    """The versions of the libraries a build depends on, as one string; read without
+    importing them."""
+    from importlib import metadata
+
+    found = []
+    for name in (*ENVIRONMENT, *ENVIRONMENT_OPTIONAL):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            if name in ENVIRONMENT_OPTIONAL:
+                found.append(f"no {name}")
+    return ", ".join(found)
+
+
+def _measure(reference: Reference, config: str | None, library: Any) -> Measurement:
+    """Build and measure ``reference`` with its library."""
     torch = _WORKER["torch"]
     if reference.library == MMPRETRAIN:
         from modelindex.verify.openmmlab_harness import measure_openmmlab
         from modelindex.verify.openmmlab_zoo import installed_zoo
 
-        if MMPRETRAIN not in _WORKER:
-            _WORKER[MMPRETRAIN] = torch_env.import_mmpretrain_models()
         zoo = installed_zoo(MMPRETRAIN)
         assert zoo is not None and config is not None  # verify() resolved the config
-        return measure_openmmlab(
-            reference, zoo.root, config, torch, _WORKER[MMPRETRAIN], zoo.version
-        )
+        return measure_openmmlab(reference, zoo.root, config, torch, library, zoo.version)
     from modelindex.verify.harness import measure
 
-    if TIMM not in _WORKER:
-        _WORKER[TIMM] = torch_env.import_torch_and_timm()[1]
-    return measure(reference, torch, _WORKER[TIMM])
+    return measure(reference, torch, library)
+
+
+# Failures that say more of the machine than of the model: a later run may well measure it.
+_PASSING_FAILURES = (MemoryError, OSError)
 
 
 def _measure_one(model: str, reference: Reference, config: str | None, timeout_s: float) -> Outcome:
@@ -171,24 +226,50 @@ def _measure_one(model: str, reference: Reference, config: str | None, timeout_s
     from modelindex.verify.torch_env import VerifyUnavailable
 
     if "torch" not in _WORKER:
-        _start_worker()
+        _prepare()
+    try:
+        library = _library(reference.library)
+    except Exception as error:  # not installed, or installed but broken: nothing to remember
+        reason = str(error) if isinstance(error, VerifyUnavailable) else _reason(error)
+        return Outcome(model, "not verifiable", reference, reason=reason, retry=True)
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
             with contextlib.redirect_stdout(_QUIET), _offline():
-                measured = _measure(reference, config)
+                measured = _measure(reference, config, library)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
+        # The alarm may have cut a library's code anywhere: what this process measures or
+        # fails from now on is not remembered.
+        _WORKER["interrupted"] = True
         reason = f"no result within {timeout_s:g} s"
         return Outcome(model, "timeout", reference, reason=reason, retry=True)
     except NotVerifiable as error:
         return Outcome(model, "not verifiable", reference, reason=str(error))
-    except VerifyUnavailable as error:
-        return Outcome(model, "not verifiable", reference, reason=str(error), retry=True)
     except Exception as error:  # a model that fails to build must not stop the run
-        return Outcome(model, "failed", reference, reason=f"{type(error).__name__}: {error}")
+        passing = (
+            isinstance(error, _PASSING_FAILURES) and not _refused_the_network(error)
+        ) or "interrupted" in _WORKER
+        return Outcome(model, "failed", reference, reason=_reason(error), retry=passing)
     return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=_now()))
+
+
+def _refused_the_network(error: BaseException) -> bool:
+    """Whether ``error`` comes of :func:`_offline`'s refusal, which every later run repeats
+    (urllib wraps it in a URLError, as its ``reason``)."""
+    seen: list[BaseException] = []
+    found: object = error
+    while isinstance(found, BaseException) and found not in seen and len(seen) < 16:
+        if isinstance(found, NetworkRefused):
+            return True
+        seen.append(found)
+        found = getattr(found, "reason", None) or found.__cause__ or found.__context__
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _now() -> str:
@@ -267,6 +348,7 @@ def verify(
     order, one per selected model: the first reference that measured it, the others in
     :attr:`Outcome.others`."""
     versions = library_versions()
+    environment = installed_environment()
     models = selected(index, only)
     slots: dict[int, list[Outcome | None]] = {}
     pending: list[Job] = []
@@ -275,7 +357,7 @@ def verify(
         references = references_for(model)
         slots[position] = [None] * len(references)
         for slot, reference in enumerate(references):
-            known = _known_outcome(model.name, reference, versions, cache, refresh)
+            known = _known_outcome(model.name, reference, versions, environment, cache, refresh)
             if known is not None:
                 slots[position][slot] = known
             else:
@@ -299,7 +381,7 @@ def verify(
         if outcome.measurement is not None:
             cache.put(key, outcome.measurement.as_data())
         elif not outcome.retry and outcome.status in UNMEASURABLE_STATUSES:
-            cache.put_unmeasurable(key, outcome.status, outcome.reason or "", _now())
+            cache.put_unmeasurable(key, outcome.status, outcome.reason or "", _now(), environment)
         slots[position][slot] = outcome
         settle(position)
     return [outcomes[position] for position in sorted(outcomes)]
@@ -309,6 +391,7 @@ def _known_outcome(
     model: str,
     reference: Reference,
     versions: dict[str, str],
+    environment: str,
     cache: MeasurementCache,
     refresh: bool,
 ) -> Outcome | None:
@@ -326,7 +409,7 @@ def _known_outcome(
     cached = None if refresh else Measurement.from_data(cache.get(key))
     if cached is not None:
         return Outcome(model, "cached", reference, cached)
-    record = None if refresh else cache.unmeasurable_record(key)
+    record = None if refresh else cache.unmeasurable_record(key, environment)
     if record is not None:
         return Outcome(model, record["status"], reference, reason=record["reason"])
     zoo = installed_zoo(MMPRETRAIN) if reference.library == MMPRETRAIN else None
