@@ -23,26 +23,21 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is on the path: the shared timing helpers are bench_verify's.
+from bench_verify import PEAK_MEMORY_WRAPPER, median_seconds, timed
+
 TARGET_COVERAGE = 0.85
 TARGET_RERUN_RATIO = 1.5
 IMPORT_LIBRARIES = (
     "from modelindex.verify.torch_env import import_torch_and_timm, import_mmpretrain_models; "
     "import_torch_and_timm(); import_mmpretrain_models()"
-)
-PEAK_MEMORY_WRAPPER = (
-    "import resource, subprocess, sys; "
-    "done = subprocess.run(sys.argv[1:]); "
-    "print(f'peak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)"
 )
 
 
@@ -53,16 +48,6 @@ def installed_zoo() -> Path:
     if zoo is None:
         raise SystemExit("mmpretrain is not installed: pip install --no-deps mmpretrain")
     return zoo.root / "model-index.yml"
-
-
-def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
-    return time.perf_counter() - start, done
-
-
-def median_seconds(argv: list[str], repeat: int) -> float:
-    return statistics.median(timed(argv)[0] for _ in range(repeat))
 
 
 def rows_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from modelindex.measurements.references import (
     openmmlab_reference,
     references_for,
 )
+from modelindex.verify import run
 from modelindex.verify.openmmlab_harness import input_size
 from modelindex.verify.openmmlab_zoo import OpenMMLabZoo
 from modelindex.verify.report import agreement
@@ -309,3 +310,27 @@ def test_a_changed_config_is_measured_anew() -> None:
     first = Reference("net", None, None, library=MMPRETRAIN, config="configs/a/r18.py")
     second = dataclasses.replace(first, config="configs/a/r50.py")
     assert cache_key("net", first, "1.2.0") != cache_key("net", second, "1.2.0")
+
+
+def test_a_build_is_refused_every_kind_of_network_access() -> None:
+    import socket
+
+    with run._offline():
+        for call in (
+            lambda: socket.gethostbyname("example.org"),
+            lambda: socket.getaddrinfo("example.org", 443),
+            lambda: socket.create_connection(("127.0.0.1", 9)),
+        ):
+            with pytest.raises(run.NetworkRefused):
+                call()
+    assert socket.getaddrinfo is not None and socket.gethostbyname("localhost")
+
+
+def test_what_a_rerun_may_measure_is_not_remembered_but_a_refused_network_is() -> None:
+    import urllib.error
+
+    out_of_memory = RuntimeError("[enforce fail] DefaultCPUAllocator: can't allocate memory")
+    assert run._out_of_memory(out_of_memory)
+    refused = urllib.error.URLError(run.NetworkRefused("no network"))
+    assert run._refused_the_network(refused)
+    assert not run._refused_the_network(urllib.error.URLError("timed out"))

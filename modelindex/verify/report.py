@@ -84,8 +84,6 @@ def _row(outcome: Outcome, conventions: dict[str, Convention], off: bool) -> dic
     convention = conventions.get(model.in_collection or "") if model else None
     found = verdict(model, measured).value if model and measured else None
     form = agreeing_form(model, measured) if model and measured else None
-    if found and form and form != "as built":
-        found += f" ({form})"
     return {
         "model": outcome.model,
         "status": outcome.status,
@@ -133,15 +131,19 @@ def _print_table(rows: list[dict[str, Any]], conventions: dict[str, Convention])
         f"{'FLOPs/MACs':>10}  {'backend':10}  verdict"
     )
     for row in rows:
+        form = row["counted_form"]
         notes = [text for text in (row["reason"], row["agreement"]) if text]
         notes += row["other_failures"]
+        verdict_text = row["verdict"]
+        if form and form != "as built":
+            verdict_text = verdict_text.replace("verified", f"verified ({form})", 1)
         backend = row["backend"].split(" ", 1)[0] if row["backend"] else "-"
         print(
             f"{row['model']:36} {row['declared_parameters'] or '-':>16} "
             f"{row['measured_parameters'] or '-':>12} "
             f"{_ratio(row['declared_parameters'], row['measured_parameters']):>7} "
             f"{_ratio(row['declared_flops'], row['measured_macs']):>10}  {backend:10}  "
-            f"{row['verdict']}" + "".join(f" ({note})" for note in notes)
+            f"{verdict_text}" + "".join(f" ({note})" for note in notes)
         )
     if conventions:
         print("\nFLOPs conventions by collection:")

@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import fnmatch
 import io
+import os
 import signal
 import warnings
 from collections.abc import Callable, Hashable, Iterator
@@ -101,6 +102,9 @@ def _prepare() -> None:
     """Import torch, and what it imports on first use, before any alarm can interrupt it."""
     from modelindex.verify.torch_env import import_torch
 
+    # Libraries that reach the Hugging Face Hub retry a refused connection for half a minute
+    # before they fail; offline, they fail at once. Nothing verify builds needs the Hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch = import_torch()
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -154,7 +158,8 @@ def _offline() -> Iterator[None]:
         raise NetworkRefused("modelindex verify builds models without the network")
 
     # A name lookup too: offline, it can take the whole timeout to fail.
-    blocked = [(socket, "getaddrinfo"), (socket, "create_connection")] + [
+    lookups = ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
+    blocked = [(socket, name) for name in (*lookups, "create_connection")] + [
         (socket.socket, name) for name in ("connect", "connect_ex", "sendto")
     ]
     originals = [(owner, name, getattr(owner, name)) for owner, name in blocked]
@@ -183,7 +188,8 @@ def _library(name: str) -> Any:
 # What a model's build depends on besides the reference library itself; another version of
 # any of them may build what failed before (transformers for mmpretrain's multimodal models).
 ENVIRONMENT = ("torch", "torchvision", "timm", "mmengine", "mmcv", "mmcv-lite", "mmpretrain")
-ENVIRONMENT_OPTIONAL = ("transformers",)
+# mmpretrain loads its multimodal models only with both of these installed.
+ENVIRONMENT_OPTIONAL = ("transformers", "pycocotools")
 
 
 def installed_environment() -> str:
@@ -240,8 +246,8 @@ def _measure_one(model: str, reference: Reference, config: str | None, timeout_s
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
-        # The alarm may have cut a library's code anywhere: what this process measures or
-        # fails from now on is not remembered.
+        # The alarm may have cut a library's code anywhere: what this process fails from now
+        # on, in this run, is not remembered as the model's failure.
         _WORKER["interrupted"] = True
         reason = f"no result within {timeout_s:g} s"
         return Outcome(model, "timeout", reference, reason=reason, retry=True)
@@ -249,10 +255,20 @@ def _measure_one(model: str, reference: Reference, config: str | None, timeout_s
         return Outcome(model, "not verifiable", reference, reason=str(error))
     except Exception as error:  # a model that fails to build must not stop the run
         passing = (
-            isinstance(error, _PASSING_FAILURES) and not _refused_the_network(error)
+            (isinstance(error, _PASSING_FAILURES) or _out_of_memory(error))
+            and not _refused_the_network(error)
         ) or "interrupted" in _WORKER
         return Outcome(model, "failed", reference, reason=_reason(error), retry=passing)
     return Outcome(model, "measured", reference, dataclasses.replace(measured, measured_at=_now()))
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """torch reports an allocation it could not make as a RuntimeError of its own."""
+    text = str(error)
+    return type(error).__name__ == "OutOfMemoryError" or (
+        isinstance(error, RuntimeError)
+        and ("can't allocate memory" in text or "out of memory" in text)
+    )
 
 
 def _refused_the_network(error: BaseException) -> bool:
@@ -444,6 +460,8 @@ Job = tuple[Hashable, str, Reference, str | None]
 
 def _measure_all(pending: list[Job], jobs: int, timeout_s: float) -> Iterator[tuple[Any, Outcome]]:
     if jobs <= 1 or len(pending) < 2:
+        # A timeout of an earlier run in this process cut nothing this run depends on.
+        _WORKER.pop("interrupted", None)
         for place, name, reference, config in pending:
             yield place, _measure_one(name, reference, config, timeout_s)
         return
