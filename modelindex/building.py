@@ -446,6 +446,8 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
                         continue
                     value, base = value.lstrip("/"), repo_root
                 setattr(model, f"{attr}_path", _resolve_path(value, base or "."))
+                if attr == "config" and model.config_path:
+                    model.config_root = os.path.normpath(base or ".")
         models.append(model)
     return BuiltIndex(collections, models, problems)
 

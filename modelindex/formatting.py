@@ -9,6 +9,7 @@ from typing import Any
 
 from modelindex.fields import METADATA_FIELDS
 from modelindex.metric_semantics import is_threshold, semantics_of
+from modelindex.preprocessing import Preprocessing
 from modelindex.printable import printable
 from modelindex.query import FIELDS, row_of
 from modelindex.readers.registry import names_per_file
@@ -83,7 +84,9 @@ def model_as_text(model: Model) -> str:
     if len(lines) > metadata_at or takes_images:
         lines.insert(metadata_at, "  Metadata")
     if takes_images:
-        add("Preprocessing", model.preprocessing.describe())
+        preprocessing = model.preprocessing
+        add("Preprocessing", preprocessing.describe())
+        lines.extend(_preprocessing_sources(preprocessing))
     if model.results:
         lines.append("  Results")
         for result in model.results:
@@ -108,6 +111,34 @@ def model_as_text(model: Model) -> str:
         value = short_repr(invalid.value)
         lines.append(f"  ! {invalid.field}: {value} at {invalid.location} ({invalid.reason})")
     return "\n".join(map(printable, lines))
+
+
+_PREPROCESSING_ORDER = (
+    "image_size",
+    "crop_pct",
+    "resize",
+    "crop",
+    "interpolation",
+    "mean",
+    "std",
+    "to_rgb",
+)
+
+
+def _preprocessing_sources(preprocessing: Preprocessing) -> list[str]:
+    """Each preprocessing value with the card or config line that set it."""
+    lines = []
+    for name in _PREPROCESSING_ORDER:
+        source = preprocessing.sources.get(name)
+        if source is None:
+            continue
+        value = getattr(preprocessing, name, None)
+        if isinstance(value, tuple):
+            joined = "x".join(map(str, value)) if name == "crop" else None
+            value = joined or ", ".join(f"{v:g}" for v in value)
+        lines.append(f"    {_label(name.replace('_', ' '))}{value}  ({source})")
+    lines.extend(f"    ! {problem}" for problem in preprocessing.problems)
+    return lines
 
 
 # Tasks whose inputs are images or video, so that a resize and crop apply.

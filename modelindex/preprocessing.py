@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,8 +11,9 @@ from pydantic import BaseModel, ConfigDict
 class Preprocessing(BaseModel):
     """Resize to ``resize_size`` (the short side), center-crop ``crop_size``, then normalize.
 
-    ``resize_size`` is derived as ``floor(image_size / crop_pct)``, as timm's eval transforms do.
-    Unknown values stay None rather than being guessed.
+    ``resize_size`` is derived as ``floor(image_size / crop_pct)``, as timm's eval transforms do,
+    where the card gives both; else it is the short edge the model's config resizes to. Unknown
+    values stay None rather than being guessed. ``sources`` says where each value was set.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -21,6 +23,21 @@ class Preprocessing(BaseModel):
     interpolation: str | None = None
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
+    resize: str | None = None
+    """The config's resize, as it does it: "short edge 256", "256x192", "none"."""
+    short_edge: int | None = None
+    """The short edge the config resizes to."""
+    crop: tuple[int, int] | None = None
+    """(height, width) of the config's crop."""
+    crop_mode: str | None = None
+    """"center crop", "three crops", "the person's box", "none"."""
+    to_rgb: bool | None = None
+    steps: tuple[dict[str, Any], ...] = ()
+    """The config's test-time transforms as data, in order."""
+    sources: dict[str, str] = {}
+    """Where each value was set: "path:line" of a card or a config."""
+    problems: tuple[str, ...] = ()
+    """What of the model's config could not be read."""
 
     @classmethod
     def from_values(
@@ -44,17 +61,28 @@ class Preprocessing(BaseModel):
         """Whether anything of it is known."""
         return any(
             value is not None
-            for value in (self.image_size, self.crop_pct, self.interpolation, self.mean, self.std)
+            for value in (
+                self.image_size,
+                self.crop_pct,
+                self.interpolation,
+                self.mean,
+                self.std,
+                self.resize,
+            )
         )
 
     @property
     def crop_size(self) -> int | None:
-        return self.image_size
+        if self.image_size is not None:
+            return self.image_size
+        if self.crop is not None and self.crop[0] == self.crop[1]:
+            return self.crop[0]
+        return None
 
     @property
     def resize_size(self) -> int | None:
         if self.image_size is None or self.crop_pct is None:
-            return None
+            return self.short_edge
         if not (0.01 <= self.crop_pct <= 1 and 0 < self.image_size <= 10**6):
             return None  # out of range: the validator reports it, preprocessing cannot use it
         # The small epsilon keeps 224 / 0.875 at 256 despite binary floating point.
@@ -67,12 +95,17 @@ class Preprocessing(BaseModel):
     def describe(self) -> str:
         """'resize 256 (= floor(224 / 0.875)), center crop 224, bicubic'."""
         parts: list[str] = []
-        if self.resize_size is not None:
+        if self.image_size is not None and self.crop_pct is not None and self.resize_size:
             parts.append(
                 f"resize {self.resize_size} (= floor({self.image_size} / {self.crop_pct:g}))"
             )
+        elif self.resize is not None:
+            parts.append(f"resize {self.resize}")
         if self.image_size is not None:
             parts.append(f"center crop {self.image_size}")
+        elif self.crop_mode is not None:
+            size = f" {self.crop[0]}x{self.crop[1]}" if self.crop else ""
+            parts.append(f"{self.crop_mode}{size}" if self.crop_mode != "none" else "no crop")
         if self.interpolation:
             parts.append(self.interpolation)
         if self.mean:

@@ -473,19 +473,19 @@ class Collection(_Entry):
 class Model(_Entry):
     config_path: str | None = None
     """Config resolved to a filesystem path (None for URLs); see ``load(repo_root=...)``."""
+    config_root: str | None = None
+    """The folder a config's ``_base_`` files must stay inside: the repository root."""
     readme_path: str | None = None
     rounding: dict[str, float] = Field(default_factory=dict)
     """Half-width of a declared value's rounding, by field, where the source states it."""
 
     @property
     def preprocessing(self) -> Preprocessing:
-        return Preprocessing.from_values(
-            image_size=self.metadata.image_size,
-            crop_pct=self.metadata.crop_pct,
-            interpolation=self.metadata.interpolation,
-            mean=self.metadata.mean,
-            std=self.metadata.std,
-        )
+        """The card's preprocessing, and its config's (an OpenMMLab config, read as data) for
+        what the card leaves out; each value with the file and line that set it."""
+        from modelindex.openmmlab.model_preprocessing import model_preprocessing
+
+        return model_preprocessing(self)
 
     def metric(self, name: str, dataset: str | None = None) -> float | None:
         """The first result's value of metric ``name`` (optionally on ``dataset``)."""

@@ -1,0 +1,276 @@
+"""What an OpenMMLab config's test pipeline and data preprocessor do to an image.
+
+The test pipeline is the config's ``test_pipeline``, else its test dataloader's dataset's
+(through wrappers), else its ``val_pipeline``. Transforms are known by their type: those that
+resize (``Resize``, ``ResizeEdge``), crop (``CenterCrop``, ``ThreeCrop``...) or warp a box to
+the input size (mmpose's ``TopdownAffine``), each with the interpolation it uses when the
+config names none. Any other transform is taken to keep the image's size. The data
+preprocessor gives mean, std and the channel order. No torch, no mmengine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelindex.openmmlab.config_reader import Located, Unknown
+
+# The interpolation each resizing transform uses when the config names none (mmcv, mmpretrain,
+# mmaction2, mmagic and mmpose all default to bilinear; EfficientNet's crop to bicubic).
+RESIZING = {
+    "Resize": "bilinear",
+    "ResizeEdge": "bilinear",
+    "BottomupResize": "bilinear",
+    "EfficientNetCenterCrop": "bicubic",
+}
+# mmpose's warp of a person's box to the input size (cv2.warpAffine, linear).
+AFFINE_INTERPOLATION = "bilinear"
+CROPPING = {
+    "CenterCrop": "center crop",
+    "EfficientNetCenterCrop": "center crop (EfficientNet's, with 32 px of padding)",
+    "ThreeCrop": "three crops",
+    "TenCrop": "ten crops",
+    "CenterCropLongEdge": "center crop of the long edge",
+}
+# An input side beyond this is no image size (a config typo, a scale factor).
+MAX_SIDE = 8192
+
+
+@dataclass
+class PipelinePreprocessing:
+    """A config's test-time preprocessing; each value with the file and line that set it."""
+
+    resize: str | None = None
+    """"short edge 256", "256x192", "height 256, width to keep the ratio", "none"."""
+    resize_size: int | None = None
+    """The short edge resized to, where the pipeline resizes that way."""
+    crop_size: tuple[int, int] | None = None
+    """(height, width)."""
+    crop_mode: str | None = None
+    interpolation: str | None = None
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    to_rgb: bool | None = None
+    input_size: tuple[int, int] | None = None
+    """(height, width) of what the network sees, where the pipeline fixes it."""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """The transforms as data: {"op": "resize", ...}, {"op": "crop", ...},
+    {"op": "normalize", ...}."""
+    sources: dict[str, tuple[str, int]] = field(default_factory=dict)
+    defaults: set[str] = field(default_factory=set)
+    """Values the config does not write, taken from the transform's default."""
+    problems: list[str] = field(default_factory=list)
+    """What could not be read (an unknown step, a mean that is not a list of numbers)."""
+
+    @property
+    def is_full(self) -> bool:
+        """Resize, crop, interpolation, mean and std all known ("none" counts as known)."""
+        return (
+            self.resize is not None
+            and self.crop_mode is not None
+            and (self.interpolation is not None or self.resize == "none")
+            and self.mean is not None
+            and self.std is not None
+        )
+
+
+def test_pipeline(config: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """The config's test pipeline, and the key it was found under."""
+    found = config.get("test_pipeline")
+    if isinstance(found, list):
+        return found, "test_pipeline"
+    dataset = test_dataset(config)
+    if isinstance(dataset.get("pipeline"), list):
+        return dataset["pipeline"], "test_dataloader.dataset.pipeline"
+    found = config.get("val_pipeline")
+    if isinstance(found, list):
+        return found, "val_pipeline"
+    return None
+
+
+def test_dataset(config: dict[str, Any]) -> dict[str, Any]:
+    """The test dataloader's dataset, through wrappers (RepeatDataset, ConcatDataset...)."""
+    loader = config.get("test_dataloader")
+    dataset = loader.get("dataset") if isinstance(loader, dict) else None
+    for _ in range(4):
+        if not isinstance(dataset, dict) or "pipeline" in dataset or "dataset" not in dataset:
+            break
+        dataset = dataset["dataset"]
+    return dataset if isinstance(dataset, dict) else {}
+
+
+def side(value: object) -> tuple[int, int] | None:
+    """(height, width) of an mmcv size: an int, or (width, height); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value, value)
+    if not (isinstance(value, list | tuple) and len(value) == 2):
+        return None
+    width, height = value
+    sides = (height, width)
+    if all(
+        isinstance(one, int) and not isinstance(one, bool) and 0 < one <= MAX_SIDE for one in sides
+    ):
+        return height, width
+    return None
+
+
+def _type(step: dict[str, Any]) -> str:
+    kind = step.get("type")
+    return kind.rsplit(".", 1)[-1] if isinstance(kind, str) else ""
+
+
+def read_pipeline(config: dict[str, Any]) -> PipelinePreprocessing:
+    """The preprocessing a config's test pipeline and data preprocessor describe."""
+    found = PipelinePreprocessing()
+    pipeline = test_pipeline(config)
+    if pipeline is None:
+        found.problems.append("no test pipeline (test_pipeline, test_dataloader, val_pipeline)")
+    else:
+        _read_steps(found, pipeline[0])
+    _read_normalization(found, config)
+    return found
+
+
+def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:
+    resized = cropped = False
+    for step in pipeline:
+        if isinstance(step, Unknown):
+            found.problems.append(f"a step not read: {step.why}")
+            continue
+        if not isinstance(step, dict):
+            continue
+        kind = _type(step)
+        if kind == "TopdownAffine":
+            warped = _affine(found, step)
+            resized, cropped = resized or warped, cropped or warped
+        if kind in RESIZING:
+            resized |= _resize(found, step, kind)
+        if kind in CROPPING:
+            cropped |= _crop(found, step, kind)
+    if not resized and not found.problems:
+        found.resize = "none"
+    if not cropped and not found.problems:
+        found.crop_mode = "none"
+
+
+def _where(step: dict[str, Any], key: str) -> tuple[str, int] | None:
+    return step.where(key) if isinstance(step, Located) else None
+
+
+def _note(found: PipelinePreprocessing, name: str, step: dict[str, Any], key: str) -> None:
+    where = _where(step, key) or _where(step, "type")
+    if where:
+        found.sources[name] = where
+
+
+def _resize(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bool:
+    interpolation = step.get("interpolation")
+    found.interpolation = interpolation if isinstance(interpolation, str) else RESIZING[kind]
+    if not isinstance(interpolation, str):
+        found.defaults.add("interpolation")
+    _note(found, "interpolation", step, "interpolation")
+    if kind == "EfficientNetCenterCrop":
+        return False  # it resizes, then crops: the crop says what the network sees
+    scale = step.get("scale", step.get("input_size"))
+    if kind == "ResizeEdge" and isinstance(scale, int) and 0 < scale <= MAX_SIDE:
+        edge = step.get("edge", "short")
+        found.resize = f"{edge} edge {scale}"
+        found.resize_size = scale if edge == "short" else None
+        found.steps.append(
+            {"op": "resize", "edge": edge, "size": scale, "interpolation": found.interpolation}
+        )
+    elif isinstance(scale, list | tuple) and len(scale) == 2 and -1 in scale:
+        width, height = scale
+        kept = "width" if width == -1 else "height"
+        fixed = ("height", height) if width == -1 else ("width", width)
+        if not isinstance(fixed[1], int) or not 0 < fixed[1] <= MAX_SIDE:
+            return False
+        found.resize = f"{fixed[0]} {fixed[1]}, {kept} to keep the ratio"
+        found.steps.append(
+            {"op": "resize", fixed[0]: fixed[1], "interpolation": found.interpolation}
+        )
+    elif (size := side(scale)) is not None:
+        keep_ratio = step.get("keep_ratio") is True
+        found.resize = f"{size[0]}x{size[1]}" + (
+            " at most, keeping the ratio" if keep_ratio else ""
+        )
+        if not keep_ratio:
+            found.input_size = size
+        found.steps.append(
+            {
+                "op": "resize",
+                "height": size[0],
+                "width": size[1],
+                "keep_ratio": keep_ratio,
+                "interpolation": found.interpolation,
+            }
+        )
+    else:
+        found.problems.append(f"{kind} with a scale that is not a size: {scale!r}")
+        return False
+    _note(found, "resize", step, "scale" if "scale" in step else "input_size")
+    return True
+
+
+def _crop(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bool:
+    size = side(step.get("crop_size"))
+    if kind == "CenterCropLongEdge":
+        found.crop_mode = CROPPING[kind]
+        found.steps.append({"op": "crop", "mode": "center of the long edge"})
+        _note(found, "crop", step, "type")
+        return True
+    if size is None:
+        found.problems.append(f"{kind} with a crop_size that is not a size")
+        return False
+    found.crop_size, found.crop_mode, found.input_size = size, CROPPING[kind], size
+    found.steps.append({"op": "crop", "mode": CROPPING[kind], "height": size[0], "width": size[1]})
+    _note(found, "crop", step, "crop_size")
+    return True
+
+
+def _affine(found: PipelinePreprocessing, step: dict[str, Any]) -> bool:
+    size = side(step.get("input_size"))
+    if size is None:
+        found.problems.append("TopdownAffine with an input_size that is not a size")
+        return False
+    found.resize = f"the person's box, warped to {size[0]}x{size[1]}"
+    found.crop_size, found.crop_mode, found.input_size = size, "warped box", size
+    interpolation = step.get("interpolation")
+    found.interpolation = interpolation if isinstance(interpolation, str) else AFFINE_INTERPOLATION
+    if not isinstance(interpolation, str):
+        found.defaults.add("interpolation")
+    found.steps.append(
+        {"op": "affine", "height": size[0], "width": size[1], "interpolation": found.interpolation}
+    )
+    _note(found, "resize", step, "input_size")
+    _note(found, "interpolation", step, "interpolation")
+    _note(found, "crop", step, "input_size")
+    return True
+
+
+def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) -> None:
+    model = config.get("model")
+    preprocessor = model.get("data_preprocessor") if isinstance(model, dict) else None
+    if not isinstance(preprocessor, dict):
+        preprocessor = config.get("data_preprocessor")
+    if not isinstance(preprocessor, dict):
+        found.problems.append("no data_preprocessor with mean and std")
+        return
+    for name in ("mean", "std"):
+        values = preprocessor.get(name)
+        if (
+            isinstance(values, list | tuple)
+            and 0 < len(values) <= 16
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        ):
+            setattr(found, name, tuple(float(v) for v in values))
+            _note(found, name, preprocessor, name)
+        elif values is not None:
+            found.problems.append(f"data_preprocessor {name} is not a list of numbers")
+    for key in ("to_rgb", "bgr_to_rgb", "rgb_to_bgr"):
+        value = preprocessor.get(key)
+        if isinstance(value, bool):
+            found.to_rgb = value if key != "rgb_to_bgr" else not value
+            _note(found, "to_rgb", preprocessor, key)
+    if found.mean is not None and found.std is not None:
+        found.steps.append({"op": "normalize", "mean": found.mean, "std": found.std})

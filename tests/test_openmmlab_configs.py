@@ -1,0 +1,134 @@
+"""OpenMMLab configs read as data: inheritance, merging, the test pipeline, and the
+preprocessing a model gets from its config. No config is ever run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import modelindex
+from modelindex.cli import main
+from modelindex.openmmlab.config_reader import ConfigError, Unknown, read_config
+from modelindex.openmmlab.pipeline import read_pipeline
+from tests.conftest import FIXTURES, line_of
+
+MMPRETRAIN = FIXTURES / "mmpretrain-1.2.0"
+DATASET_BASE = MMPRETRAIN / "configs" / "_base_" / "datasets" / "imagenet_bs32.py"
+
+
+def test_show_prints_the_configs_preprocessing_with_its_lines(capsys) -> None:
+    assert main(["show", "resnet50_8xb32_in1k", str(MMPRETRAIN)]) == 0
+    out = capsys.readouterr().out
+    resize_line = line_of(DATASET_BASE, "dict(type='ResizeEdge', scale=256, edge='short')")
+    crop_line = line_of(DATASET_BASE, "dict(type='CenterCrop', crop_size=224)")
+    mean_line = line_of(DATASET_BASE, "mean=[123.675, 116.28, 103.53]")
+    std_line = line_of(DATASET_BASE, "std=[58.395, 57.12, 57.375]")
+    base = os.path.normpath(DATASET_BASE)
+    assert f"resize                short edge 256  ({base}:{resize_line})" in out
+    assert f"crop                  224x224  ({base}:{crop_line})" in out
+    assert (
+        f"interpolation         bilinear  ({base}:{resize_line} (the transform's default))" in out
+    )
+    assert f"mean                  123.675, 116.28, 103.53  ({base}:{mean_line})" in out
+    assert f"std                   58.395, 57.12, 57.375  ({base}:{std_line})" in out
+
+
+def test_the_api_gives_the_configs_preprocessing_as_values_and_steps() -> None:
+    preprocessing = modelindex.load(MMPRETRAIN)["resnet50_8xb32_in1k"].preprocessing
+    assert (preprocessing.resize_size, preprocessing.crop_size) == (256, 224)
+    assert preprocessing.interpolation == "bilinear"
+    assert preprocessing.mean == (123.675, 116.28, 103.53)
+    assert [step["op"] for step in preprocessing.steps] == ["resize", "crop", "normalize"]
+
+
+def test_a_cards_own_values_come_first(write) -> None:
+    write("configs/net.py", _CONFIG)
+    card = write(
+        "model-index.yml",
+        "Models:\n- Name: net\n  Config: configs/net.py\n  Metadata: {Interpolation: bicubic}\n",
+    )
+    preprocessing = modelindex.load(card)["net"].preprocessing
+    assert preprocessing.interpolation == "bicubic"
+    assert preprocessing.sources["interpolation"] == f"{card}:4"
+    assert preprocessing.mean == (1.0, 2.0, 3.0)
+
+
+_CONFIG = """\
+model = dict(data_preprocessor=dict(mean=[1, 2, 3], std=[4, 5, 6]))
+test_pipeline = [
+    dict(type='ResizeEdge', scale=256, edge='short'),
+    dict(type='CenterCrop', crop_size=224),
+]
+"""
+
+
+def test_no_config_is_ever_run(write, tmp_path: Path) -> None:
+    target = tmp_path / "ran"
+    hostile = f"""\
+import os
+open({str(target)!r}, 'w').write('ran')
+__import__('os').system('touch ' + {str(target)!r})
+model = dict(data_preprocessor=dict(mean=[1, 2, 3], std=[4, 5, 6]))
+for _ in range(1):
+    open({str(target)!r}, 'w')
+test_pipeline = [dict(type='Resize', scale=(open({str(target)!r}, 'w').write('x'), 3))]
+"""
+    write("configs/net.py", hostile)
+    card = write("model-index.yml", "Models:\n- Name: net\n  Config: configs/net.py\n")
+    preprocessing = modelindex.load(card)["net"].preprocessing
+    assert not target.exists()
+    assert preprocessing.mean == (1.0, 2.0, 3.0)
+    assert any("not a size" in problem for problem in preprocessing.problems)
+
+
+def test_inheritance_merges_as_mmengine_does(write) -> None:
+    write(
+        "configs/_base_/base.py",
+        "model = dict(backbone=dict(depth=50, style='pytorch'), head=dict(num_classes=1000))\n"
+        "size = 224\n",
+    )
+    child = write(
+        "configs/child.py",
+        "_base_ = ['./_base_/base.py']\n"
+        "model = dict(backbone=dict(depth=101), head=dict(_delete_=True, type='Linear'))\n"
+        "crop = {{_base_.size}}\n",
+    )
+    config = read_config(child, child.parent.parent)
+    assert config["model"]["backbone"] == {"depth": 101, "style": "pytorch"}
+    assert config["model"]["head"] == {"type": "Linear"}
+    assert config["crop"] == 224
+    assert config["model"]["backbone"].where("depth") == (str(child), 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("_base_ = ['../../../../etc/passwd.py']\n", "outside the folder given"),
+        ("_base_ = ['./net.py']\n", "inherits itself"),
+        ("_base_ = ['./missing.py']\n", "no such config file"),
+        ("model = dict(\n", "is not valid Python"),
+        ("x = 1\n" * 200_000, "larger than"),
+        ("x = " + "(" * 10_000 + ")" * 10_000 + "\n", "is not valid Python"),
+    ],
+)
+def test_a_config_that_cannot_be_read_says_where(write, text: str, message: str) -> None:
+    config = write("configs/net.py", text)
+    with pytest.raises(ConfigError, match=message) as raised:
+        read_config(config, config.parent)
+    assert str(config) in str(raised.value)
+
+
+def test_a_statement_not_run_makes_its_names_unknown_not_wrong(write) -> None:
+    config = write(
+        "configs/net.py",
+        "pipeline = [dict(type='Resize', scale=224)]\n"
+        "for step in pipeline:\n"
+        "    step['scale'] = 384\n"
+        "test_pipeline = pipeline\n",
+    )
+    found = read_config(config, config.parent)
+    assert isinstance(found["test_pipeline"], Unknown)
+    assert "for statement not run" in found["test_pipeline"].why
+    assert read_pipeline(found).resize is None
