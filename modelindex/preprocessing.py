@@ -32,6 +32,8 @@ class Preprocessing(BaseModel):
     crop_mode: str | None = None
     """"center crop", "three crops", "the person's box", "none"."""
     to_rgb: bool | None = None
+    normalized: bool | None = None
+    """False where the config's data preprocessor is known not to normalize."""
     steps: tuple[dict[str, Any], ...] = ()
     """The config's test-time transforms as data, in order."""
     sources: dict[str, str] = {}
@@ -112,6 +114,8 @@ class Preprocessing(BaseModel):
             parts.append("mean " + ", ".join(f"{v:g}" for v in self.mean))
         if self.std:
             parts.append("std " + ", ".join(f"{v:g}" for v in self.std))
+        if self.normalized is False:
+            parts.append("no normalization")
         return ", ".join(parts) if parts else "unknown (no image size, crop pct or interpolation)"
 
     def __str__(self) -> str:

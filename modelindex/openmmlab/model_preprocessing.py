@@ -90,6 +90,7 @@ def _from_config(
         "crop": found.crop_size,
         "crop_mode": found.crop_mode,
         "to_rgb": found.to_rgb,
+        "normalized": found.normalized if values["mean"] is None else True,
         "steps": tuple(found.steps),
     }
     for name, key in (("resize", "resize"), ("crop", "crop"), ("to_rgb", "to_rgb")):

@@ -34,6 +34,15 @@ CROPPING = {
 }
 # An input side beyond this is no image size (a config typo, a scale factor).
 MAX_SIDE = 8192
+# Data preprocessors that do not normalize when the config gives no mean and std (mmengine's
+# ImgDataPreprocessor documents mean=None as "images will not be normalized"; these derive
+# from it or follow it).
+UNNORMALIZED_BY_DEFAULT = {
+    "ImgDataPreprocessor",
+    "ClsDataPreprocessor",
+    "PoseDataPreprocessor",
+    "ActionDataPreprocessor",
+}
 
 
 @dataclass
@@ -51,6 +60,8 @@ class PipelinePreprocessing:
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     to_rgb: bool | None = None
+    normalized: bool | None = None
+    """False where the data preprocessor is known not to normalize (no mean, no std)."""
     input_size: tuple[int, int] | None = None
     """(height, width) of what the network sees, where the pipeline fixes it."""
     steps: list[dict[str, Any]] = field(default_factory=list)
@@ -69,8 +80,7 @@ class PipelinePreprocessing:
             self.resize is not None
             and self.crop_mode is not None
             and (self.interpolation is not None or self.resize == "none")
-            and self.mean is not None
-            and self.std is not None
+            and (self.normalized is False or (self.mean is not None and self.std is not None))
         )
 
 
@@ -256,6 +266,13 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
     if not isinstance(preprocessor, dict):
         found.problems.append("no data_preprocessor with mean and std")
         return
+    if (
+        preprocessor.get("mean") is None
+        and preprocessor.get("std") is None
+        and _type(preprocessor) in UNNORMALIZED_BY_DEFAULT
+    ):
+        found.normalized = False
+        _note(found, "normalized", preprocessor, "type")
     for name in ("mean", "std"):
         values = preprocessor.get(name)
         if (
@@ -273,4 +290,5 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
             found.to_rgb = value if key != "rgb_to_bgr" else not value
             _note(found, "to_rgb", preprocessor, key)
     if found.mean is not None and found.std is not None:
+        found.normalized = True
         found.steps.append({"op": "normalize", "mean": found.mean, "std": found.std})

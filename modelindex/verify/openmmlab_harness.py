@@ -24,6 +24,7 @@ from typing import Any
 
 from modelindex.measurements.record import Measurement
 from modelindex.measurements.references import DEFAULT_IMAGE_SIZE, Reference
+from modelindex.openmmlab.pipeline import read_pipeline, side, test_dataset
 from modelindex.verify.counting import forward_flops, tensor_counts
 
 # Above this, a model whose forward pass fails on meta is not built on the CPU: two workers
@@ -31,8 +32,6 @@ from modelindex.verify.counting import forward_flops, tensor_counts
 CPU_BUILD_LIMIT_BYTES = 2 * 1024**3
 # Datasets whose test pipelines feed their images as they are, with no resize or crop.
 NATIVE_IMAGE_SIZES = {"CIFAR10": 32, "CIFAR100": 32, "MNIST": 28, "FashionMNIST": 28}
-# An input side beyond this is no image size (a config typo, a scale factor).
-MAX_SIDE = 8192
 _SCOPE = "modelindex-verify"
 # Sums of up to this many parts are compared with a card (2 ** 7 sums at most).
 MAX_PARTS = 8
@@ -43,62 +42,21 @@ def input_size(config: Any, name: str) -> tuple[int, int, str]:
     """Height, width and where they come from: the config's test pipeline (its last crop, else
     its last fixed resize), the test dataset's native size, the backbone's ``img_size``, a
     ``-384px`` in the model's name, else 224."""
-    found = _pipeline_size(_test_pipeline(config))
+    found = read_pipeline(config).input_size
     if found:
         return (*found, "the config's test pipeline")
-    dataset = _test_dataset(config)
+    dataset = test_dataset(config)
     native = NATIVE_IMAGE_SIZES.get(str(dataset.get("type", "")).split(".")[-1])
     if native:
         return native, native, f"the native size of {dataset['type']}"
     backbone = config.get("model", {}).get("backbone") or {}
-    side = _side(backbone.get("img_size") if isinstance(backbone, dict) else None)
-    if side:
-        return (*side, "the backbone's img_size")
+    sides = side(backbone.get("img_size") if isinstance(backbone, dict) else None)
+    if sides:
+        return (*sides, "the backbone's img_size")
     named = _SIZE_IN_NAME.search(name)
-    if named and _side(int(named.group(1))):
+    if named and side(int(named.group(1))):
         return int(named.group(1)), int(named.group(1)), "the model's name"
     return DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, "the default: the config gives no test size"
-
-
-def _test_dataset(config: Any) -> dict[str, Any]:
-    dataset = (config.get("test_dataloader") or {}).get("dataset") or {}
-    # A wrapper (RepeatDataset, ClassBalancedDataset) holds the dataset that has the pipeline.
-    for _ in range(4):
-        if not isinstance(dataset, dict) or "pipeline" in dataset or "dataset" not in dataset:
-            break
-        dataset = dataset["dataset"]
-    return dataset if isinstance(dataset, dict) else {}
-
-
-def _test_pipeline(config: Any) -> list[Any]:
-    pipeline = config.get("test_pipeline") or _test_dataset(config).get("pipeline")
-    return list(pipeline) if isinstance(pipeline, list | tuple) else []
-
-
-def _pipeline_size(pipeline: list[Any]) -> tuple[int, int] | None:
-    size = None
-    for step in pipeline:
-        if not isinstance(step, dict):
-            continue
-        crop = _side(step.get("crop_size"))
-        resize = _side(step.get("scale")) if step.get("type") == "Resize" else None
-        size = crop or resize or size
-    return size
-
-
-def _side(value: object) -> tuple[int, int] | None:
-    """(height, width) of an mmcv size: an int, or (width, height)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value, value)
-    if not (isinstance(value, list | tuple) and len(value) == 2):
-        return None
-    width, height = value
-    sides = (height, width)
-    if all(isinstance(side, int) and not isinstance(side, bool) for side in sides) and all(
-        0 < side <= MAX_SIDE for side in sides
-    ):
-        return height, width
-    return None
 
 
 @contextlib.contextmanager
