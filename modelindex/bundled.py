@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from modelindex.index import Index
+from modelindex.index import Index, UnknownModelError
 from modelindex.loading import load
-from modelindex.schema import Model
+from modelindex.schema import Location, Model
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -28,5 +28,29 @@ def bundled_index() -> Index:
 
 
 def get(name: str) -> Model:
-    """Look a model up in the bundled zoo: ``modelindex.get('resnet50d').metadata.crop_pct``."""
-    return bundled_index()[name]
+    """Look a model up in the bundled zoo: ``modelindex.get('resnet50d').metadata.crop_pct``.
+
+    A name the bundled zoo does not have, but timm does (a pretrained tag such as
+    ``resnet50.a1_in1k``), gives a model with timm's preprocessing, when timm is installed.
+    """
+    index = bundled_index()
+    try:
+        return index[name]
+    except UnknownModelError as error:
+        from modelindex.timm_pretrained import timm_is_installed, timm_preprocessing
+
+        found = timm_preprocessing(name)
+        if found is not None:
+            source = Location(next(iter(found.sources.values()), "timm"), None)
+            return Model(name=name, source=source, dialect="timm", reference_preprocessing=found)
+        further = (
+            "timm has no pretrained tag of that name either"
+            if timm_is_installed()
+            else "install timm to look up its pretrained tags"
+        )
+        raise UnknownModelError(
+            name,
+            error.suggestions,
+            where=f"in modelindex's bundled zoo ({further}; or load your own zoo: "
+            "modelindex.load(PATH))",
+        ) from None

@@ -81,7 +81,7 @@ def model_as_text(model: Model) -> str:
         add(display, getattr(metadata, attr), indent=4)
     for key, value in metadata.extra.items():
         add(key, value, indent=4)
-    if len(lines) > metadata_at or takes_images:
+    if len(lines) > metadata_at:
         lines.insert(metadata_at, "  Metadata")
     if takes_images:
         preprocessing = model.preprocessing
@@ -122,6 +122,9 @@ _PREPROCESSING_ORDER = (
     "mean",
     "std",
     "to_rgb",
+    "crop_mode",
+    "test_image_size",
+    "test_crop_pct",
 )
 
 

@@ -16,11 +16,12 @@ from modelindex.table_joins import Join, RowJoiner
 class UnknownModelError(KeyError):
     """No model of that name; ``suggestions`` holds the nearest names."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], where: str = "") -> None:
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"no model named {name!r}{hint}")
+        place = f" {where}" if where else ""
+        super().__init__(f"no model named {name!r}{place}{hint}")
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -34,6 +34,10 @@ class Preprocessing(BaseModel):
     to_rgb: bool | None = None
     normalized: bool | None = None
     """False where the config's data preprocessor is known not to normalize."""
+    test_image_size: int | None = None
+    test_crop_pct: float | None = None
+    """The size and crop the model is evaluated at, where they differ from training's (timm's
+    ``test_input_size`` and ``test_crop_pct``)."""
     steps: tuple[dict[str, Any], ...] = ()
     """The config's test-time transforms as data, in order."""
     sources: dict[str, str] = {}
@@ -116,6 +120,11 @@ class Preprocessing(BaseModel):
             parts.append("std " + ", ".join(f"{v:g}" for v in self.std))
         if self.normalized is False:
             parts.append("no normalization")
+        if self.test_image_size or self.test_crop_pct:
+            test = [f"{self.test_image_size}" if self.test_image_size else ""]
+            if self.test_crop_pct:
+                test.append(f"crop pct {self.test_crop_pct:g}")
+            parts.append("tested at " + " ".join(part for part in test if part))
         return ", ".join(parts) if parts else "unknown (no image size, crop pct or interpolation)"
 
     def __str__(self) -> str:

@@ -475,6 +475,8 @@ class Model(_Entry):
     """Config resolved to a filesystem path (None for URLs); see ``load(repo_root=...)``."""
     config_root: str | None = None
     """The folder a config's ``_base_`` files must stay inside: the repository root."""
+    reference_preprocessing: Preprocessing | None = None
+    """A reference library's preprocessing, for a model no card lists (timm's tags)."""
     readme_path: str | None = None
     rounding: dict[str, float] = Field(default_factory=dict)
     """Half-width of a declared value's rounding, by field, where the source states it."""

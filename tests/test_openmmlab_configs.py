@@ -132,3 +132,11 @@ def test_a_statement_not_run_makes_its_names_unknown_not_wrong(write) -> None:
     assert isinstance(found["test_pipeline"], Unknown)
     assert "for statement not run" in found["test_pipeline"].why
     assert read_pipeline(found).resize is None
+
+
+def test_an_unknown_name_says_where_else_to_look() -> None:
+    with pytest.raises(KeyError) as raised:
+        modelindex.get("no_such_net.tag")
+    message = str(raised.value)
+    assert "bundled zoo" in message and "modelindex.load(PATH)" in message
+    assert "install timm" in message or "timm has no pretrained tag" in message

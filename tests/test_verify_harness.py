@@ -156,3 +156,17 @@ def test_a_timeout_is_not_remembered_and_the_next_run_measures(write, tmp_path: 
     assert cache.unmeasurable == {}
     again = verify(modelindex.load(card), cache)
     assert [o.status for o in again] in (["measured", "measured"], ["cached", "measured"])
+
+
+def test_get_gives_timms_preprocessing_for_a_tag_no_card_lists(libraries) -> None:
+    _, timm = libraries
+    preprocessing = modelindex.get("resnet50.a1_in1k").preprocessing
+    assert (preprocessing.image_size, preprocessing.crop_pct, preprocessing.interpolation) == (
+        224,
+        0.95,
+        "bicubic",
+    )
+    assert (preprocessing.test_image_size, preprocessing.test_crop_pct) == (288, 1.0)
+    assert preprocessing.mean == (0.485, 0.456, 0.406)
+    source = f"timm {timm.__version__} pretrained_cfg of resnet50.a1_in1k"
+    assert set(preprocessing.sources.values()) == {source}

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from modelindex.bundled import get
 from modelindex.cli.common import (
     EXIT_INTERNAL_ERROR,
     EXIT_NOT_FOUND,
@@ -55,7 +56,8 @@ def add_show(commands: Any) -> None:
 def show_model(args: argparse.Namespace) -> int:
     index = load_or_bundled(args)
     try:
-        model = index[args.name]
+        # The bundled zoo falls back on timm's pretrained tags, where timm is installed.
+        model = index[args.name] if args.paths else get(args.name)
     except UnknownModelError as error:
         reported = report_problems(index)
         print(printable(f"error: {error}"), file=sys.stderr)

@@ -47,6 +47,8 @@ def model_preprocessing(model: object) -> Preprocessing:
     from modelindex.schema import Model
 
     assert isinstance(model, Model)
+    if model.reference_preprocessing is not None:
+        return model.reference_preprocessing
     metadata = model.metadata
     values = {name: getattr(metadata, name) for name in _CARD_FIELDS}
     sources = {
