@@ -447,7 +447,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
                     value, base = value.lstrip("/"), repo_root
                 setattr(model, f"{attr}_path", _resolve_path(value, base or "."))
                 if attr == "config" and model.config_path:
-                    model.config_root = os.path.normpath(base or ".")
+                    model.config_root = os.path.normpath(repo_root or base or ".")
         models.append(model)
     return BuiltIndex(collections, models, problems)
 

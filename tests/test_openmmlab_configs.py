@@ -140,3 +140,77 @@ def test_an_unknown_name_says_where_else_to_look() -> None:
     message = str(raised.value)
     assert "bundled zoo" in message and "modelindex.load(PATH)" in message
     assert "install timm" in message or "timm has no pretrained tag" in message
+
+
+def test_a_link_out_of_the_root_is_not_followed(write, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("secret = 'TOPSECRET'\n", encoding="utf-8")
+    config = write("zoo/configs/net.py", "_base_ = ['./ext/secret.py']\n")
+    (config.parent / "ext").symlink_to(outside)
+    with pytest.raises(ConfigError, match="outside the folder given"):
+        read_config(config, tmp_path / "zoo")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "+".join(["1"] * 3000) + "\n",
+        "a = dict()\na['a'] = a\nb = " + "a" + "['a']" * 3000 + "\n",
+        "x = -" + "-" * 100_000 + "1\n",
+        "x = {([],): 1}\n",
+        "x = " + "9" * 400 + " / 3\n",
+        "s = '" + "a" * 900_000 + "'\nL = []\n" + "L.append(s + 'b')\n" * 20,
+    ],
+)
+def test_hostile_configs_are_findings_not_crashes(write, text: str) -> None:
+    write("configs/net.py", text)
+    card = write("model-index.yml", "Models:\n- Name: net\n  Config: configs/net.py\n")
+    preprocessing = modelindex.load(card)["net"].preprocessing
+    assert preprocessing.mean is None and preprocessing.problems
+    assert main(["list", str(card.parent)]) == 0
+
+
+def _pipeline_of(write, text: str):
+    config = write("configs/net.py", text)
+    return read_pipeline(read_config(config, config.parent))
+
+
+def test_a_change_through_another_name_makes_the_pipeline_unknown(write) -> None:
+    found = _pipeline_of(
+        write,
+        "test_pipeline = [dict(type='ResizeEdge', scale=256), dict(type='CenterCrop', crop_size=224)]\n"
+        "test_dataloader = dict(dataset=dict(pipeline=test_pipeline))\n"
+        "test_pipeline.insert(0, dict(type='Resize', scale=(384, 384)))\n",
+    )
+    assert (found.resize, found.crop_size) == (None, None) and found.problems
+
+
+def test_update_with_a_spread_mapping_is_applied(write) -> None:
+    found = _pipeline_of(
+        write,
+        "step = dict(type='ResizeEdge', scale=256)\n"
+        "step.update(**dict(scale=320, interpolation='bicubic'))\n"
+        "test_pipeline = [step]\n",
+    )
+    assert (found.resize, found.interpolation) == ("short edge 320", "bicubic")
+
+
+def test_an_unread_value_is_no_claim(write) -> None:
+    found = _pipeline_of(
+        write,
+        "from somewhere import MODE\n"
+        "test_pipeline = [dict(type='ResizeEdge', scale=256, interpolation=MODE)]\n",
+    )
+    assert found.interpolation is None and found.resize is None
+
+
+def test_an_unknown_transform_is_no_claim_that_nothing_resizes(write) -> None:
+    found = _pipeline_of(write, "test_pipeline = [dict(type='RandomResizedCrop', scale=512)]\n")
+    assert (found.resize, found.crop_mode) == (None, None)
+    assert "RandomResizedCrop" in found.problems[0]
+
+
+def test_mmaction2s_minus_one_resizes_the_short_edge(write) -> None:
+    found = _pipeline_of(write, "test_pipeline = [dict(type='Resize', scale=(-1, 256))]\n")
+    assert (found.resize, found.resize_size) == ("short edge 256", 256)

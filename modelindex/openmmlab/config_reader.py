@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ MAX_DEPTH = 16
 MAX_NODES = 500_000
 MAX_ITEMS = 100_000
 MAX_STRING = 1_000_000
+# Items and characters built over a whole read, all files together: values may be small each
+# and many (a string appended a thousand times).
+MAX_TOTAL = 5_000_000
+# How deep values nest and merge; expressions deeper than this are not evaluated.
+MAX_NESTING = 64
 
 
 class ConfigError(Exception):
@@ -71,57 +77,95 @@ class Located(dict[str, Any]):
 @dataclass
 class _Budget:
     nodes: int = 0
-    files: list[str] = field(default_factory=list)
+    built: int = 0
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Each file read, with its modification time and size: what a cached result depends on."""
 
     def spend(self, path: str, line: int | None) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise ConfigError(f"more than {MAX_NODES} expressions", path, line)
 
+    def charge(self, size: int, path: str, line: int | None) -> None:
+        self.built += size
+        if self.built > MAX_TOTAL:
+            raise ConfigError(f"builds more than {MAX_TOTAL} items and characters", path, line)
+
 
 def read_config(path: Path, root: Path) -> Located:
     """The config at ``path`` with its ``_base_`` files merged in; every file read must be
     inside ``root``. Raises ConfigError (with the file and line) for what cannot be read."""
-    return _read(Path(os.path.normpath(path)), Path(os.path.normpath(root)), _Budget(), ())
+    return read_config_with_files(path, root)[0]
+
+
+def read_config_with_files(path: Path, root: Path) -> tuple[Located, dict[str, tuple[int, int]]]:
+    """:func:`read_config`, and each file it read with its modification time and size."""
+    budget = _Budget()
+    top = str(path)
+    try:
+        config = _read(Path(os.path.normpath(path)), _resolved(root), budget, ())
+    except ConfigError:
+        raise
+    except (RecursionError, MemoryError, OverflowError, TypeError, ValueError) as error:
+        # Hostile nesting or sizes that slipped past the bounds: a finding, not a crash.
+        raise ConfigError(f"cannot be read as data ({type(error).__name__})", top) from None
+    return config, budget.files
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Path(os.path.normpath(path))
 
 
 def _read(path: Path, root: Path, budget: _Budget, chain: tuple[str, ...]) -> Located:
     name = str(path)
-    if not path.is_relative_to(root):
-        raise ConfigError(f"outside the folder given ({root})", chain[-1] if chain else name)
-    if name in chain:
+    referrer = chain[-1] if chain else name
+    # Through links too: a link inside the root may lead out of it.
+    real = _resolved(path)
+    if not real.is_relative_to(root):
+        raise ConfigError(f"{name} is outside the folder given ({root})", referrer)
+    if str(real) in chain:
         raise ConfigError("inherits itself through _base_", name)
     if len(chain) >= MAX_DEPTH or len(budget.files) >= MAX_FILES:
         raise ConfigError(f"more than {MAX_DEPTH} levels or {MAX_FILES} files of _base_", name)
-    budget.files.append(name)
     try:
-        if not path.is_file():
-            raise ConfigError("no such config file", chain[-1] if chain else name)
-        if path.stat().st_size > MAX_CONFIG_BYTES:
+        status = real.stat()
+        if not stat.S_ISREG(status.st_mode):
+            what = "no such config file" if not real.exists() else "not a regular file"
+            raise ConfigError(f"{name}: {what}", referrer)
+        if status.st_size > MAX_CONFIG_BYTES:
             raise ConfigError(f"larger than {MAX_CONFIG_BYTES} bytes", name)
-        text = path.read_text(encoding="utf-8")
+        budget.files[str(real)] = (status.st_mtime_ns, status.st_size)
+        text = real.read_text(encoding="utf-8")
         tree = ast.parse(text, filename=name)
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such config file", referrer) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot be read: {error}", name) from None
-    except (SyntaxError, ValueError, RecursionError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         line = getattr(error, "lineno", None)
         raise ConfigError(f"is not valid Python: {error}", name, line) from None
-    reader = _FileReader(path, root, budget, (*chain, name))
+    reader = _FileReader(path, root, budget, (*chain, str(real)))
     return reader.run(tree)
 
 
-def merge(base: Any, child: Any) -> Any:
+def merge(base: Any, child: Any, depth: int = 0) -> Any:
     """``child`` merged into ``base`` as mmengine merges configs."""
     if not (isinstance(base, dict) and isinstance(child, dict)):
         return child
-    if child.get("_delete_") is True:
+    if depth > MAX_NESTING:
+        raise RecursionError("mappings nested too deep to merge")
+    delete = child.get("_delete_")
+    if isinstance(delete, bool | int) and delete:
         replaced = _located(child)
         replaced.pop("_delete_", None)
         replaced.lines.pop("_delete_", None)
         return replaced
     merged = _located(base)
     for key, value in child.items():
-        merged[key] = merge(merged.get(key), value) if key in merged else value
+        merged[key] = merge(merged.get(key), value, depth + 1) if key in merged else value
         if isinstance(child, Located) and key in child.lines:
             merged.lines[key] = child.lines[key]
     return merged
@@ -140,6 +184,10 @@ class _FileReader:
         self.names: dict[str, Any] = {}
         self.lines: dict[str, tuple[str, int]] = {}
         self.base = Located()
+        self.depth = 0
+        self.poisoned: dict[int, tuple[Any, Unknown]] = {}
+        """Containers that a statement not run may have changed, by id, with why. Each is
+        held here, so that its id is not reused by a later object."""
 
     def run(self, tree: ast.Module) -> Located:
         body = list(tree.body)
@@ -155,7 +203,23 @@ class _FileReader:
             if not key.startswith("__") and key != "_base_":
                 own[key] = value
                 own.lines[key] = self.lines.get(key, (self.name, 0))
+        if self.poisoned:
+            self.base = self._sanitized(self.base, 0)
+            own = self._sanitized(own, 0)
         return merge(self.base, own)
+
+    def _sanitized(self, value: Any, depth: int) -> Any:
+        """``value`` with every container a lost statement may have changed made Unknown."""
+        if id(value) in self.poisoned:
+            return self.poisoned[id(value)][1]
+        if depth > MAX_NESTING:
+            return Unknown(f"values nested too deep in {self.name}")
+        if isinstance(value, dict):
+            for key in list(value):
+                value[key] = self._sanitized(value[key], depth + 1)
+        elif isinstance(value, list):
+            value[:] = [self._sanitized(item, depth + 1) for item in value]
+        return value
 
     def _inherit(self, statement: ast.stmt) -> None:
         assert isinstance(statement, ast.Assign)
@@ -199,13 +263,31 @@ class _FileReader:
         self._lose(statement, f"{type(statement).__name__.lower()} statement not run")
 
     def _lose(self, statement: ast.stmt, why: str) -> None:
-        """Every name ``statement`` mentions is unknown from here on."""
+        """Every name ``statement`` mentions is unknown from here on, and so is every
+        container reachable from them: other names may share it."""
         reason = Unknown(f"{why} at {self.name}:{statement.lineno}")
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and not node.id.startswith("__"):
-                self.names[node.id] = reason
-            elif isinstance(node, ast.alias):
-                self.names[(node.asname or node.name).split(".")[0]] = reason
+        lost = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        lost |= {
+            (node.asname or node.name).split(".")[0]
+            for node in ast.walk(statement)
+            if isinstance(node, ast.alias)
+        }
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            lost.add(statement.name)
+        for name in lost:
+            if name.startswith("__"):
+                continue
+            self._poison(self.names.get(name), reason, 0)
+            self.names[name] = reason
+
+    def _poison(self, value: Any, reason: Unknown, depth: int) -> None:
+        if not isinstance(value, dict | list) or id(value) in self.poisoned:
+            return
+        if depth > MAX_NESTING or len(self.poisoned) > MAX_ITEMS:
+            raise ConfigError("values nested too deep or too many", self.name)
+        self.poisoned[id(value)] = (value, reason)
+        for item in value.values() if isinstance(value, dict) else value:
+            self._poison(item, reason, depth + 1)
 
     def _assign_item(self, target: ast.Subscript, value: Any) -> bool:
         container = self._value(target.value)
@@ -235,11 +317,14 @@ class _FileReader:
             if len(arguments) > 1 or (arguments and not isinstance(arguments[0], dict)):
                 return False
             updates = dict(arguments[0]) if arguments else {}
-            updates.update(
-                (keyword.arg, self._value(keyword.value))
-                for keyword in call.keywords
-                if keyword.arg
-            )
+            for keyword in call.keywords:
+                value = self._value(keyword.value)
+                if keyword.arg is not None:
+                    updates[keyword.arg] = value
+                elif isinstance(value, dict):
+                    updates.update(value)
+                else:
+                    return False
             owner.update(updates)
             if isinstance(owner, Located):
                 owner.lines.update({key: (self.name, call.lineno) for key in updates})
@@ -247,12 +332,28 @@ class _FileReader:
         if isinstance(owner, list) and method in {"append", "extend"} and len(arguments) == 1:
             items = [arguments[0]] if method == "append" else arguments[0]
             if isinstance(items, list | tuple) and len(owner) + len(items) <= MAX_ITEMS:
+                self.budget.charge(len(items) + _size(items), self.name, call.lineno)
                 owner.extend(items)
                 return True
         return False
 
     def _value(self, node: ast.expr) -> Any:
-        self.budget.spend(self.name, getattr(node, "lineno", None))
+        line = getattr(node, "lineno", None)
+        self.budget.spend(self.name, line)
+        if self.depth > MAX_NESTING:
+            return Unknown(f"an expression nested too deep at {self.name}:{line}")
+        self.depth += 1
+        try:
+            found = self._evaluate(node)
+        except OverflowError:
+            return Unknown(f"a number too large at {self.name}:{line}")
+        finally:
+            self.depth -= 1
+        if isinstance(found, list | tuple | str | dict):
+            self.budget.charge(len(found), self.name, line)
+        return found
+
+    def _evaluate(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
@@ -297,9 +398,11 @@ class _FileReader:
                 if not isinstance(spread, dict):
                     return Unknown(f"**{type(spread).__name__} at {self.name}:{node.lineno}")
                 mapping.update(spread)
+                if isinstance(spread, Located):
+                    mapping.lines.update(spread.lines)
                 continue
             key = self._value(key_node)
-            if not isinstance(key, str | int | float | bool | tuple) or key is None:
+            if not isinstance(key, str | int | float | bool) or key is None:
                 return Unknown(f"a key that is not a literal at {self.name}:{key_node.lineno}")
             mapping[key] = self._value(value_node)
             mapping.lines[key] = (self.name, key_node.lineno)
@@ -348,7 +451,8 @@ class _FileReader:
                 return container[key]
         except (KeyError, IndexError, TypeError):
             pass
-        return Unknown(f"no item {key!r} at {self.name}:{node.lineno}")
+        shown = repr(key) if isinstance(key, str | int) and len(str(key)) < 80 else "of that key"
+        return Unknown(f"no item {shown} at {self.name}:{node.lineno}")
 
     def _attribute(self, node: ast.Attribute) -> Any:
         owner = self._value(node.value)
@@ -415,15 +519,25 @@ class _FileReader:
         for value in node.values:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
-            elif isinstance(value, ast.FormattedValue) and value.format_spec is None:
+            elif (
+                isinstance(value, ast.FormattedValue)
+                and value.format_spec is None
+                and value.conversion == -1
+            ):
                 found = self._value(value.value)
                 if not isinstance(found, str | int | float):
                     return Unknown(f"an f-string at {self.name}:{node.lineno}")
                 parts.append(str(found))
             else:
                 return Unknown(f"an f-string at {self.name}:{node.lineno}")
-        text = "".join(parts)
-        return text if len(text) <= MAX_STRING else Unknown("a string too long")
+            if sum(map(len, parts)) > MAX_STRING:
+                return Unknown(f"a string too long at {self.name}:{node.lineno}")
+        return "".join(parts)
+
+
+def _size(items: list[Any] | tuple[Any, ...]) -> int:
+    """The characters of the strings among ``items``."""
+    return sum(len(item) for item in items if isinstance(item, str))
 
 
 def _is_number(value: object) -> bool:

@@ -8,10 +8,11 @@ repository root given to ``load``, else the folder of the file that declares the
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
-from modelindex.openmmlab.config_reader import ConfigError, read_config
+from modelindex.openmmlab.config_reader import ConfigError, read_config_with_files
 from modelindex.openmmlab.pipeline import PipelinePreprocessing, read_pipeline
 from modelindex.preprocessing import Preprocessing
 
@@ -25,21 +26,44 @@ _CARD_FIELDS = {
 }
 
 
+# Configs read in this process, by path and root: each with the files it read (and their
+# modification times and sizes), so that an edit of any of them reads it again.
+_READ: OrderedDict[tuple[str, str], tuple[dict[str, tuple[int, int]], Any]] = OrderedDict()
+_MOST_READ = 512
+
+
 def config_preprocessing(config: str, root: str) -> PipelinePreprocessing | ConfigError:
     """What the config at ``config`` says, or why it cannot be read."""
+    key = (config, root)
+    cached = _READ.get(key)
+    if cached is not None and _unchanged(cached[0]):
+        _READ.move_to_end(key)
+        return cached[1]
+    files: dict[str, tuple[int, int]] = {}
     try:
-        status = os.stat(config)
-    except OSError as error:
-        return ConfigError(f"cannot be read: {error.strerror}", config)
-    return _read(config, root, status.st_mtime_ns, status.st_size)
-
-
-@lru_cache(maxsize=512)
-def _read(config: str, root: str, _mtime: int, _size: int) -> PipelinePreprocessing | ConfigError:
-    try:
-        return read_pipeline(read_config(Path(config), Path(root)))
+        settings, files = read_config_with_files(Path(config), Path(root))
+        found: PipelinePreprocessing | ConfigError = read_pipeline(settings)
     except ConfigError as error:
-        return error
+        found = error
+    except Exception as error:  # a config's values must never fail a listing of the zoo
+        found = ConfigError(f"cannot be read as data ({type(error).__name__})", config)
+    _READ[key] = (files, found)
+    if len(_READ) > _MOST_READ:
+        _READ.popitem(last=False)
+    return found
+
+
+def _unchanged(files: dict[str, tuple[int, int]]) -> bool:
+    if not files:
+        return False
+    for path, (mtime, size) in files.items():
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False
+        if (status.st_mtime_ns, status.st_size) != (mtime, size):
+            return False
+    return True
 
 
 def model_preprocessing(model: object) -> Preprocessing:

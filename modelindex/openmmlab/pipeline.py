@@ -34,6 +34,48 @@ CROPPING = {
 }
 # An input side beyond this is no image size (a config typo, a scale factor).
 MAX_SIDE = 8192
+MAX_STEPS = 256
+# Transforms that load, sample, decode, pack or describe without changing an image's size:
+# a pipeline of these and no resize or crop feeds images as they are. Any other transform
+# may change the size, and then the pipeline's size is not claimed.
+KEEPS_SIZE = {
+    "LoadImageFromFile",
+    "LoadImage",
+    "LoadAnnotations",
+    "LoadPairedImageFromFile",
+    "LoadMask",
+    "GetMaskedImage",
+    "GetBBoxCenterScale",
+    "PackInputs",
+    "PackClsInputs",
+    "PackPoseInputs",
+    "PackActionInputs",
+    "PackEditInputs",
+    "PackLocalizationInputs",
+    "FormatShape",
+    "FormatTrimap",
+    "ToTensor",
+    "ImageToTensor",
+    "Collect",
+    "DecordInit",
+    "DecordDecode",
+    "OpenCVInit",
+    "OpenCVDecode",
+    "PyAVInit",
+    "PyAVDecode",
+    "RawFrameDecode",
+    "SampleFrames",
+    "SampleAVAFrames",
+    "DenseSampleFrames",
+    "UniformSample",
+    "UniformSampleFrames",
+    "MirrorSequence",
+    "Flip",
+    "GenerateTarget",
+    "GenerateSegmentIndices",
+    "GenerateFrameIndiceswithPadding",
+    "SetValues",
+}
 # Data preprocessors that do not normalize when the config gives no mean and std (mmengine's
 # ImgDataPreprocessor documents mean=None as "images will not be normalized"; these derive
 # from it or follow it).
@@ -84,23 +126,25 @@ class PipelinePreprocessing:
         )
 
 
-def test_pipeline(config: dict[str, Any]) -> tuple[list[Any], str] | None:
-    """The config's test pipeline, and the key it was found under."""
-    found = config.get("test_pipeline")
-    if isinstance(found, list):
-        return found, "test_pipeline"
-    dataset = test_dataset(config)
-    if isinstance(dataset.get("pipeline"), list):
-        return dataset["pipeline"], "test_dataloader.dataset.pipeline"
-    found = config.get("val_pipeline")
-    if isinstance(found, list):
-        return found, "val_pipeline"
+def test_pipeline(config: dict[str, Any]) -> tuple[list[Any] | Unknown, str] | None:
+    """The config's test pipeline, and where it was found: the test dataloader's (what
+    mmengine's runner uses), else ``test_pipeline``, else the validation ones. A pipeline
+    the reader could not evaluate is returned as such: an earlier one would be wrong."""
+    candidates = (
+        ("test_dataloader.dataset.pipeline", test_dataset(config).get("pipeline")),
+        ("test_pipeline", config.get("test_pipeline")),
+        ("val_dataloader.dataset.pipeline", test_dataset(config, "val_dataloader").get("pipeline")),
+        ("val_pipeline", config.get("val_pipeline")),
+    )
+    for where, found in candidates:
+        if isinstance(found, list | Unknown):
+            return found, where
     return None
 
 
-def test_dataset(config: dict[str, Any]) -> dict[str, Any]:
+def test_dataset(config: dict[str, Any], loader_key: str = "test_dataloader") -> dict[str, Any]:
     """The test dataloader's dataset, through wrappers (RepeatDataset, ConcatDataset...)."""
-    loader = config.get("test_dataloader")
+    loader = config.get(loader_key)
     dataset = loader.get("dataset") if isinstance(loader, dict) else None
     for _ in range(4):
         if not isinstance(dataset, dict) or "pipeline" in dataset or "dataset" not in dataset:
@@ -135,6 +179,8 @@ def read_pipeline(config: dict[str, Any]) -> PipelinePreprocessing:
     pipeline = test_pipeline(config)
     if pipeline is None:
         found.problems.append("no test pipeline (test_pipeline, test_dataloader, val_pipeline)")
+    elif isinstance(pipeline[0], Unknown):
+        found.problems.append(f"{pipeline[1]} not read: {pipeline[0].why}")
     else:
         _read_steps(found, pipeline[0])
     _read_normalization(found, config)
@@ -143,13 +189,23 @@ def read_pipeline(config: dict[str, Any]) -> PipelinePreprocessing:
 
 def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:
     resized = cropped = False
-    for step in pipeline:
+    for step in pipeline[:MAX_STEPS]:
         if isinstance(step, Unknown):
             found.problems.append(f"a step not read: {step.why}")
             continue
         if not isinstance(step, dict):
+            found.problems.append("a step that is not a mapping")
             continue
         kind = _type(step)
+        unknown = [str(key) for key, value in step.items() if isinstance(value, Unknown)]
+        if unknown and (kind in RESIZING or kind in CROPPING or kind == "TopdownAffine"):
+            found.problems.append(f"{kind} with {', '.join(unknown)} not read")
+            continue
+        if not (
+            kind in RESIZING or kind in CROPPING or kind == "TopdownAffine" or kind in KEEPS_SIZE
+        ):
+            found.problems.append(f"a transform not known to keep the size: {kind or '?'}")
+            continue
         if kind == "TopdownAffine":
             warped = _affine(found, step)
             resized, cropped = resized or warped, cropped or warped
@@ -190,14 +246,20 @@ def _resize(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bo
             {"op": "resize", "edge": edge, "size": scale, "interpolation": found.interpolation}
         )
     elif isinstance(scale, list | tuple) and len(scale) == 2 and -1 in scale:
-        width, height = scale
-        kept = "width" if width == -1 else "height"
-        fixed = ("height", height) if width == -1 else ("width", width)
-        if not isinstance(fixed[1], int) or not 0 < fixed[1] <= MAX_SIDE:
+        # mmaction2 and mmagic read (-1, 256) as (inf, 256): the short edge to 256.
+        edge = max(scale)
+        if not isinstance(edge, int) or isinstance(edge, bool) or not 0 < edge <= MAX_SIDE:
+            found.problems.append(f"{kind} with a scale that is not a size")
             return False
-        found.resize = f"{fixed[0]} {fixed[1]}, {kept} to keep the ratio"
+        found.resize, found.resize_size = f"short edge {edge}", edge
         found.steps.append(
-            {"op": "resize", fixed[0]: fixed[1], "interpolation": found.interpolation}
+            {"op": "resize", "edge": "short", "size": edge, "interpolation": found.interpolation}
+        )
+    elif (size := side(scale)) is not None and kind == "BottomupResize":
+        found.resize = f"within {size[0]}x{size[1]}, keeping the ratio, padded"
+        found.input_size = size
+        found.steps.append(
+            {"op": "resize", "fit": True, "pad": True, "height": size[0], "width": size[1]}
         )
     elif (size := side(scale)) is not None:
         keep_ratio = step.get("keep_ratio") is True
@@ -216,8 +278,11 @@ def _resize(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bo
             }
         )
     else:
-        found.problems.append(f"{kind} with a scale that is not a size: {scale!r}")
+        shown = repr(scale) if isinstance(scale, int | float) else type(scale).__name__
+        found.problems.append(f"{kind} with a scale that is not a size: {shown}")
         return False
+    if isinstance(step.get("backend"), str):
+        found.steps[-1]["backend"] = step["backend"]
     _note(found, "resize", step, "scale" if "scale" in step else "input_size")
     return True
 
@@ -278,7 +343,10 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
         if (
             isinstance(values, list | tuple)
             and 0 < len(values) <= 16
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 1e300
+                for v in values
+            )
         ):
             setattr(found, name, tuple(float(v) for v in values))
             _note(found, name, preprocessor, name)
