@@ -394,12 +394,9 @@ class _FileReader:
         mapping = Located()
         for key_node, value_node in zip(node.keys, node.values, strict=True):
             if key_node is None:
-                spread = self._value(value_node)
-                if not isinstance(spread, dict):
-                    return Unknown(f"**{type(spread).__name__} at {self.name}:{node.lineno}")
-                mapping.update(spread)
-                if isinstance(spread, Located):
-                    mapping.lines.update(spread.lines)
+                lost = self._spread(mapping, self._value(value_node), node.lineno)
+                if lost:
+                    return lost
                 continue
             key = self._value(key_node)
             if not isinstance(key, str | int | float | bool) or key is None:
@@ -408,6 +405,15 @@ class _FileReader:
             mapping.lines[key] = (self.name, key_node.lineno)
         return mapping
 
+    def _spread(self, mapping: Located, value: Any, line: int) -> Unknown | None:
+        """``**value`` into ``mapping``, with its keys' lines; why not, where it cannot be."""
+        if not isinstance(value, dict):
+            return Unknown(f"**{type(value).__name__} at {self.name}:{line}")
+        mapping.update(value)
+        if isinstance(value, Located):
+            mapping.lines.update(value.lines)
+        return None
+
     def _call(self, node: ast.Call) -> Any:
         function = node.func.id if isinstance(node.func, ast.Name) else None
         if function == "dict" and not node.args:
@@ -415,11 +421,9 @@ class _FileReader:
             for keyword in node.keywords:
                 value = self._value(keyword.value)
                 if keyword.arg is None:
-                    if not isinstance(value, dict):
-                        return Unknown(f"**{type(value).__name__} at {self.name}:{node.lineno}")
-                    mapping.update(value)
-                    if isinstance(value, Located):
-                        mapping.lines.update(value.lines)
+                    lost = self._spread(mapping, value, node.lineno)
+                    if lost:
+                        return lost
                     continue
                 mapping[keyword.arg] = value
                 mapping.lines[keyword.arg] = (self.name, keyword.value.lineno)
