@@ -485,7 +485,7 @@ class Model(_Entry):
     def preprocessing(self) -> Preprocessing:
         """The card's preprocessing, and its config's (an OpenMMLab config, read as data) for
         what the card leaves out; each value with the file and line that set it."""
-        from modelindex.openmmlab.model_preprocessing import model_preprocessing
+        from modelindex.model_preprocessing import model_preprocessing
 
         return model_preprocessing(self)
 

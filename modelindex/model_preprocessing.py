@@ -1,6 +1,7 @@
-"""A model's preprocessing from its card and, for what the card leaves out, its config.
+"""A model's preprocessing from its card and, for what the card leaves out, its config: an
+OpenMMLab config, or the files a Hugging Face repository keeps beside its card.
 
-Each config is read once per process (while its file is unchanged), as data: see
+Each OpenMMLab config is read once per process (while its files are unchanged), as data: see
 :mod:`~modelindex.openmmlab.config_reader`. Reads stay inside the model's config root: the
 repository root given to ``load``, else the folder of the file that declares the model.
 """
@@ -12,10 +13,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from modelindex.hub_preprocessing import hub_preprocessing
 from modelindex.openmmlab.config_reader import ConfigError, read_config_with_files
 from modelindex.openmmlab.pipeline import PipelinePreprocessing, read_pipeline
 from modelindex.preprocessing import Preprocessing
 
+HUB_CARD = "hf-card"
 # The card's fields, by the name Preprocessing gives them.
 _CARD_FIELDS = {
     "image_size": "Image Size",
@@ -82,7 +85,9 @@ def model_preprocessing(model: object) -> Preprocessing:
     }
     extra: dict[str, object] = {}
     problems: tuple[str, ...] = ()
-    if model.config_path and model.config_root and os.path.isfile(model.config_path):
+    if model.dialect == HUB_CARD:
+        extra, problems = _from_hub(model.source.path, values, sources)
+    elif model.config_path and model.config_root and os.path.isfile(model.config_path):
         found = config_preprocessing(model.config_path, model.config_root)
         if isinstance(found, ConfigError):
             problems = (str(found),)
@@ -98,6 +103,23 @@ def model_preprocessing(model: object) -> Preprocessing:
         problems=problems,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _from_hub(
+    card: str, values: dict[str, object], sources: dict[str, str]
+) -> tuple[dict[str, object], tuple[str, ...]]:
+    """The values of the files beside a Hub card where the card gives none."""
+    found, where, problems = hub_preprocessing(card)
+    extra: dict[str, object] = {}
+    for name, value in found.items():
+        if name in values:
+            if values[name] is not None:
+                continue
+            values[name] = value
+        else:
+            extra[name] = value
+        sources[name] = where[name]
+    return extra, tuple(problems)
 
 
 def _from_config(
