@@ -94,6 +94,13 @@ class Preprocessing(BaseModel):
         # The small epsilon keeps 224 / 0.875 at 256 despite binary floating point.
         return math.floor(self.image_size / self.crop_pct + 1e-9)
 
+    def torchvision_transforms(self) -> Any:
+        """These steps as a ``torchvision.transforms.Compose``; needs torchvision (raises
+        ImportError without it, ValueError for a step torchvision cannot express)."""
+        from modelindex.torchvision_transforms import build_transforms
+
+        return build_transforms(self)
+
     @property
     def input_size(self) -> tuple[int, int, int] | None:
         return None if self.image_size is None else (3, self.image_size, self.image_size)

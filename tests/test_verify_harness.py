@@ -17,7 +17,7 @@ from modelindex.measurements.references import Reference, reference_for
 from modelindex.verify.harness import NotVerifiable, measure
 from modelindex.verify.run import verify
 from modelindex.verify.torch_env import VerifyUnavailable, import_torch_and_timm
-from tests.conftest import TIMM_DOCS
+from tests.conftest import FIXTURES, TIMM_DOCS
 
 REQUIRED = os.environ.get("MODELINDEX_REQUIRE_VERIFY") == "1"
 if not REQUIRED:
@@ -170,3 +170,20 @@ def test_get_gives_timms_preprocessing_for_a_tag_no_card_lists(libraries) -> Non
     assert preprocessing.mean == (0.485, 0.456, 0.406)
     source = f"timm {timm.__version__} pretrained_cfg of resnet50.a1_in1k"
     assert set(preprocessing.sources.values()) == {source}
+
+
+@pytest.mark.usefixtures("libraries")
+def test_preprocessing_builds_torchvision_transforms_on_request() -> None:
+    import torch
+    from PIL import Image
+
+    config = modelindex.load(FIXTURES / "mmpretrain-1.2.0")["resnet50_8xb32_in1k"]
+    transforms = config.preprocessing.torchvision_transforms()
+    tensor = transforms(Image.new("RGB", (320, 480), (124, 116, 104)))
+    assert tensor.shape == (3, 224, 224)
+    # mmpretrain's mean is 0-255: (124 - 123.675) / 58.395 for the red channel.
+    assert abs(float(tensor[0, 0, 0]) - (124 - 123.675) / 58.395) < 0.01
+    card = modelindex.get("resnet50d").preprocessing.torchvision_transforms()
+    resize = card.transforms[0]
+    assert resize.size == 256 and str(resize.interpolation).endswith("BICUBIC")
+    assert torch.is_tensor(tensor)

@@ -359,4 +359,7 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
             _note(found, "to_rgb", preprocessor, key)
     if found.mean is not None and found.std is not None:
         found.normalized = True
-        found.steps.append({"op": "normalize", "mean": found.mean, "std": found.std})
+        # OpenMMLab normalizes pixel values of 0-255, not the 0-1 of timm and transformers.
+        found.steps.append(
+            {"op": "normalize", "mean": found.mean, "std": found.std, "pixel_range": 255}
+        )
