@@ -26,6 +26,9 @@ MAX_BYTES = 1_000_000
 MAX_SIDE = 8192
 # PIL's resampling filters, by the numbers processors write.
 PIL_RESAMPLE = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
+INTERPOLATIONS = frozenset(PIL_RESAMPLE.values())
+# timm's crop modes: "center" resizes the short edge, "squash" both sides, "border" pads.
+CROP_MODES = frozenset({"center", "squash", "border"})
 
 
 def hub_preprocessing(card_path: str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
@@ -59,7 +62,7 @@ def _document(path: str, problems: list[str]) -> Any:
     try:
         with open(path, encoding="utf-8") as stream:
             text = stream.read()
-        json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         problems.append(f"{path}:{error.lineno}: invalid JSON: {error.msg}")
         return None
@@ -67,11 +70,28 @@ def _document(path: str, problems: list[str]) -> Any:
         problems.append(f"{path}: cannot be read ({type(error).__name__})")
         return None
     try:
-        # Valid JSON, read again for the line of each key.
-        return parse_yaml(text).value
+        # The values are JSON's (YAML 1.1 reads 9e-1 as text); YAML gives each key's line.
+        located = parse_yaml(text)
     except InputError as error:
         problems.append(f"{path}:{error.line or 0}: {error.message}")
-    return None
+        return None
+    problems.extend(
+        f"{path}:{problem.line or 0}: {problem.message}" for problem in located.problems
+    )
+    return _with_lines(value, located.value, 0)
+
+
+def _with_lines(value: Any, located: Any, depth: int) -> Any:
+    """``value`` (from JSON) with the key lines of ``located`` (the same text read as YAML)."""
+    if not isinstance(value, dict) or depth > 32:
+        return value
+    mapping = LocatedDict(getattr(located, "line", None))
+    for key, item in value.items():
+        inner = located.get(key) if isinstance(located, dict) else None
+        mapping[key] = _with_lines(item, inner, depth + 1)
+        if isinstance(located, LocatedDict):
+            mapping.key_lines[key] = located.key_lines.get(key)
+    return mapping
 
 
 def _line(mapping: LocatedDict, key: str) -> int | None:
@@ -105,10 +125,12 @@ def _timm(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:
     if not isinstance(config, LocatedDict):
         return {}
     interpolation = config.get("interpolation")
+    crop_mode = config.get("crop_mode")
     found = {
         "image_size": _square(config.get("input_size")),
         "crop_pct": _fraction(config.get("crop_pct")),
-        "interpolation": interpolation if isinstance(interpolation, str) else None,
+        "interpolation": interpolation if interpolation in INTERPOLATIONS else None,
+        "crop_mode": crop_mode if crop_mode in CROP_MODES else None,
         "mean": _channels(config.get("mean")),
         "std": _channels(config.get("std")),
         "test_image_size": _square(config.get("test_input_size")),
@@ -124,14 +146,34 @@ def _timm(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:
 def _transformers(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:
     found: dict[str, tuple[Any, int | None]] = {}
     size = document.get("size")
+    steps: list[dict[str, Any]] = []
+    resample = document.get("resample")
+    interpolation = PIL_RESAMPLE.get(resample) if type(resample) is int else None
+    if interpolation:
+        found["interpolation"] = (interpolation, _line(document, "resample"))
     if document.get("do_resize", True) is False:
         found["resize"] = ("none", _line(document, "do_resize"))
+    elif "crop_pct" in document or (isinstance(size, dict) and "longest_edge" in size):
+        # ConvNext's processor resizes by its crop_pct and edge; DETR's caps the long edge:
+        # each by its own rule, which this reader does not claim.
+        pass
     elif isinstance(size, dict) and _is_side(size.get("shortest_edge")):
         edge = size["shortest_edge"]
         found["resize"] = (f"short edge {edge}", _line(document, "size"))
         found["short_edge"] = (edge, _line(document, "size"))
+        steps.append(
+            {"op": "resize", "edge": "short", "size": edge, "interpolation": interpolation}
+        )
     elif isinstance(size, dict) and _is_side(size.get("height")) and _is_side(size.get("width")):
         found["resize"] = (f"{size['height']}x{size['width']}", _line(document, "size"))
+        steps.append(
+            {
+                "op": "resize",
+                "height": size["height"],
+                "width": size["width"],
+                "interpolation": interpolation,
+            }
+        )
     crop = document.get("crop_size")
     if document.get("do_center_crop") is False:
         found["crop_mode"] = ("none", _line(document, "do_center_crop"))
@@ -142,12 +184,16 @@ def _transformers(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:
         if sides:
             found["crop"] = (sides, _line(document, "crop_size"))
             found["crop_mode"] = ("center crop", _line(document, "crop_size"))
-    resample = document.get("resample")
-    if isinstance(resample, int) and not isinstance(resample, bool) and resample in PIL_RESAMPLE:
-        found["interpolation"] = (PIL_RESAMPLE[resample], _line(document, "resample"))
+            steps.append(
+                {"op": "crop", "mode": "center crop", "height": sides[0], "width": sides[1]}
+            )
     if document.get("do_normalize") is False:
         found["normalized"] = (False, _line(document, "do_normalize"))
     else:
         for name, key in (("mean", "image_mean"), ("std", "image_std")):
             found[name] = (_channels(document.get(key)), _line(document, key))
+        if found["mean"][0] and found["std"][0]:
+            steps.append({"op": "normalize", "mean": found["mean"][0], "std": found["std"][0]})
+    if "resize" in found and found["resize"][0] != "none" and "crop_mode" in found:
+        found["steps"] = (tuple(steps), None)
     return found

@@ -114,7 +114,11 @@ class Preprocessing(BaseModel):
             )
         elif self.resize is not None:
             parts.append(f"resize {self.resize}")
-        if self.image_size is not None:
+        elif self.crop_pct is not None:
+            parts.append(f"crop pct {self.crop_pct:g}")
+        if self.image_size is not None and self.crop_mode == "squash":
+            parts.append(f"both sides resized, then center crop {self.image_size}")
+        elif self.image_size is not None:
             parts.append(f"center crop {self.image_size}")
         elif self.crop_mode is not None:
             size = f" {self.crop[0]}x{self.crop[1]}" if self.crop else ""

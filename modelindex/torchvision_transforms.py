@@ -50,20 +50,30 @@ def build_transforms(preprocessing: Preprocessing) -> Any:
     built: list[Any] = []
     for step in steps:
         built.extend(_transform(transforms, step))
+    if not any(step.get("op") == "normalize" for step in steps):
+        if preprocessing.normalized is not False:
+            raise ValueError("the mean and std are not known")
+        built.append(transforms.ToTensor())
+    if not any(step.get("op") == "resize" for step in steps):
+        raise ValueError("the resize is not known")
     return transforms.Compose(built)
 
 
 def _timm_steps(preprocessing: Preprocessing) -> list[dict[str, Any]]:
+    """timm's eval transforms of a card's (or timm's) values: resize by the crop pct, the
+    short edge ("center") or both sides ("squash"), then center-crop the image size."""
     steps: list[dict[str, Any]] = []
-    interpolation = preprocessing.interpolation or "bilinear"
-    if preprocessing.resize_size:
+    interpolation = preprocessing.interpolation
+    if preprocessing.crop_mode not in {None, "center", "squash"}:
+        raise ValueError(f"timm's crop mode {preprocessing.crop_mode!r} has no torchvision form")
+    size = preprocessing.resize_size
+    if size and preprocessing.crop_mode == "squash":
         steps.append(
-            {
-                "op": "resize",
-                "edge": "short",
-                "size": preprocessing.resize_size,
-                "interpolation": interpolation,
-            }
+            {"op": "resize", "height": size, "width": size, "interpolation": interpolation}
+        )
+    elif size:
+        steps.append(
+            {"op": "resize", "edge": "short", "size": size, "interpolation": interpolation}
         )
     if preprocessing.image_size:
         size = preprocessing.image_size
@@ -74,7 +84,9 @@ def _timm_steps(preprocessing: Preprocessing) -> list[dict[str, Any]]:
 
 
 def _mode(transforms: Any, name: object) -> Any:
-    mode = _MODES.get(str(name or "bilinear").lower())
+    if name is None:
+        raise ValueError("the interpolation is not known")
+    mode = _MODES.get(str(name).lower())
     if mode is None:
         raise ValueError(f"interpolation {name!r} has no torchvision mode")
     return getattr(transforms.InterpolationMode, mode)

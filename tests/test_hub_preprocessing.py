@@ -82,3 +82,23 @@ def test_a_bad_file_beside_a_card_is_a_problem_with_its_line(write, tmp_path: Pa
     os.mkfifo(tmp_path / "net" / "config.json")
     fifo = modelindex.load(tmp_path / "net" / "README.md")["net"].preprocessing
     assert any("not a regular file" in problem for problem in fifo.problems)
+
+
+def test_resizes_by_a_processors_own_rule_are_not_claimed(write) -> None:
+    capped = '{"size": {"shortest_edge": 800, "longest_edge": 1333}, "resample": 2}'
+    assert _preprocessing(write, {"preprocessor_config.json": capped}).resize is None
+    convnext = '{"size": {"shortest_edge": 224}, "crop_pct": 0.875, "resample": 3}'
+    assert _preprocessing(write, {"preprocessor_config.json": convnext}).resize is None
+
+
+def test_json_numbers_and_repeated_keys_are_read_as_json_reads_them(write) -> None:
+    config = '{"pretrained_cfg": {"crop_pct": 0.5, "crop_pct": 9e-1, "input_size": [3, 224, 224]}}'
+    found = _preprocessing(write, {"config.json": config})
+    assert found.crop_pct == 0.9  # JSON's last value, where YAML 1.1 reads 9e-1 as text
+    assert any("crop_pct" in problem for problem in found.problems)
+
+
+def test_an_interpolation_that_is_no_filter_is_not_claimed(write) -> None:
+    config = '{"pretrained_cfg": {"interpolation": "a\\u0000b", "crop_mode": "sideways"}}'
+    found = _preprocessing(write, {"config.json": config})
+    assert found.interpolation is None and found.crop_mode is None

@@ -183,7 +183,13 @@ def test_preprocessing_builds_torchvision_transforms_on_request() -> None:
     assert tensor.shape == (3, 224, 224)
     # mmpretrain's mean is 0-255: (124 - 123.675) / 58.395 for the red channel.
     assert abs(float(tensor[0, 0, 0]) - (124 - 123.675) / 58.395) < 0.01
-    card = modelindex.get("resnet50d").preprocessing.torchvision_transforms()
-    resize = card.transforms[0]
-    assert resize.size == 256 and str(resize.interpolation).endswith("BICUBIC")
-    assert torch.is_tensor(tensor)
+    tag = modelindex.get("resnet50.a1_in1k").preprocessing.torchvision_transforms()
+    resize = tag.transforms[0]
+    assert resize.size == 235 and str(resize.interpolation).endswith("BICUBIC")
+    assert torch.is_tensor(tag(Image.new("RGB", (300, 300))))
+    # timm squashes both sides of this one rather than resizing its short edge.
+    squash = modelindex.get("convnext_base.fb_in22k_ft_in1k_384").preprocessing
+    assert squash.torchvision_transforms().transforms[0].size == (384, 384)
+    # The resnet50d card gives no mean or std: no transforms rather than half of them.
+    with pytest.raises(ValueError, match="mean and std"):
+        modelindex.get("resnet50d").preprocessing.torchvision_transforms()
