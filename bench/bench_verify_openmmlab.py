@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 # Run as a script, bench/ is on the path: the shared timing helpers are bench_verify's.
-from bench_verify import PEAK_MEMORY_WRAPPER, median_seconds, timed
+from bench_verify import PEAK_MEMORY_WRAPPER, median_seconds, timed, verify_command
 
 TARGET_COVERAGE = 0.85
 TARGET_RERUN_RATIO = 1.5
@@ -104,19 +104,7 @@ def main() -> int:
     floor = median_seconds([sys.executable, "-c", IMPORT_LIBRARIES], args.repeat)
     with tempfile.TemporaryDirectory(prefix="modelindex-bench-openmmlab-") as folder:
         cache = Path(folder) / "measurements.json"
-        verify = [
-            sys.executable,
-            "-m",
-            "modelindex",
-            "verify",
-            str(zoo),
-            "--jobs",
-            str(args.jobs),
-            "--cache",
-            str(cache),
-            "--format",
-            "json",
-        ]
+        verify = verify_command(zoo, cache, args.jobs)
         cold, done = timed([sys.executable, "-c", PEAK_MEMORY_WRAPPER, *verify])
         rows = rows_of(done)
         peak_mib = int(done.stderr.rsplit("peak_kib=", 1)[-1]) / 1024

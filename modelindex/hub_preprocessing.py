@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Mapping
 from typing import Any
 
 from modelindex.located_yaml import LocatedDict, parse_yaml
@@ -99,7 +100,7 @@ def _line(mapping: LocatedDict, key: str) -> int | None:
 
 
 def _square(size: Any) -> int | None:
-    if isinstance(size, list) and len(size) == 3 and size[1] == size[2]:
+    if isinstance(size, list | tuple) and len(size) == 3 and size[1] == size[2]:
         size = size[2]
     return size if _is_side(size) else None
 
@@ -114,33 +115,40 @@ def _fraction(value: Any) -> float | None:
 
 
 def _channels(value: Any) -> tuple[float, ...] | None:
-    numbers = isinstance(value, list) and all(
+    numbers = isinstance(value, list | tuple) and all(
         isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 1e300 for v in value
     )
     return tuple(float(v) for v in value) if numbers and 0 < len(value) <= 16 else None
+
+
+def pretrained_cfg_values(config: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
+    """A timm ``pretrained_cfg`` (from a repository's config.json, or timm's own) as
+    Preprocessing's values, each with the key it was read from; None where it is no value."""
+    interpolation = config.get("interpolation")
+    crop_mode = config.get("crop_mode")
+    return {
+        "image_size": (_square(config.get("input_size")), "input_size"),
+        "crop_pct": (_fraction(config.get("crop_pct")), "crop_pct"),
+        "interpolation": (
+            interpolation if interpolation in INTERPOLATIONS else None,
+            "interpolation",
+        ),
+        "crop_mode": (crop_mode if crop_mode in CROP_MODES else None, "crop_mode"),
+        "mean": (_channels(config.get("mean")), "mean"),
+        "std": (_channels(config.get("std")), "std"),
+        "test_image_size": (_square(config.get("test_input_size")), "test_input_size"),
+        "test_crop_pct": (_fraction(config.get("test_crop_pct")), "test_crop_pct"),
+    }
 
 
 def _timm(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:
     config = document.get("pretrained_cfg")
     if not isinstance(config, LocatedDict):
         return {}
-    interpolation = config.get("interpolation")
-    crop_mode = config.get("crop_mode")
-    found = {
-        "image_size": _square(config.get("input_size")),
-        "crop_pct": _fraction(config.get("crop_pct")),
-        "interpolation": interpolation if interpolation in INTERPOLATIONS else None,
-        "crop_mode": crop_mode if crop_mode in CROP_MODES else None,
-        "mean": _channels(config.get("mean")),
-        "std": _channels(config.get("std")),
-        "test_image_size": _square(config.get("test_input_size")),
-        "test_crop_pct": _fraction(config.get("test_crop_pct")),
+    return {
+        name: (value, _line(config, key))
+        for name, (value, key) in pretrained_cfg_values(config).items()
     }
-    keys = {
-        "image_size": "input_size",
-        "test_image_size": "test_input_size",
-    }
-    return {name: (value, _line(config, keys.get(name, name))) for name, value in found.items()}
 
 
 def _transformers(document: LocatedDict) -> dict[str, tuple[Any, int | None]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from modelindex.hub_preprocessing import pretrained_cfg_values
 from modelindex.preprocessing import Preprocessing
 
 
@@ -37,25 +38,12 @@ def timm_preprocessing(name: str) -> Preprocessing | None:
     return preprocessing_of(config, f"timm {timm.__version__} pretrained_cfg of {name}")
 
 
-def _square(size: Any) -> int | None:
-    """The side of a (channels, height, width) input size, when it is square."""
-    if isinstance(size, list | tuple) and len(size) == 3 and size[1] == size[2]:
-        side = size[2]
-        return side if isinstance(side, int) and 0 < side <= 8192 else None
-    return None
-
-
 def preprocessing_of(config: Any, source: str) -> Preprocessing:
     """A timm ``PretrainedCfg`` as a Preprocessing, each value with ``source``."""
-    values: dict[str, Any] = {
-        "image_size": _square(getattr(config, "input_size", None)),
-        "crop_pct": getattr(config, "crop_pct", None),
-        "interpolation": getattr(config, "interpolation", None) or None,
-        "mean": tuple(config.mean) if getattr(config, "mean", None) else None,
-        "std": tuple(config.std) if getattr(config, "std", None) else None,
-        "test_image_size": _square(getattr(config, "test_input_size", None)),
-        "test_crop_pct": getattr(config, "test_crop_pct", None),
-        "crop_mode": getattr(config, "crop_mode", None),
+    values = config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+    present = {
+        name: value
+        for name, (value, _key) in pretrained_cfg_values(values).items()
+        if value is not None
     }
-    present = {name: value for name, value in values.items() if value is not None}
     return Preprocessing(**present, sources={name: source for name in present})

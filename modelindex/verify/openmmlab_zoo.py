@@ -18,7 +18,7 @@ from modelindex.loading import load
 from modelindex.measurements.references import MMPRETRAIN, Reference, openmmlab_reference
 
 
-@dataclass(frozen=True)
+@dataclass
 class OpenMMLabZoo:
     """An installed OpenMMLab library's own zoo: its version, and each model's config."""
 
@@ -26,17 +26,32 @@ class OpenMMLabZoo:
     version: str
     root: Path
     """The package's ``.mim`` folder; configs are read from here and from nowhere else."""
-    configs: dict[str, str]
-    """Config (``configs/...py``, relative to the root) by model name."""
+    known_configs: dict[str, str] | None = None
+    """Config (``configs/...py``, relative to the root) by model name, once read: see
+    :attr:`configs`."""
 
     def config_for(self, reference: Reference) -> str | None:
         """The config (relative to the root) that builds ``reference``: the card's own config
         where the library has that file, else the config of the library's model of that
         name (a card may name a config of an older layout)."""
-        for relative in (reference.config, self.configs.get(reference.model_id)):
-            if relative and self._inside(relative):
-                return relative
-        return None
+        if reference.config and self._inside(reference.config):
+            return reference.config
+        by_name = self.configs.get(reference.model_id)
+        return by_name if by_name and self._inside(by_name) else None
+
+    @property
+    def configs(self) -> dict[str, str]:
+        """Config by model name, read from the wheel's model index when first needed (half a
+        second, which a card's own config spares)."""
+        if self.known_configs is None:
+            self.known_configs = {}
+            index_file = self.root / "model-index.yml"
+            if index_file.is_file():
+                for model in load(index_file).models:
+                    reference = openmmlab_reference(model)
+                    if reference is not None and reference.config:
+                        self.known_configs[reference.model_id] = reference.config
+        return self.known_configs
 
     def _inside(self, relative: str) -> bool:
         # Lexically, not through links: an editable install links .mim/configs into its
@@ -61,12 +76,6 @@ def installed_zoo(library: str = MMPRETRAIN) -> OpenMMLabZoo | None:
         version = metadata.version(library)
     except metadata.PackageNotFoundError:
         return None
-    root = Path(next(iter(spec.submodule_search_locations))) / ".mim"
-    index_file = root / "model-index.yml"
-    configs: dict[str, str] = {}
-    if index_file.is_file():
-        for model in load(index_file).models:
-            reference = openmmlab_reference(model)
-            if reference is not None and reference.config:
-                configs[reference.model_id] = reference.config
-    return OpenMMLabZoo(library, version, root, configs)
+    return OpenMMLabZoo(
+        library, version, Path(next(iter(spec.submodule_search_locations))) / ".mim"
+    )

@@ -374,10 +374,12 @@ def verify(
         slots[position] = [None] * len(references)
         for slot, reference in enumerate(references):
             known = _known_outcome(model.name, reference, versions, environment, cache, refresh)
+            config = None
+            if known is None:
+                known, config = _mmpretrain_config(model.name, reference)
             if known is not None:
                 slots[position][slot] = known
             else:
-                config = _config(reference)
                 pending.append(((position, slot), model.name, reference, config))
     outcomes: dict[int, Outcome] = {}
 
@@ -412,8 +414,7 @@ def _known_outcome(
     refresh: bool,
 ) -> Outcome | None:
     """What is known of ``reference`` without measuring: its library is missing, the cache
-    has its measurement or knows it cannot be measured, mmpretrain has no such model."""
-    from modelindex.verify.openmmlab_zoo import installed_zoo
+    has its measurement or knows it cannot be measured."""
     from modelindex.verify.torch_env import OPENMMLAB_INSTALL_HINT
 
     version = versions.get(reference.library)
@@ -428,17 +429,21 @@ def _known_outcome(
     record = None if refresh else cache.unmeasurable_record(key, environment)
     if record is not None:
         return Outcome(model, record["status"], reference, reason=record["reason"])
-    zoo = installed_zoo(MMPRETRAIN) if reference.library == MMPRETRAIN else None
-    if zoo is not None and zoo.config_for(reference) is None:
-        return Outcome(model, "not verifiable", reference, reason=zoo.not_found(reference))
     return None
 
 
-def _config(reference: Reference) -> str | None:
+def _mmpretrain_config(model: str, reference: Reference) -> tuple[Outcome | None, str | None]:
+    """The config an mmpretrain reference is built from, or why it cannot be; (None, None)
+    for a timm reference."""
     from modelindex.verify.openmmlab_zoo import installed_zoo
 
     zoo = installed_zoo(MMPRETRAIN) if reference.library == MMPRETRAIN else None
-    return zoo.config_for(reference) if zoo is not None else None
+    if zoo is None:
+        return None, None
+    config = zoo.config_for(reference)
+    if config is None:
+        return Outcome(model, "not verifiable", reference, reason=zoo.not_found(reference)), None
+    return None, config
 
 
 def _combined(model: Model, found: list[Outcome]) -> Outcome:
