@@ -8,6 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
+def resize_of(image_size: int | None, crop_pct: float | None) -> int | None:
+    """The short edge timm resizes to before its center crop: ``floor(size / crop_pct)``."""
+    if image_size is None or crop_pct is None:
+        return None
+    if not (0.01 <= crop_pct <= 1 and 0 < image_size <= 10**6):
+        return None  # out of range: the validator reports it, preprocessing cannot use it
+    # The small epsilon keeps 224 / 0.875 at 256 despite binary floating point.
+    return math.floor(image_size / crop_pct + 1e-9)
+
+
 class Preprocessing(BaseModel):
     """Resize to ``resize_size`` (the short side), center-crop ``crop_size``, then normalize.
 
@@ -89,10 +99,7 @@ class Preprocessing(BaseModel):
     def resize_size(self) -> int | None:
         if self.image_size is None or self.crop_pct is None:
             return self.short_edge
-        if not (0.01 <= self.crop_pct <= 1 and 0 < self.image_size <= 10**6):
-            return None  # out of range: the validator reports it, preprocessing cannot use it
-        # The small epsilon keeps 224 / 0.875 at 256 despite binary floating point.
-        return math.floor(self.image_size / self.crop_pct + 1e-9)
+        return resize_of(self.image_size, self.crop_pct)
 
     def torchvision_transforms(self) -> Any:
         """These steps as a ``torchvision.transforms.Compose``; needs torchvision (raises

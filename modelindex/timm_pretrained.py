@@ -8,9 +8,13 @@ default tag. The values carry timm's version as their source.
 from __future__ import annotations
 
 import importlib.util
+import posixpath
+import urllib.parse
+from types import ModuleType
 from typing import Any
 
 from modelindex.hub_preprocessing import pretrained_cfg_values
+from modelindex.measurements.pretrained import MAX_TAGS, PretrainedSetting
 from modelindex.preprocessing import Preprocessing
 
 
@@ -47,3 +51,32 @@ def preprocessing_of(config: Any, source: str) -> Preprocessing:
         if value is not None
     }
     return Preprocessing(**present, sources={name: source for name in present})
+
+
+def pretrained_settings(timm: ModuleType, architecture: str) -> tuple[PretrainedSetting, ...]:
+    """Each of timm's pretrained tags of ``architecture``, with the file names of its weights'
+    URLs, its Hub repository, and how timm evaluates it."""
+    arch_configs = getattr(timm.models, "get_arch_pretrained_cfgs", None)
+    configs = arch_configs(architecture) if arch_configs is not None else {}
+    found = []
+    for tag, config in list(configs.items())[:MAX_TAGS]:
+        values = config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+        preprocessing = {
+            name: value
+            for name, (value, _key) in pretrained_cfg_values(values).items()
+            if name not in ("mean", "std")
+        }
+        urls = [url for url in (values.get("url"), values.get("file")) if isinstance(url, str)]
+        files = tuple(
+            name for url in urls if (name := posixpath.basename(urllib.parse.urlsplit(url).path))
+        )
+        hub_id = values.get("hf_hub_id")
+        found.append(
+            PretrainedSetting(
+                tag=str(tag),
+                files=files,
+                hub_id=hub_id if isinstance(hub_id, str) and hub_id else None,
+                **preprocessing,
+            )
+        )
+    return tuple(found)

@@ -36,7 +36,7 @@ def test_text_output_is_path_line_code_message_and_exit_1_on_errors(capsys) -> N
     assert code == 1
     assert f"{card}:{line}: U003 Weights duplicate tresnet_l_448's" in out
     assert "  help: " in out
-    assert err.strip() == "Found 22 errors, 5 warnings in 43 models in 4 files."
+    assert err.strip() == "Found 22 errors, 5 warnings, 3 infos in 43 models in 4 files."
 
 
 def test_clean_zoo_exits_0_and_warnings_alone_do_not_fail(capsys, write) -> None:
@@ -101,8 +101,9 @@ def test_statistics_count_findings_per_rule(capsys) -> None:
     assert code == 1
     rows = [line.split() for line in out.strip().splitlines()]
     assert rows[0] == ["8", "N007", "error", "implausible-accuracy"]
-    # 42 offline; measured: 6 V001, 2 V002, 3 V003, 1 V004 and 2 V005 (see the acceptance test)
-    assert sum(int(row[0]) for row in rows) == 56
+    # 42 offline; measured: 6 V001, 2 V002, 3 V003, 1 V004, 2 V005, 5 E003 and 5 E004 (see
+    # the acceptance tests)
+    assert sum(int(row[0]) for row in rows) == 66
 
 
 def test_statistics_as_json(capsys) -> None:
@@ -219,7 +220,7 @@ def test_module_entry_point_validates(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "Found 0 errors, 0 warnings in 43 models" in completed.stderr
+    assert "Found 0 errors, 0 warnings, 3 infos in 43 models" in completed.stderr
 
 
 def test_settings_are_those_of_the_checked_project_wherever_it_runs(capsys, write) -> None:

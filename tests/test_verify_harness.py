@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import modelindex
+from modelindex.checks import Settings, validate
 from modelindex.measurements.cache import MeasurementCache
 from modelindex.measurements.references import Reference, reference_for
 from modelindex.verify.harness import NotVerifiable, measure
@@ -193,3 +194,51 @@ def test_preprocessing_builds_torchvision_transforms_on_request() -> None:
     # The resnet50d card gives no mean or std: no transforms rather than half of them.
     with pytest.raises(ValueError, match="mean and std"):
         modelindex.get("resnet50d").preprocessing.torchvision_transforms()
+
+
+@pytest.mark.usefixtures("libraries")
+def test_verify_records_timms_settings_and_validate_compares_the_card(
+    write, tmp_path: Path
+) -> None:
+    # timm-docs' resnet34 card: its weights are timm's resnet34.bt_in1k, which timm 1.0
+    # evaluates with bicubic resizing where the card says bilinear.
+    weights = (
+        "https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/"
+        "resnet34-43635321.pth"
+    )
+    card = write(
+        "model-index.yml",
+        "Models:\n  - Name: resnet34\n    Metadata:\n      Image Size: 224\n"
+        "      Crop Pct: 0.875\n      Interpolation: bilinear\n"
+        f"    Weights: {weights}\n",
+    )
+    cache_file = tmp_path / "m.json"
+    cache = MeasurementCache(cache_file)
+    [outcome] = verify(modelindex.load(card), cache)
+    assert outcome.measurement is not None and outcome.measurement.pretrained
+    tags = {setting.tag: setting for setting in outcome.measurement.pretrained}
+    assert tags["resnet34.bt_in1k"].files == ("resnet34-43635321.pth",)
+    assert tags["resnet34.tv_in1k"].interpolation == "bilinear"
+    cache.save()
+    report = validate(modelindex.load(card), Settings(measurements=cache_file, select=("E",)))
+    [finding] = report.findings
+    assert (finding.code, finding.field, finding.fix) == (
+        "E004",
+        "Interpolation",
+        "Interpolation: bicubic",
+    )
+    assert "pretrained_cfg of resnet34.bt_in1k" in finding.message
+
+
+@pytest.mark.usefixtures("libraries")
+def test_an_entry_measured_before_the_settings_were_recorded_is_measured_again(
+    write, tmp_path: Path
+) -> None:
+    card = _card(write, [("resnet18", 224)])
+    cache = MeasurementCache(tmp_path / "m.json")
+    verify(modelindex.load(card), cache)
+    for entry in cache.entries.values():
+        del entry["pretrained"]
+    [outcome] = verify(modelindex.load(card), cache)
+    assert outcome.status == "measured" and outcome.measurement.pretrained
+    assert [o.status for o in verify(modelindex.load(card), cache)] == ["cached"]

@@ -12,6 +12,7 @@ from modelindex.checks import (  # noqa: F401 - imported to register their rules
     number_rules,
     online_rules,
     path_rules,
+    preprocessing_rules,
     result_rules,
     source_rules,
     structure_rules,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from modelindex.measurements.pretrained import PretrainedSetting, settings_from_data
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -39,13 +41,19 @@ class Measurement:
     deploy_macs: int | None = None
     deploy_mmcv_flops: int | None = None
     """MACs and mmcv-style FLOPs of the model re-parameterized for deployment."""
+    pretrained: tuple[PretrainedSetting, ...] | None = None
+    """timm's pretrained tags of the architecture, with their weights and preprocessing; None
+    in entries written before they were recorded, and in mmpretrain's."""
 
     def describe(self) -> str:
         """The library, its version and the model it built: "mmpretrain 1.2.0 configs/..."."""
         return f"{self.library} {self.library_version} {self.reference}"
 
     def as_data(self) -> dict[str, Any]:
-        return {name: value for name, value in asdict(self).items() if value not in ("", None)}
+        data = {name: value for name, value in asdict(self).items() if value not in ("", None)}
+        if self.pretrained is not None:
+            data["pretrained"] = [setting.as_data() for setting in self.pretrained]
+        return data
 
     @classmethod
     def from_data(cls, entry: object) -> Measurement | None:
@@ -66,6 +74,7 @@ class Measurement:
             without_distillation_parameters=_count(entry.get("without_distillation_parameters")),
             deploy_macs=_count(entry.get("deploy_macs")),
             deploy_mmcv_flops=_count(entry.get("deploy_mmcv_flops")),
+            pretrained=settings_from_data(entry.get("pretrained")),
             **{name: entry[name] for name in COUNTS},
         )
 

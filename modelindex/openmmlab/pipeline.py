@@ -32,6 +32,15 @@ CROPPING = {
     "TenCrop": "ten crops",
     "CenterCropLongEdge": "center crop of the long edge",
 }
+# Training transforms that fix the size the network trains at, with the key that holds it.
+TRAIN_SIZING = {
+    "RandomResizedCrop": "scale",
+    "EfficientNetRandomCrop": "scale",
+    "RandomCrop": "crop_size",
+    "CenterCrop": "crop_size",
+    "Resize": "scale",
+    "TopdownAffine": "input_size",
+}
 # An input side beyond this is no image size (a config typo, a scale factor).
 MAX_SIDE = 8192
 MAX_STEPS = 256
@@ -106,6 +115,8 @@ class PipelinePreprocessing:
     """False where the data preprocessor is known not to normalize (no mean, no std)."""
     input_size: tuple[int, int] | None = None
     """(height, width) of what the network sees, where the pipeline fixes it."""
+    train_input_size: tuple[int, int] | None = None
+    """(height, width) the training pipeline ends at, where its last sizing step fixes it."""
     steps: list[dict[str, Any]] = field(default_factory=list)
     """The transforms as data: {"op": "resize", ...}, {"op": "crop", ...},
     {"op": "normalize", ...}."""
@@ -184,7 +195,26 @@ def read_pipeline(config: dict[str, Any]) -> PipelinePreprocessing:
     else:
         _read_steps(found, pipeline[0])
     _read_normalization(found, config)
+    _read_train_size(found, config)
     return found
+
+
+def _read_train_size(found: PipelinePreprocessing, config: dict[str, Any]) -> None:
+    """The size of the training pipeline's last sizing step: a resize that keeps the ratio,
+    or a size that cannot be read, leaves it unknown."""
+    dataset = test_dataset(config, "train_dataloader").get("pipeline")
+    pipeline = dataset if isinstance(dataset, list) else config.get("train_pipeline")
+    if not isinstance(pipeline, list):
+        return
+    size: tuple[int, int] | None = None
+    for step in pipeline[:MAX_STEPS]:
+        key = TRAIN_SIZING.get(_type(step)) if isinstance(step, dict) else None
+        if key is None:
+            continue
+        size = None if step.get("keep_ratio") is True else side(step.get(key))
+        if size is not None:
+            _note(found, "train_size", step, key)
+    found.train_input_size = size
 
 
 def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from modelindex.measurements.record import Measurement
 from modelindex.measurements.references import DEFAULT_IMAGE_SIZE, Reference
+from modelindex.timm_pretrained import pretrained_settings
 from modelindex.verify.counting import forward_flops, tensor_counts
 
 
@@ -72,4 +73,5 @@ def measure(reference: Reference, torch: ModuleType, timm: ModuleType) -> Measur
         library="timm",
         input_size=f"{size}x{size}",
         input_size_from="the card's Image Size, else 224",
+        pretrained=pretrained_settings(timm, model_id.split(".", 1)[0]),
     )

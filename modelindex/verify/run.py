@@ -424,6 +424,8 @@ def _known_outcome(
         return Outcome(model, "not verifiable", reference, reason=reason, retry=True)
     key = cache_key(model, reference, version)
     cached = None if refresh else Measurement.from_data(cache.get(key))
+    if cached is not None and reference.library == TIMM and cached.pretrained is None:
+        cached = None  # measured before timm's pretrained configurations were recorded
     if cached is not None:
         return Outcome(model, "cached", reference, cached)
     record = None if refresh else cache.unmeasurable_record(key, environment)
