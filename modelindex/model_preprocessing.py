@@ -130,7 +130,10 @@ def _from_config(
         if values[name] is None and getattr(found, name) is not None:
             values[name] = getattr(found, name)
             if name in found.sources:
-                default = " (the transform's default)" if name in found.defaults else ""
+                default = ""
+                if name in found.defaults:
+                    owner = "transform" if name == "interpolation" else "data preprocessor"
+                    default = f" (the {owner}'s default)"
                 sources[name] = _at(found.sources[name]) + default
     extra: dict[str, object] = {
         "resize": found.resize,
@@ -140,6 +143,7 @@ def _from_config(
         "to_rgb": found.to_rgb,
         "normalized": found.normalized if values["mean"] is None else True,
         "steps": tuple(found.steps),
+        "input_kind": found.input_kind,
     }
     for name, key in (("resize", "resize"), ("crop", "crop"), ("to_rgb", "to_rgb")):
         if key in found.sources:

@@ -7,6 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+# What a config's test pipeline feeds the network, where it is not other data (keypoints...).
+INPUT_IMAGES = "images"
+INPUT_GENERATED = (
+    "it generates images; its test pipeline loads only the ground truth its metrics compare with"
+)
+
 
 def resize_of(image_size: int | None, crop_pct: float | None) -> int | None:
     """The short edge timm resizes to before its center crop: ``floor(size / crop_pct)``."""
@@ -48,6 +54,9 @@ class Preprocessing(BaseModel):
     test_crop_pct: float | None = None
     """The size and crop the model is evaluated at, where they differ from training's (timm's
     ``test_input_size`` and ``test_crop_pct``)."""
+    input_kind: str | None = None
+    """What the config's test pipeline feeds the network: "images", or "keypoints", "audio
+    features"... for a model that takes no images; None where that is not known."""
     steps: tuple[dict[str, Any], ...] = ()
     """The config's test-time transforms as data, in order."""
     sources: dict[str, str] = {}
@@ -115,6 +124,10 @@ class Preprocessing(BaseModel):
     def describe(self) -> str:
         """'resize 256 (= floor(224 / 0.875)), center crop 224, bicubic'."""
         parts: list[str] = []
+        if self.input_kind == INPUT_GENERATED:
+            parts.append(f"no image input: {INPUT_GENERATED}")
+        elif self.input_kind is not None and self.input_kind != INPUT_IMAGES:
+            parts.append(f"no image input: it takes {self.input_kind}")
         if self.image_size is not None and self.crop_pct is not None and self.resize_size:
             parts.append(
                 f"resize {self.resize_size} (= floor({self.image_size} / {self.crop_pct:g}))"

@@ -12,6 +12,7 @@ import modelindex
 from modelindex.cli import main
 from modelindex.openmmlab.config_reader import ConfigError, Unknown, read_config
 from modelindex.openmmlab.pipeline import read_pipeline
+from modelindex.preprocessing import INPUT_GENERATED
 from tests.conftest import FIXTURES, line_of
 
 MMPRETRAIN = FIXTURES / "mmpretrain-1.2.0"
@@ -214,3 +215,64 @@ def test_an_unknown_transform_is_no_claim_that_nothing_resizes(write) -> None:
 def test_mmaction2s_minus_one_resizes_the_short_edge(write) -> None:
     found = _pipeline_of(write, "test_pipeline = [dict(type='Resize', scale=(-1, 256))]\n")
     assert (found.resize, found.resize_size) == ("short edge 256", 256)
+
+
+def test_plus_equals_extends_the_list_every_name_of_it_sees(write) -> None:
+    # mmagic's CycleGAN configs: `test_pipeline += [key_mapping, pack_input]`.
+    found = _pipeline_of(
+        write,
+        "steps = [dict(type='LoadImageFromFile', key='img')]\n"
+        "test_pipeline = steps\n"
+        "steps += [dict(type='Resize', scale=(256, 256), keep_ratio=False)]\n",
+    )
+    assert (found.resize, found.input_size) == ("256x256", (256, 256))
+    assert not [problem for problem in found.problems if "pipeline" in problem]
+    unknown = _pipeline_of(write, "test_pipeline = []\ntest_pipeline += make()\n")
+    assert unknown.problems and "augassign statement not run" in unknown.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("steps", "kind"),
+    [
+        # mmaction2's skeleton models read keypoints; its localization models features.
+        ("dict(type='PoseDecode'), dict(type='FormatGCNInput')", "keypoints"),
+        ("dict(type='LoadLocalizationFeature')", "pre-extracted video features"),
+        # mmagic's GANs load the ground truth their FID compares with, not an input.
+        ("dict(type='LoadImageFromFile', key='gt')", INPUT_GENERATED),
+        (
+            "dict(type='LoadImageFromFile', key='img'), dict(type='LoadImageFromFile', key='gt')",
+            "images",
+        ),
+        ("dict(type='DecordInit'), dict(type='DecordDecode')", "images"),
+        ("dict(type='PackInputs')", None),
+    ],
+)
+def test_what_the_network_takes_is_read_from_its_loaders(
+    write, steps: str, kind: str | None
+) -> None:
+    found = _pipeline_of(write, f"test_pipeline = [{steps}]\n")
+    assert found.input_kind == kind
+    assert found.takes_images is (kind in (None, "images"))
+
+
+def test_a_model_that_takes_no_images_says_so(write) -> None:
+    write("configs/gcn.py", "test_pipeline = [dict(type='PoseDecode')]\n")
+    card = write("model-index.yml", "Models:\n- Name: gcn\n  Config: configs/gcn.py\n")
+    described = str(modelindex.load(card)["gcn"].preprocessing)
+    assert described.startswith("no image input: it takes keypoints")
+
+
+def test_mmagics_data_preprocessor_normalizes_to_minus_one_one_by_default(write) -> None:
+    config = write(
+        "configs/gan.py",
+        "model = dict(data_preprocessor=dict(type='DataPreprocessor'))\n"
+        "test_pipeline = [dict(type='LoadImageFromFile', key='img')]\n",
+    )
+    card = write("model-index.yml", "Models:\n- Name: gan\n  Config: configs/gan.py\n")
+    preprocessing = modelindex.load(card)["gan"].preprocessing
+    assert (preprocessing.mean, preprocessing.std) == ((127.5,), (127.5,))
+    assert preprocessing.sources["mean"] == f"{config}:1 (the data preprocessor's default)"
+    scalar = _pipeline_of(
+        write, "model = dict(data_preprocessor=dict(type='X', mean=0, std=255.0))\n"
+    )
+    assert (scalar.mean, scalar.std) == ((0.0,), (255.0,))

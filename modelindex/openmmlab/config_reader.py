@@ -260,6 +260,8 @@ class _FileReader:
             return  # a docstring
         if isinstance(statement, ast.Expr) and self._mutation(statement.value):
             return
+        if isinstance(statement, ast.AugAssign) and self._extend_in_place(statement):
+            return
         self._lose(statement, f"{type(statement).__name__.lower()} statement not run")
 
     def _lose(self, statement: ast.stmt, why: str) -> None:
@@ -331,10 +333,24 @@ class _FileReader:
             return True
         if isinstance(owner, list) and method in {"append", "extend"} and len(arguments) == 1:
             items = [arguments[0]] if method == "append" else arguments[0]
-            if isinstance(items, list | tuple) and len(owner) + len(items) <= MAX_ITEMS:
-                self.budget.charge(len(items) + _size(items), self.name, call.lineno)
-                owner.extend(items)
-                return True
+            return self._extend(owner, items, call.lineno)
+        return False
+
+    def _extend_in_place(self, statement: ast.AugAssign) -> bool:
+        """``pipeline += [...]`` on a list: extended in place, as Python does, so that other
+        names of the same list see it too."""
+        if not (isinstance(statement.target, ast.Name) and isinstance(statement.op, ast.Add)):
+            return False
+        owner = self._value(ast.Name(id=statement.target.id, ctx=ast.Load()))
+        return isinstance(owner, list) and self._extend(
+            owner, self._value(statement.value), statement.lineno
+        )
+
+    def _extend(self, owner: list[Any], items: Any, line: int) -> bool:
+        if isinstance(items, list | tuple) and len(owner) + len(items) <= MAX_ITEMS:
+            self.budget.charge(len(items) + _size(items), self.name, line)
+            owner.extend(items)
+            return True
         return False
 
     def _value(self, node: ast.expr) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelindex.openmmlab.config_reader import Located, Unknown
+from modelindex.preprocessing import INPUT_GENERATED, INPUT_IMAGES
 
 # The interpolation each resizing transform uses when the config names none (mmcv, mmpretrain,
 # mmaction2, mmagic and mmpose all default to bilinear; EfficientNet's crop to bicubic).
@@ -84,7 +85,33 @@ KEEPS_SIZE = {
     "GenerateSegmentIndices",
     "GenerateFrameIndiceswithPadding",
     "SetValues",
+    "CLIPTokenize",
 }
+# Steps that load or decode what the network takes: images and video frames, else keypoints or
+# features. A step's ``key`` names what it loads in mmagic: ground truth ("gt") is the target of
+# a generative model's metrics, not its input.
+IMAGE_LOADERS = {
+    "LoadImageFromFile",
+    "LoadImage",
+    "LoadImageFromNDArray",
+    "LoadPairedImageFromFile",
+    "DecordDecode",
+    "OpenCVDecode",
+    "PyAVDecode",
+    "RawFrameDecode",
+    "MMDecode",
+}
+OTHER_INPUTS = {
+    "PoseDecode": "keypoints",
+    "LoadAudioFeature": "audio features",
+    "LoadLocalizationFeature": "pre-extracted video features",
+    "LoadProposals": "pre-extracted proposals",
+}
+GROUND_TRUTH_KEYS = {"gt", "gt_img"}
+# Data preprocessors that normalize with a default mean and std when the config gives none:
+# mmagic's DataPreprocessor maps 0-255 to -1-1 (its signature's mean=127.5, std=127.5, one
+# value for every channel).
+DEFAULT_NORMALIZATION = {"DataPreprocessor": ((127.5,), (127.5,))}
 # Data preprocessors that do not normalize when the config gives no mean and std (mmengine's
 # ImgDataPreprocessor documents mean=None as "images will not be normalized"; these derive
 # from it or follow it).
@@ -117,6 +144,9 @@ class PipelinePreprocessing:
     """(height, width) of what the network sees, where the pipeline fixes it."""
     train_input_size: tuple[int, int] | None = None
     """(height, width) the training pipeline ends at, where its last sizing step fixes it."""
+    input_kind: str | None = None
+    """What the test pipeline feeds the network: INPUT_IMAGES, "keypoints", "audio
+    features"..., INPUT_GENERATED; None where that is not known."""
     steps: list[dict[str, Any]] = field(default_factory=list)
     """The transforms as data: {"op": "resize", ...}, {"op": "crop", ...},
     {"op": "normalize", ...}."""
@@ -125,6 +155,11 @@ class PipelinePreprocessing:
     """Values the config does not write, taken from the transform's default."""
     problems: list[str] = field(default_factory=list)
     """What could not be read (an unknown step, a mean that is not a list of numbers)."""
+
+    @property
+    def takes_images(self) -> bool:
+        """Whether the network may take images: not known to take keypoints, features or noise."""
+        return self.input_kind is None or self.input_kind == INPUT_IMAGES
 
     @property
     def is_full(self) -> bool:
@@ -217,7 +252,26 @@ def _read_train_size(found: PipelinePreprocessing, config: dict[str, Any]) -> No
     found.train_input_size = size
 
 
+def _input_kind(pipeline: list[Any]) -> str | None:
+    others: list[str] = []
+    ground_truth = False
+    for step in pipeline[:MAX_STEPS]:
+        kind = _type(step) if isinstance(step, dict) else ""
+        if kind in IMAGE_LOADERS:
+            key = step.get("key")
+            if isinstance(key, str) and key in GROUND_TRUTH_KEYS:
+                ground_truth = True
+            else:
+                return INPUT_IMAGES
+        elif kind in OTHER_INPUTS:
+            others.append(OTHER_INPUTS[kind])
+    if others:
+        return others[0]
+    return INPUT_GENERATED if ground_truth else None
+
+
 def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:
+    found.input_kind = _input_kind(pipeline)
     resized = cropped = False
     for step in pipeline[:MAX_STEPS]:
         if isinstance(step, Unknown):
@@ -368,8 +422,14 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
     ):
         found.normalized = False
         _note(found, "normalized", preprocessor, "type")
-    for name in ("mean", "std"):
+    defaults = DEFAULT_NORMALIZATION.get(_type(preprocessor))
+    for position, name in enumerate(("mean", "std")):
         values = preprocessor.get(name)
+        if values is None and defaults is not None:
+            values = defaults[position]
+            found.defaults.add(name)
+        if isinstance(values, int | float) and not isinstance(values, bool):
+            values = (values,)  # one value for every channel
         if (
             isinstance(values, list | tuple)
             and 0 < len(values) <= 16
