@@ -29,8 +29,9 @@ from modelindex.fields import CROP_PCT, IMAGE_SIZE, INTERPOLATION, FieldName
 from modelindex.preprocessing import resize_of
 from modelindex.schema import Location
 
+MAX_SIDE = 8192
 # Content that moves this many pixels at the crop's border has clearly moved; less is a
-# rounding's worth of difference (timm's resnet101d: 0.94 on its card, 0.95 in timm, 1.6 px).
+# rounding's worth of difference (timm's resnet101d: 0.94 on its card, 0.95 in timm, 1.4 px).
 CLEAR_MOVE_PX = 2.0
 SMOOTHING_FILTERS = frozenset({"bilinear", "bicubic", "lanczos", "area", "box", "hamming"})
 # The same filter as libraries spell it (OpenCV's names, mmcv's, PIL's).
@@ -154,46 +155,53 @@ def timm_evaluations(values: Mapping[str, Any], where: Mapping[str, Location]) -
 def differences(card: CardEvaluation, references: list[Evaluation]) -> list[Difference]:
     """The card's values that give other pixels than the reference evaluation nearest them;
     none where one of ``references`` gives the card's pixels, or none can be compared."""
-    if not references:
-        return []
-    candidates = references
-    sizes = sorted({r.size for r in references if r.size is not None})
-    if card.size is not None and sizes:
-        candidates = [r for r in references if r.size in (None, card.size)]
+    size = card.size if card.size is not None and 0 < card.size <= MAX_SIDE else None
+    card = CardEvaluation(size, card.crop_pct, card.interpolation)
+    if size is not None and any(r.size is not None for r in references):
+        candidates = [r for r in references if r.size in (None, size)]
         if not candidates:
-            return [_size_difference(card.size, references)]
+            return [_size_difference(size, references)]
+    else:
+        # An evaluation that says only a size (a training size) tells nothing of a card
+        # that gives none: it cannot be the nearest.
+        candidates = [r for r in references if r.resize is not None or r.interpolation]
+    if not candidates:
+        return []
     found = [_differences_from(card, reference) for reference in candidates]
     return min(found, key=lambda hits: (max((h.magnitude for h in hits), default=0), len(hits)))
 
 
 def _size_difference(size: int, references: list[Evaluation]) -> Difference:
-    sized = tuple(r for r in references if r.size is not None)
-    sizes = {r.size for r in sized}
+    sized: dict[str, Evaluation] = {}
+    for reference in references:
+        if reference.size is not None:
+            sized.setdefault(reference.say("size"), reference)  # each way of saying it once
+    sizes = {r.size for r in sized.values()}
     return Difference(
         IMAGE_SIZE,
         Magnitude.SIZE,
         f"Image Size {size}",
-        " or ".join(reference.say("size") for reference in sized),
+        " or ".join(sized),
         "size",
         fix=f"Image Size: {sizes.pop()}" if len(sizes) == 1 else None,
-        compared=sized,
+        compared=tuple(sized.values()),
     )
 
 
 def _differences_from(card: CardEvaluation, reference: Evaluation) -> list[Difference]:
     found = []
     size = card.size or reference.size
-    if card.crop_pct is not None and size is not None and reference.resize is not None:
+    card_resize = resize_of(size, card.crop_pct)
+    if card_resize is not None and reference.resize is not None:
+        assert size is not None and card.crop_pct is not None  # resize_of needs both
         moved = _moved_px(size, card.crop_pct, reference.resize)
         if moved is not None:
-            magnitude = Magnitude.CLEAR if moved >= CLEAR_MOVE_PX else Magnitude.SLIGHT
-            card_resize = size / card.crop_pct
             found.append(
                 Difference(
                     CROP_PCT,
-                    magnitude,
-                    f"Crop Pct {card.crop_pct:g} (a resize to {math.floor(card_resize + 1e-9)} "
-                    f"before the {size} px crop)",
+                    Magnitude.CLEAR if moved >= CLEAR_MOVE_PX - 1e-6 else Magnitude.SLIGHT,
+                    f"Crop Pct {card.crop_pct:g} (a resize to {card_resize} before the "
+                    f"{size} px crop)",
                     f"{reference.say('resize')}: the content at the crop's border moves "
                     f"{moved:.1f} px",
                     "resize",
@@ -220,23 +228,25 @@ def _differences_from(card: CardEvaluation, reference: Evaluation) -> list[Diffe
 
 
 def _moved_px(size: int, crop_pct: float, resize: int) -> float | None:
-    """How far the card's resize moves the content at the crop's border from where
-    ``resize`` puts it; None where they agree (one of the roundings gives ``resize``)."""
-    if not 0.01 <= crop_pct <= 1:
-        return None  # out of range: S006 reports it
+    """How far the card's resize (timm's: rounded down) moves the content at the crop's
+    border from where ``resize`` puts it; None where they agree: ``resize`` is the card's
+    resize rounded down, as timm does, or to the nearest, as other libraries do."""
     exact = size / crop_pct
-    if resize in (math.floor(exact + 1e-9), math.ceil(exact - 1e-9)):
+    floor = math.floor(exact + 1e-9)
+    if resize in (floor, math.floor(exact + 0.5)):
         return None
-    return size / 2 * abs(resize - exact) / exact
+    return size / 2 * abs(resize - floor) / floor
 
 
 def _crop_pct_for(size: int, reference: Evaluation) -> str:
-    """The crop pct that the reference writes, else the shortest that gives its resize."""
+    """The crop pct that the reference writes, else the shortest whose resize, rounded down
+    as timm rounds it, is the reference's: one in (size / (resize + 1), size / resize]."""
     if reference.crop_pct is not None:
         return f"{reference.crop_pct:g}"
     assert reference.resize is not None
-    for digits in range(2, 6):
-        crop_pct = round(size / reference.resize, digits)
+    for digits in range(2, 9):
+        scale = 10**digits
+        crop_pct = math.floor(size / reference.resize * scale + 1e-9) / scale
         if resize_of(size, crop_pct) == reference.resize:
             return f"{crop_pct:g}"
-    return f"{size / reference.resize:.6f}"
+    return f"{size / reference.resize:.9f}"

@@ -6,6 +6,8 @@ The cases are timm's own: each card's Image Size, Crop Pct and Interpolation fro
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from modelindex.fields import CROP_PCT, IMAGE_SIZE, INTERPOLATION
@@ -58,7 +60,7 @@ def test_a_size_that_is_neither_is_the_largest_difference_and_names_both() -> No
 
 
 def test_a_one_point_crop_difference_moves_the_border_slightly() -> None:
-    # resnet101d: 256 / 0.94 = 272.3 against timm's floor(256 / 0.95) = 269.
+    # resnet101d: floor(256 / 0.94) = 272 against timm's floor(256 / 0.95) = 269.
     reference = _timm(
         image_size=256,
         crop_pct=0.95,
@@ -73,7 +75,7 @@ def test_a_one_point_crop_difference_moves_the_border_slightly() -> None:
         "Crop Pct: 0.95",
     )
     assert "crop_pct 0.95 (a resize to 269)" in found.reference
-    assert "moves 1.6 px" in found.reference  # 128 * 3.34 / 272.3
+    assert "moves 1.4 px" in found.reference  # 128 * (272 - 269) / 272
 
 
 def test_a_crop_far_from_the_reference_moves_the_border_clearly() -> None:
@@ -165,3 +167,105 @@ def test_a_hand_edited_record_is_read_as_far_as_it_is_sound() -> None:
     setting = PretrainedSetting.from_data(entry)
     assert setting == PretrainedSetting("x.a", ("x.pth",), test_crop_pct=0.95)
     assert PretrainedSetting.from_data({"files": []}) is None
+
+
+def test_a_resize_no_rounding_gives_is_reported() -> None:
+    # 299 / 0.9 = 332.2: rounded down or to the nearest, 332, not 333.
+    [found] = differences(CardEvaluation(299, 0.9, None), [Evaluation(299, 333, None)])
+    assert found.field == CROP_PCT and found.magnitude is Magnitude.SLIGHT
+    # 299 / 0.8975 = 333.15 and 299 / 0.8965 = 333.5: 333 rounds either way from them.
+    for crop_pct in (0.8975, 0.8965):
+        assert differences(CardEvaluation(299, crop_pct, None), [Evaluation(299, 333, None)]) == []
+
+
+def test_two_pixels_is_clear_despite_floating_point() -> None:
+    # floor(224 / 0.875) = 256 against 260: 112 * 4 / 256 = 1.75 px; against 261, 2.19 px.
+    assert (
+        differences(CardEvaluation(224, 0.875, None), [Evaluation(224, 260, None)])[0].magnitude
+        is Magnitude.SLIGHT
+    )
+    # floor(256 / 1.0) = 256 against 260: 128 * 4 / 256 = exactly 2 px.
+    [found] = differences(CardEvaluation(256, 1.0, None), [Evaluation(256, 260, None)])
+    assert found.magnitude is Magnitude.CLEAR and "moves 2.0 px" in found.reference
+
+
+@pytest.mark.parametrize("size", [None, 0, -224, 10**9])
+def test_a_card_without_a_usable_size_is_held_to_the_evaluation_that_resizes(
+    size: int | None,
+) -> None:
+    # A training size says nothing of a card's crop or filter: the test evaluation decides.
+    test = Evaluation(size=224, resize=256, interpolation="bicubic")
+    trained = Evaluation(size=192, resize=None, interpolation=None)
+    found = differences(CardEvaluation(size, 0.5, "nearest"), [test, trained])
+    assert [(f.field, f.magnitude) for f in found] == [
+        (CROP_PCT, Magnitude.CLEAR),
+        (INTERPOLATION, Magnitude.CLEAR),
+    ]
+
+
+@pytest.mark.parametrize("crop_pct", [0.0, -1.0, 1.5])
+def test_a_crop_pct_out_of_range_is_left_to_s006(crop_pct: float) -> None:
+    assert differences(CardEvaluation(224, crop_pct, None), [Evaluation(224, 256, None)]) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "found"), [(" Bicubic ", None), ("lanczos4", "lanczos"), ("cubic", None)]
+)
+def test_filters_are_compared_by_what_they_are(written: str, found: str | None) -> None:
+    hits = differences(CardEvaluation(224, None, "lanczos"), [Evaluation(224, 256, written)])
+    if found is None:
+        assert [h.field for h in hits] == [INTERPOLATION]  # bicubic is not lanczos
+    else:
+        assert hits == []
+
+
+def test_the_nearest_evaluation_is_chosen_by_magnitude_first() -> None:
+    # One evaluation differs in two slight ways, the other in one clear way: the slight wins.
+    slight = Evaluation(size=224, resize=258, interpolation="bilinear")
+    clear = Evaluation(size=224, resize=256, interpolation="nearest")
+    found = differences(CardEvaluation(224, 0.875, "bicubic"), [clear, slight])
+    assert {f.magnitude for f in found} == {Magnitude.SLIGHT} and len(found) == 2
+
+
+def test_a_fix_reproduces_the_resize_rounded_down() -> None:
+    for size in range(64, 641, 7):
+        for resize in range(size, int(size / 0.75), 3):
+            [found] = differences(
+                CardEvaluation(size, size / (resize + 9), None), [Evaluation(size, resize, None)]
+            ) or [None]
+            if found is None:
+                continue
+            crop_pct = float(found.fix.removeprefix("Crop Pct: "))
+            assert math.floor(size / crop_pct + 1e-9) == resize, (size, resize, found.fix)
+    # Rounded to the nearest, 299 / 333 is 0.897898, which resizes to 332.
+    [found] = differences(CardEvaluation(299, 0.8, None), [Evaluation(299, 333, None)])
+    assert found.fix == "Crop Pct: 0.897"
+
+
+def test_one_size_said_twice_is_said_once() -> None:
+    # timm's fasternet tags: a test_crop_pct and no test_input_size.
+    reference = _timm(image_size=224, crop_pct=0.9, test_crop_pct=1.0)
+    [found] = differences(CardEvaluation(256, None, None), reference)
+    assert found.reference == "input_size 224" and len(found.compared) == 1
+    assert found.fix == "Image Size: 224"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hf.co/timm/resnet34.tv_in1k",
+        "https://huggingface.co/timm/resnet34.tv_in1k/",
+        "https://download.pytorch.org/models/resnet34-b627a593.pth?download=1#x",
+    ],
+)
+def test_hub_hosts_and_decorated_urls_match(url: str) -> None:
+    setting = PretrainedSetting(
+        "resnet34.tv_in1k", ("resnet34-b627a593.pth",), "timm/resnet34.tv_in1k"
+    )
+    assert setting.names_weights(url)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "http://[xyz]/a.pth", "", "not a url"])
+def test_a_url_that_does_not_parse_names_no_weights(url: str) -> None:
+    setting = PretrainedSetting("x.a", ("a.pth",), "timm/x.a")
+    assert setting.names_weights(url) is False

@@ -64,9 +64,9 @@ def test_a_crop_pct_and_filter_are_graded_by_how_much_they_move_the_pixels(
     findings = {f.code: f for f in _check(card).findings}
     assert set(findings) == {"E002", "E004"}
     crop, interpolation = findings["E002"], findings["E004"]
-    # 224 / 0.9 resizes to 248; the config resizes the short edge to 256: 3.2 px at the border.
+    # 224 / 0.9 resizes to 248; the config resizes the short edge to 256: 3.6 px at the border.
     assert (crop.field, crop.line, crop.fix) == ("Crop Pct", 6, "Crop Pct: 0.875")
-    assert "a resize of the short edge to 256: the content at the crop's border moves 3.2 px" in (
+    assert "a resize of the short edge to 256: the content at the crop's border moves 3.6 px" in (
         crop.message
     )
     assert (interpolation.field, interpolation.severity) == ("Interpolation", "info")
@@ -159,6 +159,29 @@ def test_timms_settings_for_the_same_weights_file(tmp_path: Path) -> None:
         "interpolation bicubic"
     )
     assert finding.related[0].location.path == str(measurements)
+    assert finding.fix is None  # timm's current setting is no repair of the card's own
+
+
+def test_the_comparison_with_timm_does_not_depend_on_the_measured_size(tmp_path: Path) -> None:
+    # verify measured the card at 224 px; the card now says 256: the tags are the same.
+    card = _timm_card(tmp_path, RELEASES + "resnet34-43635321.pth", "      Image Size: 224\n")
+    measurements = _measurements(card, _RESNET34_TAGS)
+    card.write_text(card.read_text().replace("Image Size: 224", "Image Size: 256"))
+    [finding] = _check(card, measurements).findings
+    assert finding.code == "E003" and "input_size 224 or test_input_size 288" in finding.message
+
+
+def test_a_url_that_does_not_parse_costs_only_its_own_model(tmp_path: Path) -> None:
+    card = _timm_card(
+        tmp_path, RELEASES + "resnet34-43635321.pth", "      Interpolation: nearest\n"
+    )
+    measurements = _measurements(card, _RESNET34_TAGS)
+    text = card.read_text()
+    # The same model again, measured as well, with a Weights URL that urllib refuses.
+    broken = text.replace(RELEASES + "resnet34-43635321.pth", "https://[::1")
+    card.write_text(text + broken.split("Models:\n", 1)[1])
+    findings = _check(card, measurements).findings
+    assert [(f.code, f.line) for f in findings] == [("E003", 4)]
 
 
 def test_a_size_timm_uses_for_neither_training_nor_test_is_a_warning(tmp_path: Path) -> None:
@@ -231,6 +254,30 @@ def test_a_card_may_give_the_training_size_or_the_test_size(
             (str(config), 8),
             (str(config), 4),
         ]
+
+
+@pytest.mark.parametrize(
+    "train",
+    [
+        # A resize that keeps the ratio ends at no fixed size: the last known one is not it.
+        "train_pipeline = [dict(type='RandomCrop', crop_size=200),"
+        " dict(type='Resize', scale=(256, 256), keep_ratio=True)]\n",
+        # No training dataloader: the top-level train_pipeline is the training pipeline.
+        "train_pipeline = [dict(type='RandomResizedCrop', scale=192)]\n",
+    ],
+)
+def test_the_training_size_is_read_where_it_is_fixed(write, train: str) -> None:
+    write(
+        "configs/net.py",
+        train
+        + "test_pipeline = [dict(type='ResizeEdge', scale=256), dict(type='CenterCrop', crop_size=224)]\n",
+    )
+    card = write(
+        "model-index.yml",
+        "Models:\n  - Name: net\n    Config: configs/net.py\n    Metadata: {Image Size: 192}\n",
+    )
+    codes = [f.code for f in _check(card).findings]
+    assert codes == ([] if "RandomResizedCrop" in train else ["E001"])
 
 
 def test_an_unreadable_config_is_no_finding(tmp_path: Path) -> None:

@@ -129,6 +129,12 @@ def cache_key(model: str, reference: Reference, library_version: str) -> str:
     )
 
 
+def _any_version(built: str) -> str:
+    """'timm 1.0.31 resnet50d' as 'timm * resnet50d'."""
+    library = built.split(" ", 2)
+    return f"{library[0]} * {library[2]}" if len(library) == 3 else built
+
+
 def _without_version(key: str) -> str | None:
     """The key with the library version left out; None for a key of another shape."""
     parts = key.split(" | ", 2)
@@ -428,16 +434,31 @@ class MeasurementCache:
         self.unmeasurable[key] = self._updated_unmeasurable[key] = record
         self.changed = True
 
-    def latest_for(self, model: str, reference: Reference) -> Measurement | None:
-        """The newest measurement of ``model`` as ``reference``, whatever the library version
-        (validate has no library to ask)."""
+    def _of_model(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         if self._by_model is None:
             self._by_model = {}
             for key, entry in self.entries.items():
                 self._by_model.setdefault(key.split(" | ", 1)[0], []).append((key, entry))
+        return self._by_model.get(model, [])
+
+    def latest_for(self, model: str, reference: Reference) -> Measurement | None:
+        """The newest measurement of ``model`` as ``reference``, whatever the library version
+        (validate has no library to ask)."""
         wanted = _without_version(cache_key(model, reference, "*"))
+        found = [entry for key, entry in self._of_model(model) if _without_version(key) == wanted]
+        return Measurement.from_data(max(found, key=_measured_at)) if found else None
+
+    def latest_pretrained(self, model: str, reference: Reference) -> Measurement | None:
+        """The newest measurement of ``model`` as ``reference`` that recorded timm's pretrained
+        tags, at whatever input size and class count: the tags are the architecture's, and a
+        card's Image Size does not change them."""
+        built = f"{reference.library} * {reference.built}"
         found = [
-            entry for key, entry in self._by_model.get(model, []) if _without_version(key) == wanted
+            entry
+            for key, entry in self._of_model(model)
+            if "pretrained" in entry
+            and len(parts := key.split(" | ")) == 4
+            and _any_version(parts[1]) == built
         ]
         return Measurement.from_data(max(found, key=_measured_at)) if found else None
 

@@ -66,15 +66,19 @@ class PretrainedSetting:
 
     def names_weights(self, url: str) -> bool:
         """Whether ``url`` is this tag's weights: the same file name, or its Hub repository."""
-        parts = urllib.parse.urlsplit(url.strip())
-        if parts.hostname in _HUB_HOSTS:
+        try:
+            parts = urllib.parse.urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # not a URL (U001 says so): no tag's weights
+            return False
+        if host in _HUB_HOSTS:
             repository = "/".join(parts.path.strip("/").split("/")[:2])
             return self.hub_id is not None and repository == self.hub_id
         name = posixpath.basename(parts.path)
         return bool(name) and name in self.files
 
     def describe(self, library_version: str) -> str:
-        return f"timm {library_version}'s pretrained_cfg of {self.tag}"
+        return f"timm {library_version[:40]}'s pretrained_cfg of {self.tag}"
 
 
 def settings_from_data(value: object) -> tuple[PretrainedSetting, ...] | None:

@@ -62,8 +62,9 @@ class Measurement:
             return None
         assert isinstance(entry, dict)
         return cls(
-            reference=str(entry.get("reference", "?")),
-            library_version=str(entry.get("library_version", "?")),
+            # Bounded: they reach every message that names the measurement.
+            reference=str(entry.get("reference", "?"))[:200],
+            library_version=str(entry.get("library_version", "?"))[:40],
             seconds=_seconds(entry.get("seconds")),
             measured_at=str(entry.get("measured_at", "")),
             library=str(entry.get("library", "timm")),
