@@ -125,14 +125,22 @@ def test_a_statement_not_run_makes_its_names_unknown_not_wrong(write) -> None:
     config = write(
         "configs/net.py",
         "pipeline = [dict(type='Resize', scale=224)]\n"
-        "for step in pipeline:\n"
-        "    step['scale'] = 384\n"
+        "while pipeline:\n"
+        "    pipeline[0]['scale'] = 384\n"
         "test_pipeline = pipeline\n",
     )
     found = read_config(config, config.parent)
     assert isinstance(found["test_pipeline"], Unknown)
-    assert "for statement not run" in found["test_pipeline"].why
+    assert "while statement not run" in found["test_pipeline"].why
     assert read_pipeline(found).resize is None
+    # A for loop over the list is followed: 384, not the 224 that skipping it would give.
+    config.write_text(
+        "pipeline = [dict(type='Resize', scale=224)]\n"
+        "for step in pipeline:\n"
+        "    step['scale'] = 384\n"
+        "test_pipeline = pipeline\n"
+    )
+    assert read_pipeline(read_config(config, config.parent)).resize == "384x384"
 
 
 def test_an_unknown_name_says_where_else_to_look() -> None:
@@ -276,3 +284,84 @@ def test_mmagics_data_preprocessor_normalizes_to_minus_one_one_by_default(write)
         write, "model = dict(data_preprocessor=dict(type='X', mean=0, std=255.0))\n"
     )
     assert (scalar.mean, scalar.std) == ((0.0,), (255.0,))
+
+
+_TEST_SETS = """\
+one = [dict(type='LoadImageFromFile', key='img'), dict(type='Resize', scale=(256, 256))]
+two = [dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+       dict(type='Resize', scale=(256, 256))]
+test_dataloader = [dict(dataset=dict(pipeline=one)), dict(dataset=dict(pipeline=two))]
+"""
+
+
+def test_several_test_sets_give_one_preprocessing_only_where_they_agree(write) -> None:
+    # mmagic's restoration configs test on several sets, each with its own dataloader.
+    same = _pipeline_of(write, _TEST_SETS)
+    assert (same.resize, same.input_size) == ("256x256", (256, 256))
+    differ = _pipeline_of(
+        write, _TEST_SETS.replace("scale=(256, 256))]\ntest", "scale=(128, 128))]\ntest")
+    )
+    assert (differ.resize, differ.input_size) == (None, None)
+    assert "2 test sets preprocessed differently" in differ.problems
+
+
+def test_a_loop_over_a_known_list_is_followed(write) -> None:
+    # mmagic's restormer-dual: each test set's pipeline patched in a loop.
+    found = _pipeline_of(
+        write,
+        _TEST_SETS.replace("scale=(256, 256))]\ntest", "scale=(128, 128))]\ntest")
+        + "for loader in test_dataloader:\n"
+        "    steps = loader['dataset']['pipeline']\n"
+        "    steps[1] = dict(type='Resize', scale=(64, 64))\n",
+    )
+    assert found.resize == "64x64"
+    assert not [problem for problem in found.problems if "pipeline" in problem]
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for loader in test_dataloader:\n    if loader:\n        break\n",
+        "for loader in test_dataloader:\n    pass\nelse:\n    test_dataloader = []\n",
+        "for i in range(3):\n    test_dataloader = []\n",
+        "for loader in test_dataloader:\n    loader['dataset'] = make()\n",
+    ],
+)
+def test_a_loop_that_cannot_be_followed_makes_its_names_unknown(write, loop: str) -> None:
+    found = _pipeline_of(write, _TEST_SETS + loop)
+    assert found.resize is None and found.problems
+
+
+def test_a_loop_is_bounded(write) -> None:
+    found = _pipeline_of(write, _TEST_SETS + "for i in [0] * 100000:\n    x = i\n")
+    assert found.resize == "256x256"  # a loop over too many items is not run: x alone is lost
+    nested = write(
+        "configs/big.py",
+        "a = [0] * 60\n"
+        "for i in a:\n"
+        "    for j in a:\n"
+        "        for k in a:\n"
+        "            x = [i, j, k] * 100\n",
+    )
+    with pytest.raises(ConfigError, match="builds more than"):
+        read_config(nested, nested.parent)
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        # mmagic's CycleGAN: one transform for both domains' images.
+        "dict(type='TransformBroadcaster', mapping={'img': ['img_A', 'img_B']},"
+        " transforms=dict(type='Resize', scale=(256, 256), interpolation='bicubic'))",
+        "dict(type='KeyMapper', mapping={'img': 'gt'},"
+        " transforms=[dict(type='Resize', scale=(256, 256), interpolation='bicubic')])",
+    ],
+)
+def test_mmcvs_wrappers_are_read_through(write, wrapped: str) -> None:
+    found = _pipeline_of(
+        write,
+        f"test_pipeline = [dict(type='LoadImageFromFile', key='img_A'), {wrapped},"
+        " dict(type='KeyMapper', mapping={'a': 'b'})]\n",
+    )
+    assert (found.resize, found.interpolation) == ("256x256", "bicubic")
+    assert not [problem for problem in found.problems if "pipeline" in problem or "size" in problem]

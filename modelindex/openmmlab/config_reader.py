@@ -34,6 +34,9 @@ MAX_STRING = 1_000_000
 MAX_TOTAL = 5_000_000
 # How deep values nest and merge; expressions deeper than this are not evaluated.
 MAX_NESTING = 64
+# The most items a ``for`` loop of a config is run over (a config loops over its few test
+# sets); each statement run still spends the config's budget.
+MAX_LOOP = 64
 
 
 class ConfigError(Exception):
@@ -262,6 +265,8 @@ class _FileReader:
             return
         if isinstance(statement, ast.AugAssign) and self._extend_in_place(statement):
             return
+        if isinstance(statement, ast.For) and self._loop(statement):
+            return
         self._lose(statement, f"{type(statement).__name__.lower()} statement not run")
 
     def _lose(self, statement: ast.stmt, why: str) -> None:
@@ -335,6 +340,24 @@ class _FileReader:
             items = [arguments[0]] if method == "append" else arguments[0]
             return self._extend(owner, items, call.lineno)
         return False
+
+    def _loop(self, statement: ast.For) -> bool:
+        """``for item in items:`` over a list read here, each statement of the body in turn
+        (what the reader cannot do is lost, as outside a loop). A loop that can leave early
+        (break, continue, return) or has an ``else`` is not run."""
+        if statement.orelse or not isinstance(statement.target, ast.Name):
+            return False
+        jumps = (ast.Break, ast.Continue, ast.Return, ast.Try, ast.While, ast.With)
+        if any(isinstance(node, jumps) for node in ast.walk(statement)):
+            return False
+        items = self._value(statement.iter)
+        if not isinstance(items, list | tuple) or len(items) > MAX_LOOP:
+            return False
+        for item in items:
+            self.names[statement.target.id] = item
+            for inner in statement.body:
+                self._statement(inner)
+        return True
 
     def _extend_in_place(self, statement: ast.AugAssign) -> bool:
         """``pipeline += [...]`` on a list: extended in place, as Python does, so that other

@@ -42,6 +42,8 @@ TRAIN_SIZING = {
     "Resize": "scale",
     "TopdownAffine": "input_size",
 }
+# The most test sets (dataloaders of one config) compared.
+MAX_TEST_SETS = 16
 # An input side beyond this is no image size (a config typo, a scale factor).
 MAX_SIDE = 8192
 MAX_STEPS = 256
@@ -86,7 +88,12 @@ KEEPS_SIZE = {
     "GenerateFrameIndiceswithPadding",
     "SetValues",
     "CLIPTokenize",
+    "RandomNoise",
+    "RandomJPEGCompression",
+    "RandomBlur",
 }
+# mmcv's wrappers that apply the transforms they hold to other keys of the same sample.
+WRAPPERS = {"TransformBroadcaster", "KeyMapper", "Compose"}
 # Steps that load or decode what the network takes: images and video frames, else keypoints or
 # features. A step's ``key`` names what it loads in mmagic: ground truth ("gt") is the target of
 # a generative model's metrics, not its input.
@@ -175,22 +182,41 @@ class PipelinePreprocessing:
 def test_pipeline(config: dict[str, Any]) -> tuple[list[Any] | Unknown, str] | None:
     """The config's test pipeline, and where it was found: the test dataloader's (what
     mmengine's runner uses), else ``test_pipeline``, else the validation ones. A pipeline
-    the reader could not evaluate is returned as such: an earlier one would be wrong."""
+    the reader could not evaluate is returned as such: an earlier one would be wrong. Of
+    several test dataloaders, the first's (:func:`test_pipelines` gives them all)."""
+    found = test_pipelines(config)
+    return None if found is None else (found[0][0], found[1])
+
+
+def test_pipelines(config: dict[str, Any]) -> tuple[list[list[Any] | Unknown], str] | None:
+    """Each test set's pipeline (a config may give a list of test dataloaders), and where."""
     candidates = (
-        ("test_dataloader.dataset.pipeline", test_dataset(config).get("pipeline")),
-        ("test_pipeline", config.get("test_pipeline")),
-        ("val_dataloader.dataset.pipeline", test_dataset(config, "val_dataloader").get("pipeline")),
-        ("val_pipeline", config.get("val_pipeline")),
+        ("test_dataloader.dataset.pipeline", _loader_pipelines(config, "test_dataloader")),
+        ("test_pipeline", [config.get("test_pipeline")]),
+        ("val_dataloader.dataset.pipeline", _loader_pipelines(config, "val_dataloader")),
+        ("val_pipeline", [config.get("val_pipeline")]),
     )
-    for where, found in candidates:
-        if isinstance(found, list | Unknown):
+    for where, pipelines in candidates:
+        found = [pipeline for pipeline in pipelines if isinstance(pipeline, list | Unknown)]
+        if found:
             return found, where
     return None
 
 
-def test_dataset(config: dict[str, Any], loader_key: str = "test_dataloader") -> dict[str, Any]:
-    """The test dataloader's dataset, through wrappers (RepeatDataset, ConcatDataset...)."""
+def _loader_pipelines(config: dict[str, Any], loader_key: str) -> list[Any]:
     loader = config.get(loader_key)
+    loaders = loader[:MAX_TEST_SETS] if isinstance(loader, list) else [loader]
+    return [_dataset_of(one).get("pipeline") for one in loaders]
+
+
+def test_dataset(config: dict[str, Any], loader_key: str = "test_dataloader") -> dict[str, Any]:
+    """The test dataloader's dataset, through wrappers (RepeatDataset, ConcatDataset...); the
+    first test set's, where a config gives several dataloaders."""
+    loader = config.get(loader_key)
+    return _dataset_of(loader[0] if isinstance(loader, list) and loader else loader)
+
+
+def _dataset_of(loader: Any) -> dict[str, Any]:
     dataset = loader.get("dataset") if isinstance(loader, dict) else None
     for _ in range(4):
         if not isinstance(dataset, dict) or "pipeline" in dataset or "dataset" not in dataset:
@@ -222,16 +248,31 @@ def _type(step: dict[str, Any]) -> str:
 def read_pipeline(config: dict[str, Any]) -> PipelinePreprocessing:
     """The preprocessing a config's test pipeline and data preprocessor describe."""
     found = PipelinePreprocessing()
-    pipeline = test_pipeline(config)
-    if pipeline is None:
+    pipelines = test_pipelines(config)
+    if pipelines is None:
         found.problems.append("no test pipeline (test_pipeline, test_dataloader, val_pipeline)")
-    elif isinstance(pipeline[0], Unknown):
-        found.problems.append(f"{pipeline[1]} not read: {pipeline[0].why}")
+    elif unread := [p for p in pipelines[0] if isinstance(p, Unknown)]:
+        found.problems.append(f"{pipelines[1]} not read: {unread[0].why}")
     else:
-        _read_steps(found, pipeline[0])
+        _read_steps(found, pipelines[0][0])
+        # Several test sets: one preprocessing only where each of them gives the same.
+        for other in pipelines[0][1:]:
+            again = PipelinePreprocessing()
+            _read_steps(again, other)
+            if _view(again) != _view(found):
+                found = PipelinePreprocessing(
+                    problems=[f"{len(pipelines[0])} test sets preprocessed differently"]
+                )
+                break
     _read_normalization(found, config)
     _read_train_size(found, config)
     return found
+
+
+def _view(found: PipelinePreprocessing) -> tuple[Any, ...]:
+    """What a pipeline does to the image, apart from where it says so."""
+    return (found.resize, found.crop_mode, found.crop_size, found.interpolation, found.steps,
+            found.input_kind, found.problems)  # fmt: skip
 
 
 def _read_train_size(found: PipelinePreprocessing, config: dict[str, Any]) -> None:
@@ -270,10 +311,30 @@ def _input_kind(pipeline: list[Any]) -> str | None:
     return INPUT_GENERATED if ground_truth else None
 
 
+def _flattened(pipeline: list[Any], depth: int = 0) -> list[Any]:
+    """The steps with mmcv's wrappers opened: what a TransformBroadcaster or KeyMapper applies
+    (to several keys, or under other key names) does to the image what it does alone."""
+    steps: list[Any] = []
+    for step in pipeline[:MAX_STEPS]:
+        inner = step.get("transforms") if isinstance(step, dict) else None
+        if _type(step) not in WRAPPERS or depth >= 4:
+            steps.append(step)
+        elif inner is None and _type(step) == "KeyMapper":
+            continue  # renames keys only
+        elif isinstance(inner, dict):
+            steps.append(inner)
+        elif isinstance(inner, list):
+            steps += _flattened(inner, depth + 1)
+        else:
+            steps.append(step)  # unreadable: reported as an unknown step
+    return steps[:MAX_STEPS]
+
+
 def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:
+    pipeline = _flattened(pipeline)
     found.input_kind = _input_kind(pipeline)
     resized = cropped = False
-    for step in pipeline[:MAX_STEPS]:
+    for step in pipeline:
         if isinstance(step, Unknown):
             found.problems.append(f"a step not read: {step.why}")
             continue
