@@ -262,16 +262,29 @@ def test_build_replaces_only_a_folder_it_built_before(tmp_path: Path) -> None:
     assert not (site / "stale.html").exists() and (site / "index.html").is_file()
 
 
-def test_a_site_inside_the_zoo_is_not_read_back_by_the_next_build(tmp_path: Path) -> None:
+def test_a_site_inside_the_zoo_is_refused(tmp_path: Path, capsys) -> None:
+    # `build docs -o docs/site`: the next `mkdocs build` of docs/ would copy a second site.
     body = "![arch](img/arch.png) and [its metafile](metafile.yml)"
     zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net", body)).parent
     write_file(zoo / "img" / "arch.png", "png")
     write_file(zoo / "metafile.yml", "Models:\n- Name: meta\n  Metadata: {Parameters: 5}\n")
-    for _ in range(2):
-        site = build_site([zoo], zoo / "public")
-        assert _text(site / "comparison.html").count("<tr data-row=") == 2
+    assert main(["build", str(zoo), "-o", str(zoo / "public")]) == 2
+    assert f"lies inside the input folder {zoo}" in capsys.readouterr().err
+    assert not (zoo / "public").exists()
+    site = build_site([zoo], tmp_path / "public")
+    assert _text(site / "comparison.html").count("<tr data-row=") == 2
     assert (site / "models" / "img" / "arch.png").is_file()
     assert load(site).models == []
+
+
+def test_build_needs_a_path_and_does_not_take_mkdocs_default_output(capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["build"])
+    assert raised.value.code == 2
+    assert "PATH" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    assert "default: modelindex-site" in " ".join(capsys.readouterr().out.split())
 
 
 def test_build_links_pages_by_file_and_inlines_the_search_index(tmp_path: Path) -> None:

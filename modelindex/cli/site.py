@@ -8,6 +8,9 @@ from typing import Any
 
 from modelindex.cli.common import EXIT_OK, Failure
 
+# Not mkdocs' own default (site/): each refuses the other's output.
+DEFAULT_OUTPUT = "modelindex-site"
+
 
 def add_build(commands: Any) -> None:
     building = commands.add_parser(
@@ -17,17 +20,20 @@ def add_build(commands: Any) -> None:
         "model's numbers, preprocessing, links and verification status, a sortable "
         "comparison table with accuracy-against-cost plots, and validate's findings. It works "
         "offline. With an mkdocs.yml of your own, add 'modelindex' to its plugins instead.",
-        epilog="example: modelindex build docs/ -o site/",
+        epilog=f"example: modelindex build docs/ -o {DEFAULT_OUTPUT}/",
     )
-    building.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of the zoo")
+    building.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders of the zoo (required)"
+    )
     building.add_argument(
         "-o",
         "--output",
-        default="site",
+        default=DEFAULT_OUTPUT,
         metavar="DIR",
-        help="where the site goes (default: site); its contents are replaced once the build "
-        "has succeeded, so an existing folder must be empty or a site modelindex built before "
-        "(it holds .modelindex-site), and must not hold any input",
+        help=f"where the site goes (default: {DEFAULT_OUTPUT}, beside mkdocs' own site/); its "
+        "contents are replaced once the build has succeeded, so an existing folder must be "
+        "empty or a site modelindex built before (it holds .modelindex-site); it may not lie "
+        "inside an input folder, nor hold an input",
     )
     building.add_argument(
         "--site-name", default="Model zoo", help="the site's title (default: Model zoo)"
@@ -47,7 +53,7 @@ def add_build(commands: Any) -> None:
 def build_website(args: argparse.Namespace) -> int:
     from modelindex.site.build import BuildError, build_site
 
-    paths = [Path(path) for path in args.paths or ["."]]
+    paths = [Path(path) for path in args.paths]
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise Failure(f"{missing[0]}: no such file or folder")

@@ -161,6 +161,11 @@ def _check_output(output: Path, inputs: Iterable[Path]) -> None:
                 f"-o {output} holds the input {given}, and a build replaces the folder's "
                 "contents; choose another -o"
             )
+        if path.is_dir() and output.is_relative_to(path):
+            # The next build, or mkdocs, of that folder would read the site as part of it.
+            raise BuildError(
+                f"-o {output} lies inside the input folder {given}; choose an -o outside it"
+            )
     if not output.exists():
         return
     if not output.is_dir():
