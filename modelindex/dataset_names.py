@@ -40,4 +40,41 @@ def same_dataset(key: str, other: str) -> bool:
     return all(character in letters for character in short)
 
 
-__all__ = ["dataset_key", "same_dataset"]
+# One name for each dataset that zoos spell several ways, by dataset_key. A name that is not
+# here is shown as written; two of its spellings still compare equal through dataset_key.
+_CANONICAL_SPELLINGS = {
+    "ImageNet-1k": ("imagenet", "imagenet1k", "in1k", "ilsvrc2012", "ilsvrc12", "imagenet2012"),
+    "ImageNet-21k": ("imagenet21k", "imagenet22k", "in21k", "in22k"),
+    "COCO": ("coco", "mscoco", "coco2017", "cocoval2017", "coco2017val", "cocoval"),
+    "COCO test-dev": ("cocotestdev", "cocotestdev2017", "coco2017testdev"),
+    "CIFAR-10": ("cifar10",),
+    "CIFAR-100": ("cifar100",),
+    "CUB-200-2011": ("cub", "cub200", "cub2002011"),
+    "Kinetics-400": ("kinetics400", "k400"),
+    "Kinetics-600": ("kinetics600", "k600"),
+    "Kinetics-700": ("kinetics700", "k700"),
+    "Something-Something V1": ("somethingsomethingv1", "sthv1"),
+    "Something-Something V2": ("somethingsomethingv2", "sthv2", "ssv2"),
+    "ADE20K": ("ade20k",),
+    "Cityscapes": ("cityscapes",),
+}
+_CANONICAL = {key: name for name, keys in _CANONICAL_SPELLINGS.items() for key in keys}
+
+
+def dataset_name(name: str | None) -> str | None:
+    """The one name of a dataset that zoos spell several ways ('imagenet-1k', 'ImageNet' and
+    'IN1k' are 'ImageNet-1k'); any other name as written, its spaces collapsed; None for none."""
+    if name is None:
+        return None
+    key = dataset_key(name)
+    if not key:
+        return None
+    return _CANONICAL.get(key) or " ".join(str(name).split())
+
+
+def dataset_identity(name: str | None) -> str:
+    """What two spellings of one dataset share: compare these, never the names."""
+    return dataset_key(dataset_name(name))
+
+
+__all__ = ["dataset_identity", "dataset_key", "dataset_name", "same_dataset"]

@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from modelindex.dataset_names import dataset_identity, dataset_name
 from modelindex.schema import Model
 
 FIELDS: dict[str, str] = {
@@ -26,7 +27,7 @@ FIELDS: dict[str, str] = {
     "interpolation": "resize interpolation",
     "top1": "first result's Top 1 Accuracy",
     "top5": "first result's Top 5 Accuracy",
-    "dataset": "first result's dataset (its display name)",
+    "dataset": "first result's dataset (one name for its spellings: ImageNet-1k for imagenet)",
     "task": "first result's task (its display name)",
     "task_type": "first result's task id (a Hub card's task type)",
     "dataset_type": "first result's dataset id (a Hub card's dataset type)",
@@ -64,7 +65,7 @@ def row_of(model: Model) -> dict[str, Any]:
         "interpolation": model.metadata.interpolation,
         "top1": model.metric("Top 1 Accuracy"),
         "top5": model.metric("Top 5 Accuracy"),
-        "dataset": first.dataset if first else None,
+        "dataset": dataset_name(first.dataset) if first else None,
         "task": first.task if first else None,
         "task_type": first.task_info.type if first and first.task_info else None,
         "dataset_type": dataset.type if dataset else None,
@@ -150,7 +151,14 @@ def _compile(node: ast.AST) -> Evaluator:
         negative = -node.operand.value
         return lambda row: negative
     if isinstance(node, ast.Compare):
-        operands = [_compile(node.left), *(_compile(c) for c in node.comparators)]
+        compared = [node.left, *node.comparators]
+        operands = [_compile(operand) for operand in compared]
+        # Values of a field compared by identity (a dataset's spellings) are compared so on
+        # both sides: 'dataset == "imagenet"' matches ImageNet-1k.
+        fields = {resolve_field(o.id) for o in compared if isinstance(o, ast.Name)}
+        identity = next((_IDENTITIES[f] for f in fields if f in _IDENTITIES), None)
+        if identity is not None:
+            operands = [_identified(operand, identity) for operand in operands]
         tests = []
         for op in node.ops:
             if type(op) not in _COMPARISONS:
@@ -172,6 +180,21 @@ def _compile(node: ast.AST) -> Evaluator:
         items = [_compile(item) for item in node.elts]
         return lambda row: [item(row) for item in items]
     raise QueryError(f"unsupported expression: {ast.unparse(node)!r}")
+
+
+_IDENTITIES: dict[str, Callable[[str], str]] = {"dataset": dataset_identity}
+
+
+def _identified(operand: Evaluator, identity: Callable[[str], str]) -> Evaluator:
+    def identified(row: dict[str, Any]) -> Any:
+        value = operand(row)
+        if isinstance(value, str):
+            return identity(value)
+        if isinstance(value, list):
+            return [identity(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    return identified
 
 
 def compile_filter(expression: str) -> Callable[[Model], bool]:

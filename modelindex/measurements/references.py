@@ -20,21 +20,14 @@ from pathlib import Path
 import yaml
 
 from modelindex.bundled import bundled_path
+from modelindex.dataset_names import dataset_name
 from modelindex.schema import Model
 
 DEFAULT_IMAGE_SIZE = 224
-# Class counts by the dataset of a model's first result, its name in lower case without spaces,
-# hyphens or underscores ("CIFAR-10", "cifar 10" and "cifar_10" are one dataset). Any other
-# dataset (ImageNet-21k, say) is measured with the library's own default for the model.
-DATASET_CLASSES = {
-    "imagenet": 1000,
-    "imagenet1k": 1000,
-    "cifar10": 10,
-    "cifar100": 100,
-    "cub2002011": 200,
-    "cub200": 200,
-    "cub": 200,
-}
+# Class counts by the dataset of a model's first result, by its one name (dataset_names):
+# "CIFAR-10", "cifar 10" and "cifar_10" are one dataset. Any other dataset (ImageNet-21k, say)
+# is measured with the library's own default for the model.
+DATASET_CLASSES = {"ImageNet-1k": 1000, "CIFAR-10": 10, "CIFAR-100": 100, "CUB-200-2011": 200}
 
 
 TIMM = "timm"
@@ -100,8 +93,8 @@ def load_mappings(path: Path | None = None) -> tuple[_Mapping, ...]:
 
 
 def _classes(model: Model) -> int | None:
-    dataset = (model.results[0].dataset or "") if model.results else ""
-    return DATASET_CLASSES.get(re.sub(r"[\s_-]+", "", dataset.lower()))
+    dataset = dataset_name(model.results[0].dataset) if model.results else None
+    return DATASET_CLASSES.get(dataset or "")
 
 
 def references_for(model: Model) -> tuple[Reference, ...]:
