@@ -445,3 +445,40 @@ def test_findings_page_lists_what_validate_reports(tmp_path: Path, monkeypatch, 
     )
     assert len(expected) > 50 and listed == expected
     assert str(TIMM_DOCS.parent) not in page  # no folder of the machine that built the site
+
+
+def test_each_model_is_a_heading_in_the_contents_and_in_search(project_site: Path) -> None:
+    page = _text(project_site / "models" / "resnet-d" / "index.html")
+    assert '<h2 id="resnet50d">resnet50d</h2>' in page
+    # The theme's table of contents links to each model's section.
+    toc = page[page.index('data-md-component="toc"') :]
+    assert 'href="#resnet50d"' in toc and 'href="#resnet200d"' in toc
+    index = json.loads(_text(project_site / "search" / "search_index.json"))
+    [entry] = [doc for doc in index["docs"] if doc["location"].endswith("#resnet50d")]
+    assert entry["title"] == "resnet50d"
+    assert "25.58M" in entry["text"] or "25.6" in entry["text"]
+
+
+def test_a_hostile_model_name_is_text_in_the_contents(tmp_path: Path) -> None:
+    card = write_file(tmp_path / "zoo" / "evil.md", HOSTILE_CARD)
+    site = build_site([card.parent], tmp_path / "site")
+    page = _text(site / "models" / "evil.html")
+    assert "<script>alert('name')" not in page
+    toc = page[page.index('data-md-component="toc"') :]
+    assert "net&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in toc
+
+
+@pytest.mark.parametrize("built", ["project", "build"])
+def test_sites_have_copy_buttons_a_dark_scheme_and_following_contents(
+    built: str, project_site: Path, tmp_path: Path
+) -> None:
+    if built == "project":
+        page = _text(project_site / "index.html")
+    else:
+        zoo = write_file(tmp_path / "zoo" / "net.md", _card("net", "Net")).parent
+        page = _text(build_site([zoo], tmp_path / "site") / "index.html")
+    config = re.search(r'<script id="__config" type="application/json">(.*?)</script>', page)
+    assert config is not None
+    features = json.loads(config.group(1))["features"]
+    assert {"content.code.copy", "toc.follow", "navigation.tracking"} <= set(features)
+    assert 'data-md-color-scheme="slate"' in page  # the dark scheme's toggle

@@ -272,7 +272,7 @@ def test_a_card_cannot_make_the_plugin_render_its_sections_again(tmp_path: Path)
     forged = "\n\n".join(["MODELINDEXPLACEHOLDERmodels", "MODELINDEXPLACEHOLDERcomparison"] * 3)
     card = write_file(tmp_path / "zoo" / "net.md", f"# Net\n\n{forged}\n\n{MODELS}")
     page = _text(build_site([card.parent], tmp_path / "site") / "models" / "net.html")
-    assert page.count('<section class="modelindex-model" id="net">') == 1
+    assert page.count('<h2 id="net">') == 1
     assert "modelindex-table" not in page  # the comparison table stays on its own page
 
 

@@ -59,6 +59,31 @@ except ImportError:  # not on Windows: builds into one output are not serialised
 
 CARDS = "models"
 MARKER = ".modelindex-site"
+# What readers of a docs site expect of material: a copy button on code, a light and a dark
+# scheme (the reader's own first), contents that follow the reading, and no font from a CDN.
+THEME: dict[str, object] = {
+    "name": "material",
+    "font": False,
+    "features": [
+        "content.code.copy",
+        "navigation.top",
+        "navigation.tracking",
+        "search.highlight",
+        "toc.follow",
+    ],
+    "palette": [
+        {
+            "media": "(prefers-color-scheme: light)",
+            "scheme": "default",
+            "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"},
+        },
+        {
+            "media": "(prefers-color-scheme: dark)",
+            "scheme": "slate",
+            "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"},
+        },
+    ],
+}
 _MARKER_NOTE = (
     "This folder is a site built by `modelindex build`. The next build into it replaces\n"
     "everything in it except dot files, once it has succeeded; any other non-empty folder is\n"
@@ -126,7 +151,7 @@ def build_site(
                 "site_dir": str(staged),
                 # Directory URLs end in a folder, which a browser shows as a listing from disk.
                 "use_directory_urls": False,
-                "theme": {"name": "material", "font": False},
+                "theme": THEME,
                 "plugins": ["search", *([_OFFLINE] if offline else []), {"modelindex": plugin}],
                 # The offline plugin adds a CDN copy of the iframe-worker shim unless a polyfill
                 # of that name is listed: this one is modelindex's own and ships in the site.

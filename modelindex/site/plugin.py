@@ -43,11 +43,12 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from modelindex.checks import RULES, SettingsError
-from modelindex.site.data import COLUMNS, SiteData, comparison_rows, site_data
+from modelindex.site.data import COLUMNS, ModelView, SiteData, comparison_rows, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
 from modelindex.site.zoo import Zoo, read_zoo
@@ -201,8 +202,11 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if not self._active:
             return html
-        if page.file.src_uri in self.data.pages and page.title:
+        views = self.data.pages.get(page.file.src_uri)
+        if views is not None and page.title:
             page.meta["title"] = _title_html(page.title)
+        if views is not None:
+            _list_models_in_toc(page, views)
         return self._placeholders.sub(lambda match: self._render(match.group(1), page, files), html)
 
     def _placeholder(self, kind: str) -> str:
@@ -256,6 +260,17 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             else "",
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
         )
+
+
+def _list_models_in_toc(page: Page, views: list[ModelView]) -> None:
+    """Each model's section in the page's table of contents (under its title, after the card's
+    own headings): the sections are HTML the plugin adds after markdown made the contents."""
+    links = [AnchorLink(html.escape(view.name), view.anchor, 2) for view in views]
+    items = page.toc.items
+    if items and items[0].level == 1:
+        items[0].children.extend(links)
+    else:
+        items.extend(links)
 
 
 def _existing(
