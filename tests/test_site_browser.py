@@ -192,7 +192,7 @@ def test_picked_models_are_shown_side_by_side(page: Page, base_url: str) -> None
 
 def test_a_models_section_shows_its_crop_pct_and_interpolation(page: Page, base_url: str) -> None:
     page.goto(base_url + "models/resnet-d/", wait_until="networkidle")
-    section = page.locator("#resnet50d")
+    section = page.locator("section.modelindex-model", has=page.locator("#resnet50d"))
     assert section.locator(".modelindex-crop-pct").inner_text() == "0.875"
     assert section.locator(".modelindex-interpolation").inner_text() == "bicubic"
     assert section.locator(".modelindex-badge").inner_text() == "verified"
@@ -202,6 +202,21 @@ def test_a_models_section_shows_its_crop_pct_and_interpolation(page: Page, base_
 def test_search_finds_a_model_by_name(page: Page, base_url: str) -> None:
     page.goto(base_url, wait_until="networkidle")
     assert "tresnet_m_448" in _search(page, "tresnet_m_448")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_search_lands_on_the_models_section(page: Page, base_url: str) -> None:
+    page.goto(base_url, wait_until="networkidle")
+    _search(page, "resnet50d")
+    # A result of its own (material lists a page's sections under it), titled by the name.
+    result = page.locator('.md-search-result__item a[href*="#resnet50d"]').first
+    assert "models/resnet-d/" in result.get_attribute("href")
+    assert result.locator("h1, h2, h3").first.inner_text().strip() == "resnet50d"
+    result.click()
+    page.wait_for_url("**/models/resnet-d/**#resnet50d")
+    assert page.locator("#resnet50d").is_visible()
+    # The table of contents lists the model, and marks it as the section being read.
+    assert page.locator('.md-sidebar--secondary a[href="#resnet50d"]').count() == 1
     assert page.problems == []  # type: ignore[attr-defined]
 
 
