@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict
 
 # What a config's test pipeline feeds the network, where it is not other data (keypoints...).
 INPUT_IMAGES = "images"
-INPUT_GENERATED = (
-    "it generates images; its test pipeline loads only the ground truth its metrics compare with"
-)
 
 
 def resize_of(image_size: int | None, crop_pct: float | None) -> int | None:
@@ -124,9 +121,7 @@ class Preprocessing(BaseModel):
     def describe(self) -> str:
         """'resize 256 (= floor(224 / 0.875)), center crop 224, bicubic'."""
         parts: list[str] = []
-        if self.input_kind == INPUT_GENERATED:
-            parts.append(f"no image input: {INPUT_GENERATED}")
-        elif self.input_kind is not None and self.input_kind != INPUT_IMAGES:
+        if self.input_kind is not None and self.input_kind != INPUT_IMAGES:
             parts.append(f"no image input: it takes {self.input_kind}")
         if self.image_size is not None and self.crop_pct is not None and self.resize_size:
             parts.append(

@@ -4,6 +4,7 @@ preprocessing a model gets from its config. No config is ever run."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ import modelindex
 from modelindex.cli import main
 from modelindex.openmmlab.config_reader import ConfigError, Unknown, read_config
 from modelindex.openmmlab.pipeline import read_pipeline
-from modelindex.preprocessing import INPUT_GENERATED
 from tests.conftest import FIXTURES, line_of
 
 MMPRETRAIN = FIXTURES / "mmpretrain-1.2.0"
@@ -245,8 +245,8 @@ def test_plus_equals_extends_the_list_every_name_of_it_sees(write) -> None:
         # mmaction2's skeleton models read keypoints; its localization models features.
         ("dict(type='PoseDecode'), dict(type='FormatGCNInput')", "keypoints"),
         ("dict(type='LoadLocalizationFeature')", "pre-extracted video features"),
-        # mmagic's GANs load the ground truth their FID compares with, not an input.
-        ("dict(type='LoadImageFromFile', key='gt')", INPUT_GENERATED),
+        # mmagic loads an inpainting model's input and a GAN's metric images alike: images.
+        ("dict(type='LoadImageFromFile', key='gt')", "images"),
         (
             "dict(type='LoadImageFromFile', key='img'), dict(type='LoadImageFromFile', key='gt')",
             "images",
@@ -353,7 +353,7 @@ def test_a_loop_is_bounded(write) -> None:
         # mmagic's CycleGAN: one transform for both domains' images.
         "dict(type='TransformBroadcaster', mapping={'img': ['img_A', 'img_B']},"
         " transforms=dict(type='Resize', scale=(256, 256), interpolation='bicubic'))",
-        "dict(type='KeyMapper', mapping={'img': 'gt'},"
+        "dict(type='KeyMapper', mapping={'img': 'img_A'},"
         " transforms=[dict(type='Resize', scale=(256, 256), interpolation='bicubic')])",
     ],
 )
@@ -365,3 +365,92 @@ def test_mmcvs_wrappers_are_read_through(write, wrapped: str) -> None:
     )
     assert (found.resize, found.interpolation) == ("256x256", "bicubic")
     assert not [problem for problem in found.problems if "pipeline" in problem or "size" in problem]
+
+
+def test_a_wrapper_that_resizes_the_ground_truth_is_no_claim_on_the_input(write) -> None:
+    found = _pipeline_of(
+        write,
+        "test_pipeline = [dict(type='LoadImageFromFile', key='img'),"
+        " dict(type='KeyMapper', mapping={'img': 'gt'},"
+        " transforms=[dict(type='Resize', scale=(64, 64))]), dict(type='PackInputs')]\n",
+    )
+    assert found.resize is None and any("KeyMapper" in p for p in found.problems)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A step the reader could not evaluate, a string, inside a wrapper too.
+        "test_pipeline = [dict(type='LoadImageFromFile'), make_step(),"
+        " dict(type='Resize', scale=(224, 224))]\n",
+        "test_pipeline = ['Resize', dict(type='Compose', transforms=[make()])]\n",
+    ],
+)
+def test_a_step_that_is_not_a_mapping_is_a_problem_not_a_crash(write, text: str) -> None:
+    found = _pipeline_of(
+        write, text + "model = dict(data_preprocessor=dict(mean=[1, 2, 3], std=[1, 2, 3]))\n"
+    )
+    assert found.mean == (1.0, 2.0, 3.0) and any("not" in p for p in found.problems)
+
+
+def test_nested_wrappers_are_opened_no_further_than_the_steps_read(write) -> None:
+    text = (
+        "s = [dict(type='CenterCrop', crop_size=1)] * 64\n"
+        "w0 = dict(type='Compose', transforms=s)\n"
+        "w1 = dict(type='Compose', transforms=[w0] * 64)\n"
+        "w2 = dict(type='Compose', transforms=[w1] * 64)\n"
+        "w3 = dict(type='Compose', transforms=[w2] * 64)\n"
+        "test_pipeline = [w3]\n"
+    )
+    started = time.perf_counter()
+    found = _pipeline_of(write, text)
+    assert time.perf_counter() - started < 5  # 64 ** 4 steps would take minutes
+    assert found.crop_size == (1, 1)
+
+
+def test_a_loop_over_a_list_changed_unseen_claims_nothing(write) -> None:
+    found = _pipeline_of(
+        write,
+        "sizes = [224]\ncrop_sizes = sizes\nsizes[:] = [160]\n"
+        "test_pipeline = [dict(type='LoadImageFromFile')]\n"
+        "for s in crop_sizes:\n    test_pipeline.append(dict(type='CenterCrop', crop_size=s))\n",
+    )
+    assert found.crop_size is None
+    config = write(
+        "configs/pop.py",
+        "ps = [1, 2, 3, 4]\nout = []\nfor p in ps:\n    ps.pop()\n    out.append(p)\n",
+    )
+    assert isinstance(read_config(config, config.parent)["out"], Unknown)
+
+
+def test_plus_equals_on_an_undefined_name_is_unknown(write) -> None:
+    config = write("configs/x.py", "x += [1]\n")
+    assert isinstance(read_config(config, config.parent).get("x", Unknown("absent")), Unknown)
+
+
+def test_a_childs_change_to_one_base_key_leaves_the_others(write) -> None:
+    # mmengine copies each key of a base config: val and test no longer share the base's list.
+    write(
+        "configs/base.py",
+        "pipe = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(256, 256))]\n"
+        "val_dataloader = dict(dataset=dict(pipeline=pipe))\n"
+        "test_dataloader = dict(dataset=dict(pipeline=pipe))\n",
+    )
+    child = write(
+        "configs/child.py",
+        "_base_ = ['base.py']\n"
+        "val_pipeline = _base_.val_dataloader.dataset.pipeline\n"
+        "test_pipeline = _base_.test_dataloader.dataset.pipeline\n"
+        "val_pipeline += [dict(type='PackInputs')]\n"
+        "test_pipeline += [dict(type='PackInputs')]\n",
+    )
+    steps = read_config(child, child.parent)["test_dataloader"]["dataset"]["pipeline"]
+    assert [step["type"] for step in steps] == ["LoadImageFromFile", "Resize", "PackInputs"]
+
+
+def test_mmagics_explicit_none_turns_normalization_off(write) -> None:
+    found = _pipeline_of(
+        write,
+        "model = dict(data_preprocessor=dict(type='DataPreprocessor', mean=None, std=None))\n",
+    )
+    assert (found.mean, found.std) == (None, None)

@@ -16,6 +16,7 @@ file and line of each of its keys, so that a value can be shown with where it wa
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import stat
 from dataclasses import dataclass, field
@@ -174,6 +175,16 @@ def merge(base: Any, child: Any, depth: int = 0) -> Any:
     return merged
 
 
+def _separate_keys(config: Located) -> Located:
+    """``config`` with no value shared between two of its keys: mmengine copies each key of a
+    base config, so that a child's ``_base_.val_dataloader.dataset.pipeline += [...]`` does
+    not reach ``_base_.test_dataloader`` through the list the base file gave both."""
+    separate = _located(config)
+    for key in separate:
+        separate[key] = copy.deepcopy(separate[key])
+    return separate
+
+
 def _located(mapping: dict[str, Any]) -> Located:
     if isinstance(mapping, Located):
         return mapping.copy()
@@ -207,21 +218,26 @@ class _FileReader:
                 own[key] = value
                 own.lines[key] = self.lines.get(key, (self.name, 0))
         if self.poisoned:
-            self.base = self._sanitized(self.base, 0)
-            own = self._sanitized(own, 0)
+            seen: set[int] = set()
+            self.base = self._sanitized(self.base, 0, seen)
+            own = self._sanitized(own, 0, seen)
         return merge(self.base, own)
 
-    def _sanitized(self, value: Any, depth: int) -> Any:
-        """``value`` with every container a lost statement may have changed made Unknown."""
+    def _sanitized(self, value: Any, depth: int, seen: set[int]) -> Any:
+        """``value`` with every container a lost statement may have changed made Unknown.
+        Each container is visited once: shared ones (``a = [a, a]``) would be exponential."""
         if id(value) in self.poisoned:
             return self.poisoned[id(value)][1]
         if depth > MAX_NESTING:
             return Unknown(f"values nested too deep in {self.name}")
+        if not isinstance(value, dict | list) or id(value) in seen:
+            return value
+        seen.add(id(value))
         if isinstance(value, dict):
             for key in list(value):
-                value[key] = self._sanitized(value[key], depth + 1)
-        elif isinstance(value, list):
-            value[:] = [self._sanitized(item, depth + 1) for item in value]
+                value[key] = self._sanitized(value[key], depth + 1, seen)
+        else:
+            value[:] = [self._sanitized(item, depth + 1, seen) for item in value]
         return value
 
     def _inherit(self, statement: ast.stmt) -> None:
@@ -239,7 +255,7 @@ class _FileReader:
                 )
             # Lexically normalised, so that "../" cannot climb out of the root unseen.
             path = Path(os.path.normpath(self.path.parent / base))
-            located = _read(path, self.root, self.budget, self.chain)
+            located = _separate_keys(_read(path, self.root, self.budget, self.chain))
             self.base = merge(self.base, located)
         self.names["_base_"] = self.base
 
@@ -273,7 +289,10 @@ class _FileReader:
         """Every name ``statement`` mentions is unknown from here on, and so is every
         container reachable from them: other names may share it."""
         reason = Unknown(f"{why} at {self.name}:{statement.lineno}")
-        lost = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+        nodes = list(ast.walk(statement))
+        # Walking a statement is work too: a loop may lose the same long one many times.
+        self.budget.charge(len(nodes), self.name, statement.lineno)
+        lost = {node.id for node in nodes if isinstance(node, ast.Name)}
         lost |= {
             (node.asname or node.name).split(".")[0]
             for node in ast.walk(statement)
@@ -347,16 +366,25 @@ class _FileReader:
         (break, continue, return) or has an ``else`` is not run."""
         if statement.orelse or not isinstance(statement.target, ast.Name):
             return False
+        nodes = list(ast.walk(statement))
+        self.budget.charge(len(nodes), self.name, statement.lineno)
         jumps = (ast.Break, ast.Continue, ast.Return, ast.Try, ast.While, ast.With)
-        if any(isinstance(node, jumps) for node in ast.walk(statement)):
+        if any(isinstance(node, jumps) for node in nodes):
             return False
         items = self._value(statement.iter)
         if not isinstance(items, list | tuple) or len(items) > MAX_LOOP:
             return False
-        for item in items:
+        if id(items) in self.poisoned:
+            return False  # a statement not run may have changed it
+        for item in list(items):
             self.names[statement.target.id] = item
             for inner in statement.body:
                 self._statement(inner)
+            if id(items) in self.poisoned:
+                # The body changed the list in a way not followed (pop, del): Python would
+                # iterate the changed list. Whatever the loop touches is unknown.
+                self._lose(statement, "for statement over a list it changes not run")
+                return True
         return True
 
     def _extend_in_place(self, statement: ast.AugAssign) -> bool:
@@ -364,7 +392,7 @@ class _FileReader:
         names of the same list see it too."""
         if not (isinstance(statement.target, ast.Name) and isinstance(statement.op, ast.Add)):
             return False
-        owner = self._value(ast.Name(id=statement.target.id, ctx=ast.Load()))
+        owner = self._value(ast.copy_location(ast.Name(statement.target.id, ast.Load()), statement))
         return isinstance(owner, list) and self._extend(
             owner, self._value(statement.value), statement.lineno
         )
@@ -487,6 +515,8 @@ class _FileReader:
         key = self._value(node.slice)
         if isinstance(container, Unknown):
             return container
+        if id(container) in self.poisoned:
+            return self.poisoned[id(container)][1]  # its items may have changed unseen
         try:
             if isinstance(container, dict) and not isinstance(key, Unknown):
                 return container[key]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelindex.openmmlab.config_reader import Located, Unknown
-from modelindex.preprocessing import INPUT_GENERATED, INPUT_IMAGES
+from modelindex.preprocessing import INPUT_IMAGES
 
 # The interpolation each resizing transform uses when the config names none (mmcv, mmpretrain,
 # mmaction2, mmagic and mmpose all default to bilinear; EfficientNet's crop to bicubic).
@@ -95,8 +95,8 @@ KEEPS_SIZE = {
 # mmcv's wrappers that apply the transforms they hold to other keys of the same sample.
 WRAPPERS = {"TransformBroadcaster", "KeyMapper", "Compose"}
 # Steps that load or decode what the network takes: images and video frames, else keypoints or
-# features. A step's ``key`` names what it loads in mmagic: ground truth ("gt") is the target of
-# a generative model's metrics, not its input.
+# features. (A generative model's pipeline loads images too, for its metrics; what it loads them
+# under, "gt" or "img", does not tell it from an inpainting model that is fed them.)
 IMAGE_LOADERS = {
     "LoadImageFromFile",
     "LoadImage",
@@ -114,7 +114,6 @@ OTHER_INPUTS = {
     "LoadLocalizationFeature": "pre-extracted video features",
     "LoadProposals": "pre-extracted proposals",
 }
-GROUND_TRUTH_KEYS = {"gt", "gt_img"}
 # Data preprocessors that normalize with a default mean and std when the config gives none:
 # mmagic's DataPreprocessor maps 0-255 to -1-1 (its signature's mean=127.5, std=127.5, one
 # value for every channel).
@@ -153,7 +152,7 @@ class PipelinePreprocessing:
     """(height, width) the training pipeline ends at, where its last sizing step fixes it."""
     input_kind: str | None = None
     """What the test pipeline feeds the network: INPUT_IMAGES, "keypoints", "audio
-    features"..., INPUT_GENERATED; None where that is not known."""
+    features"...; None where that is not known."""
     steps: list[dict[str, Any]] = field(default_factory=list)
     """The transforms as data: {"op": "resize", ...}, {"op": "crop", ...},
     {"op": "normalize", ...}."""
@@ -205,8 +204,15 @@ def test_pipelines(config: dict[str, Any]) -> tuple[list[list[Any] | Unknown], s
 
 def _loader_pipelines(config: dict[str, Any], loader_key: str) -> list[Any]:
     loader = config.get(loader_key)
-    loaders = loader[:MAX_TEST_SETS] if isinstance(loader, list) else [loader]
-    return [_dataset_of(one).get("pipeline") for one in loaders]
+    if not isinstance(loader, list):
+        return [_dataset_of(loader).get("pipeline")]
+    if len(loader) > MAX_TEST_SETS:
+        return [Unknown(f"more than {MAX_TEST_SETS} {loader_key}s")]
+    pipelines = [_dataset_of(one).get("pipeline") for one in loader]
+    if not all(isinstance(pipeline, list | Unknown) for pipeline in pipelines):
+        # One test set left out would make the others' preprocessing look like the model's.
+        return [Unknown(f"a {loader_key} of {len(loader)} whose pipeline is not read")]
+    return pipelines
 
 
 def test_dataset(config: dict[str, Any], loader_key: str = "test_dataloader") -> dict[str, Any]:
@@ -222,6 +228,18 @@ def _dataset_of(loader: Any) -> dict[str, Any]:
         if not isinstance(dataset, dict) or "pipeline" in dataset or "dataset" not in dataset:
             break
         dataset = dataset["dataset"]
+    if isinstance(dataset, dict) and "pipeline" not in dataset and "datasets" in dataset:
+        # ConcatDataset: several datasets, each with its own pipeline; one where all agree.
+        parts = dataset["datasets"]
+        found = [_dataset_of({"dataset": part}) for part in parts[:MAX_TEST_SETS]]
+        if (
+            isinstance(parts, list)
+            and 0 < len(parts) <= MAX_TEST_SETS
+            and all(isinstance(part.get("pipeline"), list) for part in found)
+            and all(part.get("pipeline") == found[0].get("pipeline") for part in found)
+        ):
+            return found[0]
+        return {"pipeline": Unknown("a test dataset of several datasets preprocessed apart")}
     return dataset if isinstance(dataset, dict) else {}
 
 
@@ -295,39 +313,48 @@ def _read_train_size(found: PipelinePreprocessing, config: dict[str, Any]) -> No
 
 def _input_kind(pipeline: list[Any]) -> str | None:
     others: list[str] = []
-    ground_truth = False
     for step in pipeline[:MAX_STEPS]:
         kind = _type(step) if isinstance(step, dict) else ""
         if kind in IMAGE_LOADERS:
-            key = step.get("key")
-            if isinstance(key, str) and key in GROUND_TRUTH_KEYS:
-                ground_truth = True
-            else:
-                return INPUT_IMAGES
+            return INPUT_IMAGES
         elif kind in OTHER_INPUTS:
             others.append(OTHER_INPUTS[kind])
-    if others:
-        return others[0]
-    return INPUT_GENERATED if ground_truth else None
+    return others[0] if others else None
 
 
-def _flattened(pipeline: list[Any], depth: int = 0) -> list[Any]:
+def _flattened(pipeline: list[Any]) -> list[Any]:
     """The steps with mmcv's wrappers opened: what a TransformBroadcaster or KeyMapper applies
-    (to several keys, or under other key names) does to the image what it does alone."""
+    to the input image under another key does to it what it does alone. A wrapper that maps
+    the input to no image key of its own stays a step, as any unknown step."""
     steps: list[Any] = []
-    for step in pipeline[:MAX_STEPS]:
-        inner = step.get("transforms") if isinstance(step, dict) else None
-        if _type(step) not in WRAPPERS or depth >= 4:
-            steps.append(step)
-        elif inner is None and _type(step) == "KeyMapper":
+    pending: list[tuple[Any, int]] = [(step, 0) for step in pipeline[:MAX_STEPS]]
+    pending.reverse()
+    while pending and len(steps) < MAX_STEPS:
+        step, depth = pending.pop()
+        kind = _type(step) if isinstance(step, dict) else ""
+        inner = step.get("transforms") if kind in WRAPPERS else None
+        if kind == "KeyMapper" and inner is None and depth < 4:
             continue  # renames keys only
+        if kind not in WRAPPERS or depth >= 4 or not _maps_the_image(step):
+            steps.append(step)
         elif isinstance(inner, dict):
             steps.append(inner)
         elif isinstance(inner, list):
-            steps += _flattened(inner, depth + 1)
+            pending += [(item, depth + 1) for item in reversed(inner[:MAX_STEPS])]
         else:
-            steps.append(step)  # unreadable: reported as an unknown step
-    return steps[:MAX_STEPS]
+            steps.append(step)  # unreadable: reported as a step that is not known
+    return steps
+
+
+def _maps_the_image(wrapper: dict[str, Any]) -> bool:
+    """Whether a wrapper's transforms act on the input image: it maps no keys, or maps "img"
+    to the image keys of the sample ("img", "img_A"...), not to ground truth."""
+    mapping = wrapper.get("mapping")
+    if mapping is None:
+        return True
+    target = mapping.get("img") if isinstance(mapping, dict) else None
+    names = target if isinstance(target, list | tuple) else [target]
+    return bool(names) and all(isinstance(name, str) and name.startswith("img") for name in names)
 
 
 def _read_steps(found: PipelinePreprocessing, pipeline: list[Any]) -> None:
@@ -486,7 +513,7 @@ def _read_normalization(found: PipelinePreprocessing, config: dict[str, Any]) ->
     defaults = DEFAULT_NORMALIZATION.get(_type(preprocessor))
     for position, name in enumerate(("mean", "std")):
         values = preprocessor.get(name)
-        if values is None and defaults is not None:
+        if name not in preprocessor and defaults is not None:  # mean=None: no normalizing
             values = defaults[position]
             found.defaults.add(name)
         if isinstance(values, int | float) and not isinstance(values, bool):
