@@ -62,10 +62,31 @@ _KNOWN: dict[str, MetricSemantics] = {
     "perplexity": _semantics("perplexity", False, lower=True),
     "ppl": _semantics("perplexity", False, lower=True),
     "loss": _semantics("loss", False, lower=True),
+    # Vision zoos' metrics, as OpenMMLab's tables name them.
+    "ap": _semantics("ap", True),
+    "boxap": _semantics("ap", True),
+    "maskap": _semantics("ap", True),
+    "ar": _semantics("ar", True),
+    "pck": _semantics("pck", True),
+    "pckh": _semantics("pck", True),
+    "auc": _semantics("auc", True),
+    "ssim": _semantics("ssim", True),
+    "psnr": _semantics("psnr", False),
+    "fid": _semantics("fid", False, lower=True),
+    "kid": _semantics("kid", False, lower=True),
+    "lpips": _semantics("lpips", False, lower=True),
+    "is": _semantics("inception_score", False),
+    "epe": _semantics("epe", False, lower=True),
+    "nme": _semantics("nme", False, lower=True),
+    "mae": _semantics("mae", False, lower=True),
+    "mse": _semantics("mse", False, lower=True),
+    "sad": _semantics("sad", False, lower=True),
 }
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
 _ROUGE = re.compile(r"^rouge(?:[0-9l]|lsum)*$")
 _PASS_AT_K = re.compile(r"^pass@\d{1,4}$")
+_SAMPLE_COUNT = re.compile(r"^([a-z]+)\d{1,4}k$")
+_AT_THRESHOLD = re.compile(r"^([a-z]+)@\d{1,6}$")
 
 
 def _key(metric: str) -> str:
@@ -90,10 +111,19 @@ def metric_semantics(metric: str | None) -> MetricSemantics | None:
         return _semantics("rouge", True)
     if _PASS_AT_K.match(key):
         return _semantics("pass@k", True)
+    # A metric at a threshold: 'AP@0.5', 'PCK@0.2' are AP and PCK.
+    base = _AT_THRESHOLD.match(key)
+    if base and base.group(1) in _KNOWN:
+        return _KNOWN[base.group(1)]
+    counted = _SAMPLE_COUNT.match(key)  # 'FID50k', 'Precision10k': over 50,000 samples
+    if counted and counted.group(1) in _KNOWN:
+        return _KNOWN[counted.group(1)]
     words = _NOT_ALPHANUMERIC.sub(" ", metric.strip().lower()).split()
     if len(words) > 1 and words[-1] in _KNOWN:
         return _KNOWN[words[-1]]
-    return None
+    # 'Test WER (with LM)': the one known metric among the words, where there is one.
+    kinds = {_KNOWN[word].kind: _KNOWN[word] for word in words if word in _KNOWN}
+    return next(iter(kinds.values())) if len(kinds) == 1 else None
 
 
 def semantics_of(metric_type: str | None, name: str | None) -> MetricSemantics | None:

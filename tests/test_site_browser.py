@@ -122,25 +122,26 @@ def test_pages_load_offline_without_console_errors_and_are_screenshot(
     assert (ARTIFACTS / "comparison.png").stat().st_size > 10_000
 
 
-def test_sorting_by_top1_reorders_the_rows(page: Page, base_url: str) -> None:
+def test_sorting_by_a_metric_puts_the_best_first_then_reverses(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
-    page.select_option("#modelindex-filter-dataset", "")
-    before = _visible_values(page, "top1")
-    page.click("th[data-key='top1']")  # numbers sort best first
-    descending = _visible_values(page, "top1")
-    page.click("th[data-key='top1']")
-    ascending = _visible_values(page, "top1")
+    top1 = "th[data-label='Top 1 Accuracy']"
+    key = page.get_attribute(top1, "data-key")
+    before = _visible_values(page, key)
+    page.click(top1)  # higher is better: best first
+    descending = _visible_values(page, key)
+    page.click(top1)
+    ascending = _visible_values(page, key)
     numbers = [float(value) for value in descending if value]
-    assert descending != before
+    assert descending != before and len(numbers) == 36
     assert numbers == sorted(numbers, reverse=True)
     assert [float(value) for value in ascending if value] == sorted(numbers)
-    assert page.get_attribute("th[data-key='top1']", "aria-sort") == "ascending"
+    assert page.get_attribute(top1, "aria-sort") == "ascending"
     assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
-    page.select_option("#modelindex-filter-dataset", "")
+    page.select_option("#modelindex-filter-benchmark", "")
     assert len(_visible_values(page, "name")) == 43
     page.fill("#modelindex-filter-name", "tresnet")
     names = _visible_values(page, "name")
@@ -152,18 +153,69 @@ def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def test_a_shared_address_restores_the_view(page: Page, base_url: str) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    page.fill("#modelindex-filter-name", "resnet")
+    page.click("th[data-key='parameters']")  # counts: largest first
+    page.click(".modelindex-columns summary")  # the column chooser
+    page.uncheck("#modelindex-column-choice input[data-key='interpolation']")
+    shared = page.url
+    order = _visible_values(page, "name")
+    assert "#" in shared and "q=resnet" in shared
+    other = page.context.new_page()
+    other.goto(shared, wait_until="networkidle")
+    assert _visible_values(other, "name") == order
+    assert other.input_value("#modelindex-filter-name") == "resnet"
+    assert other.locator("th[data-key='interpolation']").count() == 0
+    assert other.get_attribute("th[data-key='parameters']", "aria-sort") == "descending"
+    other.close()
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_every_column_is_reachable_at_1400_px(page: Page, base_url: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    table = page.locator(".modelindex-table")
+    for key in page.eval_on_selector_all(
+        "#modelindex-table th", "ths => ths.map(t => t.dataset.key)"
+    ):
+        header = page.locator(f"#modelindex-table th[data-key='{key}']")
+        header.scroll_into_view_if_needed()
+        box, frame = header.bounding_box(), table.bounding_box()
+        assert box is not None and frame is not None
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+    # On a narrow screen, the model column stays in view while the table scrolls sideways.
+    page.set_viewport_size({"width": 700, "height": 1000})
+    table.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
+    assert table.evaluate("element => element.scrollLeft") > 0
+    name = page.locator("#modelindex-table tbody tr td[data-key='name']").first.bounding_box()
+    frame = table.bounding_box()
+    assert name is not None and frame is not None and abs(name["x"] - frame["x"]) < 2
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
 def test_the_plot_has_one_point_per_model_with_results(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
-    page.select_option("#modelindex-filter-dataset", "")
     rows = json.loads(page.text_content("#modelindex-rows") or "[]")
-    plotted = [row["name"] for row in rows if row["top1"] is not None and row["macs"]]
+    plotted = [
+        row["name"]
+        for row in rows
+        if row["results"].get("b0", {}).get("m0") is not None and row["macs"]
+    ]
     points = page.eval_on_selector_all(
         "#modelindex-plot-macs circle", "circles => circles.map(c => c.dataset.name)"
     )
-    assert sorted(points) == sorted(plotted) and len(points) == 43
+    assert sorted(points) == sorted(plotted) and len(points) == 36  # ImageNet-1k only
     page.hover(f"#modelindex-plot-macs circle[data-name='{points[0]}']")
     assert points[0] in (page.text_content("#modelindex-tooltip") or "")
     assert page.locator("#modelindex-plot-macs polyline.modelindex-frontier").count() == 1
+    # Another benchmark, another set of points: the frontier never mixes datasets.
+    page.select_option("#modelindex-filter-benchmark", "b1")
+    cifar = [row["name"] for row in rows if "b1" in row["results"] and row["macs"]]
+    points = page.eval_on_selector_all(
+        "#modelindex-plot-macs circle", "circles => circles.map(c => c.dataset.name)"
+    )
+    assert sorted(points) == sorted(cifar) and set(points).isdisjoint(plotted)
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -183,10 +235,18 @@ def test_picked_models_are_shown_side_by_side(page: Page, base_url: str) -> None
     rows = {row["name"]: row for row in json.loads(page.text_content("#modelindex-rows") or "[]")}
     picked = _picked(page)
     assert picked[""] == ["resnet50d", "tresnet_m"]
-    for label, key in (("Collection", "collection"), ("Parameters", "parameters"),
-                       ("Top-1", "top1"), ("Crop pct", "crop_pct")):  # fmt: skip
-        assert picked[label] == [str(rows["resnet50d"][key]), str(rows["tresnet_m"][key])]
     assert picked["Collection"] == ["ResNet-D", "TResNet"]
+    assert picked["Parameters"] == ["25.6M", "31.4M"]  # formatted as the table shows them
+    assert picked["Top 1 Accuracy"] == [
+        str(rows[n]["results"]["b0"]["m0"]) for n in ("resnet50d", "tresnet_m")
+    ]
+    assert picked["Crop pct"] == [
+        str(rows["resnet50d"]["crop_pct"]),
+        str(rows["tresnet_m"]["crop_pct"]),
+    ]
+    page.click("#modelindex-clear-picks")
+    assert page.locator("#modelindex-picked").is_hidden()
+    assert page.locator("input.modelindex-pick:checked").count() == 0
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -244,8 +304,9 @@ def test_a_built_site_opened_from_disk_follows_links_and_searches(
     page.goto(disk_url, wait_until="load")
     page.click("text=Compare every model")
     assert page.url.endswith("/comparison.html")
-    # The rows are drawn by the page's script once it has run: wait for them.
-    expect(page.locator("#modelindex-table tbody tr")).to_have_count(8)
+    # The rows are drawn by the page's script once it has run: wait for them (the 5 models with
+    # results on the zoo's benchmark).
+    expect(page.locator("#modelindex-table tbody tr")).to_have_count(5)
     page.click("#modelindex-table a >> text=twin")
     assert page.url.endswith("/collections/wide-net.html#twin")
     # material keeps its search closed on a page opened at an anchor: search from the home page.
@@ -254,9 +315,9 @@ def test_a_built_site_opened_from_disk_follows_links_and_searches(
     assert page.problems == []  # type: ignore[attr-defined]
 
 
-def _comparison(page: Page, disk_url: str) -> None:
+def _comparison(page: Page, disk_url: str, benchmark: str = "") -> None:
     page.goto(disk_url.replace("index.html", "comparison.html"), wait_until="load")
-    page.select_option("#modelindex-filter-dataset", "")
+    page.select_option("#modelindex-filter-benchmark", benchmark)
 
 
 def test_picking_a_model_shows_its_own_numbers_when_names_repeat(page: Page, disk_url: str) -> None:
@@ -264,10 +325,10 @@ def test_picking_a_model_shows_its_own_numbers_when_names_repeat(page: Page, dis
     page.check("tr[data-collection='C++'] input.modelindex-pick")
     picked = _picked(page)
     assert picked[""] == ["twin"]
-    assert picked["Collection"] == ["C++"] and picked["Top-1"] == ["80.5"]
+    assert picked["Collection"] == ["C++"] and picked["Top 1 Accuracy"] == ["80.5"]
     page.uncheck("tr[data-collection='C++'] input.modelindex-pick")
     page.check("tr[data-collection='C#']:nth-child(4) input.modelindex-pick")
-    assert _picked(page)["Parameters"] == ["4000000"]
+    assert _picked(page)["Parameters"] == ["4M"]
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -279,7 +340,7 @@ def _points(page: Page, plot: str) -> list[dict[str, str]]:
 
 
 def test_the_plot_follows_the_filter_when_names_repeat(page: Page, disk_url: str) -> None:
-    _comparison(page, disk_url)
+    _comparison(page, disk_url, "b0")
     page.select_option("#modelindex-filter-collection", "C++")
     row = page.get_attribute("tr[data-collection='C++']", "data-row")
     assert [point["row"] for point in _points(page, "parameters")] == [row]
@@ -287,7 +348,7 @@ def test_the_plot_follows_the_filter_when_names_repeat(page: Page, disk_url: str
 
 
 def test_a_negative_value_leaves_the_other_points_plotted(page: Page, disk_url: str) -> None:
-    _comparison(page, disk_url)
+    _comparison(page, disk_url, "b0")
     negative = page.get_attribute("tr[data-name='negative']", "data-row")
     points = _points(page, "parameters")
     assert len(points) == 4 and negative not in [point["row"] for point in points]

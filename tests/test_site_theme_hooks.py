@@ -21,6 +21,7 @@ from mkdocs.config import load_config
 from modelindex.site.build import build_site
 from modelindex.site.safe_markdown import allowed_html
 from tests.conftest import write_file
+from tests.test_site import _rows
 from tests.test_site_cards_inert import MODELS, _article, _structure, _without_models
 
 HOSTILE_LINK_TITLE = "<img src=x onerror=document.title='PWNED-A'>"
@@ -178,7 +179,7 @@ def test_a_heading_and_a_model_named_after_a_theme_id_get_other_ids(tmp_path: Pa
     fragments = {value[1:] for value in _values(page, "href") if value and value.startswith("#")}
     assert "__config" not in fragments and fragments <= set(ids)
     comparison = (tmp_path / "site" / "comparison.html").read_text()
-    anchors = [href for href in _values(comparison, "href") if href and "theme.html#" in href]
+    anchors = [row["url"] for row in _rows(comparison) if "theme.html#" in row["url"]]
     assert anchors and all(href.split("#")[1] in ids for href in anchors)
 
 

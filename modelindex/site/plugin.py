@@ -27,7 +27,6 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +47,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from modelindex.checks import RULES, SettingsError
-from modelindex.site.data import COLUMNS, ModelView, SiteData, comparison_rows, site_data
+from modelindex.site.data import ModelView, SiteData, comparison_data, site_data
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
 from modelindex.site.zoo import Zoo, read_zoo
@@ -179,6 +178,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         views = self.data.pages.get(uri)
         self._safe.active = views is not None
         if kind == "comparison":
+            # The table needs the screen: no navigation or contents beside it.
+            page.meta["hide"] = ["navigation", "toc"]
             return "# Compare models" + self._placeholder("comparison")
         if kind == "findings":
             return "# Findings" + self._placeholder("findings")
@@ -242,22 +243,16 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                     (name, self._url(page, files, uri)) for name, uri in sorted(pages)
                 ],
             )
-        rows = comparison_rows(data.models)
+        rows, benchmarks = comparison_data(data.models)
         for row in rows:
             row["url"] = self._url(page, files, row["page"], row["anchor"])
+        # Numbers on different benchmarks do not compare: the page opens on the commonest.
         return self._template(
             "comparison.html",
-            rows=rows,
             rows_json=json_for_script(rows),
-            columns=COLUMNS,
+            benchmarks=benchmarks,
+            benchmarks_json=json_for_script(benchmarks),
             collections=sorted({row["collection"] for row in rows if row["collection"]}),
-            datasets=sorted({row["dataset"] for row in rows if row["dataset"]}),
-            # Accuracy on different datasets does not compare: the plots open on the commonest.
-            default_dataset=Counter(row["dataset"] for row in rows if row["dataset"]).most_common(
-                1
-            )[0][0]
-            if any(row["dataset"] for row in rows)
-            else "",
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
         )
 
