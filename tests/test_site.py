@@ -49,12 +49,35 @@ def test_home_counts_collections_models_and_verified_models(project_site: Path) 
     page = _text(project_site / "index.html")
     counts = re.search(
         r'id="modelindex-collections">(\d+)</span> collections,\s*'
-        r'<span id="modelindex-models">(\d+)</span> models,\s*'
-        r'<span id="modelindex-verified">(\d+)</span> verified',
+        r'<span id="modelindex-models">(\d+)</span> models:\s*'
+        r'<span id="modelindex-verified">(\d+)</span> verified.*?'
+        r'<span id="modelindex-mismatched">(\d+)</span> that disagree',
         page,
+        re.DOTALL,
     )
-    assert counts and counts.groups() == ("4", "43", "43")
+    assert counts and counts.groups() == ("4", "43", "43", "0")
     assert 'href="comparison/"' in page and 'href="models/resnet-d/"' in page
+    article = page[page.index("<article") :]
+    assert article.count('href="models/resnet-d/"') == 1  # each collection once
+    # The best model of each benchmark, on its commonest metric, linked to its section.
+    best = re.findall(
+        r"<tr><td>([^<]+)</td><td>([^<]+) <small>.*?<a href=\"([^\"]+)\">([^<]+)</a></td><td>([^<]+)</td>",
+        page,
+        re.DOTALL,
+    )
+    assert best[0] == (
+        "ImageNet-1k · Image Classification",
+        "Top 1 Accuracy",
+        "models/resnest/#resnest269e",
+        "resnest269e",
+        "84.53",
+    )
+    assert [row[0] for row in best] == [
+        "ImageNet-1k · Image Classification",
+        "CIFAR-10 · Image Classification",
+        "CIFAR-100 · Image Classification",
+        "CUB-200-2011 · Image Classification",
+    ]
 
 
 def test_a_card_page_shows_each_models_numbers_snippet_and_badge(project_site: Path) -> None:
@@ -449,11 +472,16 @@ def test_findings_page_lists_what_validate_reports(tmp_path: Path, monkeypatch, 
     page = _text(build_site([Path(TIMM_DOCS.name)], tmp_path / "site") / "findings.html")
     listed = sorted(
         (code.upper(), html.unescape(location))
-        for code, section in re.findall(r'<section id="(\w+)">(.*?)</section>', page, re.DOTALL)
+        for code, section in re.findall(
+            r'<section>\s*<h2 id="(\w+)">(.*?)</section>', page, re.DOTALL
+        )
         for location in re.findall(r"<li><code>([^<]*)</code>", section)
     )
     assert len(expected) > 50 and listed == expected
     assert str(TIMM_DOCS.parent) not in page  # no folder of the machine that built the site
+    # Each finding links to its model's section; long numbers have their thousands grouped.
+    assert '<a href="models/tresnet.html#tresnet_m"><strong>tresnet_m</strong></a>' in page
+    assert re.search(r"\d{1,3},\d{3},\d{3}", page)
 
 
 def test_each_model_is_a_heading_in_the_contents_and_in_search(project_site: Path) -> None:

@@ -82,6 +82,22 @@ class Benchmarks:
     def as_data(self) -> list[dict[str, Any]]:
         return [benchmark.as_data() for benchmark in self.benchmarks]
 
+    def best(self, limit: int = 12) -> list[tuple[Benchmark, Metric, int, float]]:
+        """Of the ``limit`` commonest benchmarks, the best model on each one's commonest metric
+        (in its direction): (benchmark, metric, the model's position, its value)."""
+        found = []
+        for benchmark in self.benchmarks[:limit]:
+            metric = next(iter(benchmark.metrics.values()))
+            scored = [
+                (values[benchmark.key][metric.key], position)
+                for position, values in enumerate(self.values)
+                if metric.key in values.get(benchmark.key, {})
+            ]
+            if scored:
+                value, position = (min if metric.lower_is_better else max)(scored)
+                found.append((benchmark, metric, position, value))
+        return found
+
 
 def _metric_key(label: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", label.strip().lower())

@@ -21,7 +21,7 @@ from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.measurements.record import Measurement
 from modelindex.query import FIELDS, row_of
 from modelindex.schema import Location, Model
-from modelindex.site.benchmarks import benchmarks_of
+from modelindex.site.benchmarks import Benchmarks, benchmarks_of
 from modelindex.site.safe_markdown import card_id
 
 # Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
@@ -252,7 +252,7 @@ def comparison_rows(views: Iterable[ModelView]) -> list[dict[str, Any]]:
     return comparison_data(views)[0]
 
 
-def comparison_data(views: Iterable[ModelView]) -> tuple[list[dict[str, Any]], list[Any]]:
+def comparison_data(views: Iterable[ModelView]) -> tuple[list[dict[str, Any]], Benchmarks]:
     """Each model's row, with its numbers on every benchmark of the zoo (``results``: benchmark
     key -> metric key -> value); and the benchmarks, commonest first, each with its metrics
     and which way they are better."""
@@ -261,4 +261,4 @@ def comparison_data(views: Iterable[ModelView]) -> tuple[list[dict[str, Any]], l
     rows = [
         view.row() | {"results": values} for view, values in zip(views, found.values, strict=True)
     ]
-    return rows, found.as_data()
+    return rows, found

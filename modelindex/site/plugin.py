@@ -141,6 +141,7 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         self.data: SiteData = site_data(
             zoo.index, zoo.report, zoo.measurements, page_of, roots=zoo.paths
         )
+        self._comparison = comparison_data(self.data.models)
         for file in files.documentation_pages():
             if file.src_uri in self.data.pages:
                 _make_inert(file)
@@ -228,7 +229,18 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             views = data.pages.get(page.file.src_uri, [])
             return self._template("collection.html", models=views)
         if kind == "findings":
-            return self._template("findings.html", groups=data.findings_by_rule(), rules=RULES)
+            # A finding links to its model's section, where the name is one model's.
+            by_name: dict[str | None, list[ModelView]] = {}
+            for view in data.models:
+                by_name.setdefault(view.model.name, []).append(view)
+            links = {
+                name: self._url(page, files, views[0].page, views[0].anchor)
+                for name, views in by_name.items()
+                if len(views) == 1
+            }
+            return self._template(
+                "findings.html", groups=data.findings_by_rule(), rules=RULES, links=links
+            )
         if kind == "home":
             pages = {(view.collection or "Other models", view.page) for view in data.models}
             return self._template(
@@ -236,6 +248,12 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 collections=len({view.collection for view in data.models if view.collection}),
                 models=len(data.models),
                 verified=data.verified,
+                mismatched=sum(view.status.badge == "mismatch" for view in data.models),
+                best=[
+                    (benchmark, metric, data.models[position], value)
+                    for benchmark, metric, position, value in self._comparison[1].best()
+                ],
+                model_url=lambda view: self._url(page, files, view.page, view.anchor),
                 findings=len(data.report.findings),
                 comparison_url=self._url(page, files, COMPARISON),
                 findings_url=self._url(page, files, FINDINGS),
@@ -243,9 +261,9 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                     (name, self._url(page, files, uri)) for name, uri in sorted(pages)
                 ],
             )
-        rows, benchmarks = comparison_data(data.models)
-        for row in rows:
-            row["url"] = self._url(page, files, row["page"], row["anchor"])
+        rows, found = self._comparison
+        rows = [row | {"url": self._url(page, files, row["page"], row["anchor"])} for row in rows]
+        benchmarks = found.as_data()
         # Numbers on different benchmarks do not compare: the page opens on the commonest.
         return self._template(
             "comparison.html",

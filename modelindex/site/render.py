@@ -27,6 +27,15 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
+_LONG_NUMBER = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
+
+
+def grouped_digits(text: str) -> str:
+    """Long whole numbers in ``text`` with their thousands grouped: 102502400 -> 102,502,400
+    (not within a word, a version or a decimal)."""
+    return _LONG_NUMBER.sub(lambda match: f"{int(match.group()):,}", str(text))
+
+
 def byte_size(value: int | None) -> str:
     return "-" if value is None else f"{value / 2**20:.1f} MiB ({value} B)"
 
@@ -63,5 +72,11 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters.update(count=human_count, bytes=byte_size, pyrepr=repr, markdown_text=markdown_text)
+    env.filters.update(
+        count=human_count,
+        bytes=byte_size,
+        pyrepr=repr,
+        markdown_text=markdown_text,
+        grouped_digits=grouped_digits,
+    )
     return env
