@@ -81,6 +81,17 @@ _KNOWN: dict[str, MetricSemantics] = {
     "mae": _semantics("mae", False, lower=True),
     "mse": _semantics("mse", False, lower=True),
     "sad": _semantics("sad", False, lower=True),
+    "conn": _semantics("conn", False, lower=True),
+    "grad": _semantics("grad", False, lower=True),
+    "error": _semantics("error", False, lower=True),
+    "mpjpe": _semantics("mpjpe", False, lower=True),
+    "pmpjpe": _semantics("mpjpe", False, lower=True),
+    "nmpjpe": _semantics("mpjpe", False, lower=True),
+    "mrrpe": _semantics("mrrpe", False, lower=True),
+    "niqe": _semantics("niqe", False, lower=True),
+    "brisque": _semantics("brisque", False, lower=True),
+    "mdr": _semantics("median_rank", False, lower=True),
+    "mnr": _semantics("mean_rank", False, lower=True),
 }
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
 _ROUGE = re.compile(r"^rouge(?:[0-9l]|lsum)*$")

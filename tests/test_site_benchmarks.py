@@ -59,6 +59,8 @@ def test_results_group_by_task_and_one_dataset_name(tmp_path) -> None:
         ("Test WER (with LM)", True),
         ("EPE", True),
         ("pass@1", False),
+        ("MPJPE", True),
+        ("Top-1 Error", True),
     ],
 )
 def test_vision_and_speech_metrics_know_their_direction(metric: str, lower: bool) -> None:
@@ -77,3 +79,18 @@ def test_a_hostile_zoo_is_bounded(tmp_path) -> None:
     found = benchmarks_of(zoo.models)
     assert len(found.benchmarks) == 200 and all(len(b.metrics) == 24 for b in found.benchmarks)
     assert sum(len(values) for values in found.values[0].values()) == 200 * 24
+
+
+def test_the_commonest_benchmarks_are_kept_not_the_first_seen(tmp_path) -> None:
+    rare = "".join(
+        f"- Name: rare{i}\n  Results: [{{Task: t, Dataset: r{i}, Metrics: {{a: 1}}}}]\n"
+        for i in range(230)
+    )
+    common = "".join(
+        f"- Name: net{i}\n  Results: [{{Task: t, Dataset: ImageNet, Metrics: {{a: {i}}}}}]\n"
+        for i in range(3)
+    )
+    zoo = modelindex.load(write_file(tmp_path / "model-index.yml", f"Models:\n{rare}{common}"))
+    found = benchmarks_of(zoo.models)
+    assert found.benchmarks[0].label == "ImageNet-1k · t" and found.benchmarks[0].models == 3
+    assert len(found.benchmarks) == 200

@@ -8,8 +8,10 @@ root (MODELINDEX_ARTIFACTS overrides it).
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
 import json
 import os
 import threading
@@ -91,7 +93,8 @@ def page(browser, base_url: str) -> Iterator[Page]:
         "request",
         lambda request: (
             None
-            if request.url.startswith((base_url, "file://"))
+            # blob: is the page's own memory (the CSV and JSON downloads), never the network.
+            if request.url.startswith((base_url, "file://", "blob:"))
             else opened.problems.append(f"request outside the site: {request.url}")
         ),  # type: ignore[attr-defined]
     )
@@ -126,16 +129,67 @@ def test_sorting_by_a_metric_puts_the_best_first_then_reverses(page: Page, base_
     page.goto(base_url + "comparison/", wait_until="networkidle")
     top1 = "th[data-label='Top 1 Accuracy']"
     key = page.get_attribute(top1, "data-key")
-    before = _visible_values(page, key)
-    page.click(top1)  # higher is better: best first
+    # The page opens sorted by the plotted metric, best first: higher is better here.
     descending = _visible_values(page, key)
+    assert page.get_attribute(top1, "aria-sort") == "descending"
     page.click(top1)
     ascending = _visible_values(page, key)
+    page.click(top1)
     numbers = [float(value) for value in descending if value]
-    assert descending != before and len(numbers) == 36
-    assert numbers == sorted(numbers, reverse=True)
+    assert len(numbers) == 36 and numbers == sorted(numbers, reverse=True)
     assert [float(value) for value in ascending if value] == sorted(numbers)
-    assert page.get_attribute(top1, "aria-sort") == "ascending"
+    assert _visible_values(page, key) == descending
+    assert page.get_attribute(top1, "aria-sort") == "descending"
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_lower_is_better_metric_sorts_the_lowest_first(page: Page, tmp_path: Path) -> None:
+    zoo = tmp_path / "zoo" / "model-index.yml"
+    zoo.parent.mkdir()
+    zoo.write_text(
+        "Models:\n"
+        + "".join(
+            f"- Name: asr{i}\n  Results: [{{Task: Speech Recognition, Dataset: LibriSpeech,"
+            f" Metrics: {{Test WER: {wer}}}}}]\n"
+            for i, wer in enumerate([7.5, 2.25, 12.0, 4.0])
+        ),
+        encoding="utf-8",
+    )
+    site = build_site([zoo.parent], tmp_path / "site")
+    page.goto((site / "comparison.html").as_uri(), wait_until="load")
+    wer = "th[data-label='Test WER']"
+    expect(page.locator(wer)).to_have_attribute("aria-sort", "ascending")
+    assert _visible_values(page, page.get_attribute(wer, "data-key")) == ["2.25", "4", "7.5", "12"]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_csv_download_carries_no_formula_and_no_broken_row(page: Page, tmp_path: Path) -> None:
+    zoo = tmp_path / "zoo" / "model-index.yml"
+    zoo.parent.mkdir()
+    zoo.write_text(
+        "Models:\n"
+        '- Name: "cr\\rname=1+1"\n  In Collection: "\\t=2+2"\n'
+        "  Results: [{Task: t, Dataset: d, Metrics: {a: 1}}]\n"
+        '- Name: "=HYPERLINK(1)"\n  Results: [{Task: t, Dataset: d, Metrics: {a: 2}}]\n',
+        encoding="utf-8",
+    )
+    site = build_site([zoo.parent], tmp_path / "site")
+    page.goto((site / "comparison.html").as_uri(), wait_until="load")
+    href = page.get_attribute("#modelindex-download-csv", "href")
+    text = page.evaluate("url => fetch(url).then(r => r.text())", href)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 3 and all(len(row) == len(rows[0]) for row in rows)
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    assert "'=HYPERLINK(1)" in cells and "cr\rname=1+1" in cells
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fragment", ["b=__proto__", "b=constructor", "p=1.5&s=toString", "b=b999"])
+def test_a_garbled_address_opens_the_default_view(page: Page, base_url: str, fragment: str) -> None:
+    page.goto(base_url + "comparison/#" + fragment, wait_until="networkidle")
+    assert page.text_content("#modelindex-shown") == "36 of 43 models"
+    assert page.text_content("#modelindex-page") == "page 1 of 1"
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -144,9 +198,11 @@ def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
     page.select_option("#modelindex-filter-benchmark", "")
     assert len(_visible_values(page, "name")) == 43
     page.fill("#modelindex-filter-name", "tresnet")
+    expect(page.locator("#modelindex-shown")).to_have_text("6 of 43 models")  # once typing pauses
     names = _visible_values(page, "name")
     assert len(names) == 6 and all("tresnet" in name for name in names)
     page.fill("#modelindex-filter-name", "")
+    expect(page.locator("#modelindex-shown")).to_have_text("43 of 43 models")
     page.select_option("#modelindex-filter-collection", "ResNet-D")
     assert len(_visible_values(page, "name")) == 7
     assert page.text_content("#modelindex-shown") == "7 of 43 models"
@@ -156,6 +212,7 @@ def test_the_filters_narrow_the_rows(page: Page, base_url: str) -> None:
 def test_a_shared_address_restores_the_view(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
     page.fill("#modelindex-filter-name", "resnet")
+    expect(page.locator("#modelindex-shown")).not_to_have_text("36 of 43 models")
     page.click("th[data-key='parameters']")  # counts: largest first
     page.click(".modelindex-columns summary")  # the column chooser
     page.uncheck("#modelindex-column-choice input[data-key='interpolation']")
@@ -303,11 +360,11 @@ def test_a_built_site_opened_from_disk_follows_links_and_searches(
 ) -> None:
     page.goto(disk_url, wait_until="load")
     page.click("text=Compare every model")
-    assert page.url.endswith("/comparison.html")
+    assert page.url.split("#")[0].endswith("/comparison.html")
     # The rows are drawn by the page's script once it has run: wait for them (the 5 models with
     # results on the zoo's benchmark).
     expect(page.locator("#modelindex-table tbody tr")).to_have_count(5)
-    page.click("#modelindex-table a >> text=twin")
+    page.click("#modelindex-table tr[data-collection='Wide  Net'] a >> text=twin")
     assert page.url.endswith("/collections/wide-net.html#twin")
     # material keeps its search closed on a page opened at an anchor: search from the home page.
     page.goto(disk_url, wait_until="load")

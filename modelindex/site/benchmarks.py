@@ -23,6 +23,8 @@ from modelindex.schema import Model
 # Bounds for a hostile zoo: a page lists at most this many benchmarks, each this many metrics.
 MAX_BENCHMARKS = 200
 MAX_METRICS = 24
+# Benchmarks read before the commonest are kept: bounds the memory of a hostile zoo.
+MAX_SEEN = 20 * MAX_BENCHMARKS
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
 
 
@@ -115,7 +117,7 @@ def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
             where = ((task or "").lower(), dataset_identity(result.dataset))
             benchmark = found.get(where)
             if benchmark is None:
-                if len(found) >= MAX_BENCHMARKS:
+                if len(found) >= MAX_SEEN:
                     continue
                 benchmark = found[where] = Benchmark("", task, dataset)
             numbers = mine.setdefault(where, {})
@@ -140,10 +142,11 @@ def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
                 found[where].models += 1
             for key in numbers:
                 found[where].metrics[key].models += 1
+    # The commonest are kept, not the first seen: a zoo's main benchmark may come last.
     ordered = sorted(
         (b for b in found.values() if b.metrics),
         key=lambda b: (-b.models, b.label.lower()),
-    )
+    )[:MAX_BENCHMARKS]
     for position, benchmark in enumerate(ordered):
         benchmark.key = f"b{position}"
         metrics = sorted(benchmark.metrics.items(), key=lambda item: -item[1].models)

@@ -12,7 +12,8 @@
   if (!table || !data || !benchmarkData) return;
   const rows = JSON.parse(data.textContent);
   const benchmarks = JSON.parse(benchmarkData.textContent);
-  const byKey = Object.fromEntries(benchmarks.map((b) => [b.key, b]));
+  // No prototype: a key from the address ("__proto__", "constructor") names no benchmark.
+  const byKey = Object.assign(Object.create(null), Object.fromEntries(benchmarks.map((b) => [b.key, b])));
   const PAGE = 100;
   const SVG = "http://www.w3.org/2000/svg";
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
@@ -28,12 +29,13 @@
   // --- formatting -------------------------------------------------------------------------------
   function count(value) {
     if (typeof value !== "number" || !Number.isFinite(value)) return "-";
-    const units = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
-    for (const [size, unit] of units) {
-      // 3 significant digits, without the zeros after a decimal point: 25.6M, 100M, 1.2G.
-      if (Math.abs(value) >= size) return `${(value / size).toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")}${unit}`;
-    }
-    return String(value);
+    // 3 significant digits, without the zeros after a decimal point: 25.6M, 100M, 1.2G. A value
+    // that rounds up to 1000 of a unit is 1 of the next (999,999 is 1M, not 1000k).
+    const units = [[1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"], [1, ""]];
+    const rounded = Number(Math.abs(value).toPrecision(3));
+    const [size, unit] = units.find(([size]) => rounded >= size) || [1, ""];
+    const digits = (rounded / size).toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+    return `${value < 0 ? "-" : ""}${digits}${unit}`;
   }
   const plain = (value) => (value === null || value === undefined || value === "" ? "-" : String(value));
   const FIXED = [
@@ -55,7 +57,8 @@
     for (const key of ["q", "c", "b", "m", "s", "d"]) if (saved.has(key)) view[key] = saved.get(key);
     if (saved.has("hide")) view.hide = saved.get("hide").split(",").filter(Boolean);
     if (saved.has("p")) view.p = Math.max(0, Number(saved.get("p")) || 0);
-    if (view.b && !byKey[view.b]) view.b = "";
+    if (view.b && !byKey[view.b]) view.b = benchmarkFilter.value;  // not this zoo's: the default
+    view.p = Math.floor(view.p);
   }
   function writeAddress() {
     const saved = new URLSearchParams();
@@ -93,7 +96,8 @@
       (!view.b || view.b in row.results));
   }
   function sorted(items) {
-    const column = columns().find((c) => c.key === view.s);
+    // With no sort chosen, the plotted metric, best first.
+    const column = columns().find((c) => c.key === (view.s || view.m));
     if (!column) return items;
     // A metric sorts best first: descending where higher is better, ascending where lower is.
     const best = column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : (column.text ? "asc" : "desc");
@@ -145,7 +149,7 @@
           column.metric.known ? "higher is better" : "higher is better (assumed)";
         th.textContent += column.metric.lower_is_better ? " ↓" : " ↑";
       }
-      const ascending = view.s === column.key ? (view.d || (column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : column.text ? "asc" : "desc")) : "";
+      const ascending = (view.s || view.m) === column.key ? (view.d || (column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : column.text ? "asc" : "desc")) : "";
       th.setAttribute("aria-sort", ascending === "asc" ? "ascending" : ascending === "desc" ? "descending" : "none");
       if (column.key === "name") th.className = "modelindex-name";
       head.appendChild(th);
@@ -271,7 +275,8 @@
       element("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, svg).textContent = "no benchmark chosen";
       return;
     }
-    caption.textContent = `${metric.label} (${metric.lower_is_better ? "lower" : "higher"} is better) against ${unit} (log scale); the line is the Pareto frontier.`;
+    const direction = `${metric.lower_is_better ? "lower" : "higher"} is better${metric.known ? "" : ", assumed"}`;
+    caption.textContent = `${metric.label} (${direction}) against ${unit} (log scale); the line is the Pareto frontier.`;
     // A log scale has no place for zero or a negative count, which a card can still declare.
     const points = items.map(({ row, index }) => ({ row, index, x: row[key] / scale, y: (row.results[view.b] || {})[metric.key] }))
       .filter((p) => Number.isFinite(p.y) && Number.isFinite(p.x) && p.x > 0);
@@ -300,7 +305,6 @@
     points.forEach((point) => {
       const dot = element("circle", { cx: sx(point.x), cy: sy(point.y), r: 4.5, fill: colour(point.row.collection),
         class: "modelindex-point", "data-name": point.row.name, "data-row": point.index }, svg);
-      element("title", {}, dot).textContent = point.row.name;
       dot.addEventListener("mouseenter", (event) => {
         tooltip.hidden = false;
         tooltip.textContent = `${point.row.name} (${point.row.collection}): ${metric.label} ${point.y}, ${count(point.x * scale)} ${unit}`;
@@ -329,8 +333,9 @@
     const quote = (value) => {
       const text = value === null || value === undefined ? "" : String(value);
       // A leading =, +, - or @ would run as a formula in a spreadsheet.
-      const safe = /^[=+\-@]/.test(text) && Number.isNaN(Number(text)) ? `'${text}` : text;
-      return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+      const safe = /^[=+\-@\t\r]/.test(text) && Number.isNaN(Number(text)) ? `'${text}` : text;
+      // A line break of either kind inside a cell would start a row a spreadsheet reads anew.
+      return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
     };
     const metricColumns = benchmarks.flatMap((b) => b.metrics.map((m) => ({ b, m })));
     const header = [...keys, ...metricColumns.map(({ b, m }) => `${m.label} (${b.label})`)];
@@ -345,6 +350,7 @@
   }
 
   // --- events -----------------------------------------------------------------------------------
+  let plotted = "";
   function update() {
     nameFilter.value = view.q;
     collectionFilter.value = view.c;
@@ -352,14 +358,25 @@
     drawMetricChoice();
     drawColumnChoice();
     const items = drawTable();
-    const metric = metricsOf(view.b).find((m) => m.key === view.m);
-    legend(items);
-    plot($("modelindex-plot-macs"), $("modelindex-caption-macs"), "macs", "MACs", 1, items, metric);
-    plot($("modelindex-plot-parameters"), $("modelindex-caption-parameters"), "parameters", "parameters", 1, items, metric);
+    // The plots change with the filters, the benchmark and the metric only: not with a sort, a
+    // page or a column (thousands of points are slow to draw again).
+    const shown = JSON.stringify([view.q, view.c, view.b, view.m]);
+    if (shown !== plotted) {
+      plotted = shown;
+      const metric = metricsOf(view.b).find((m) => m.key === view.m);
+      legend(items);
+      plot($("modelindex-plot-macs"), $("modelindex-caption-macs"), "macs", "MACs", 1, items, metric);
+      plot($("modelindex-plot-parameters"), $("modelindex-caption-parameters"), "parameters", "parameters", 1, items, metric);
+    }
     showPicked();
     writeAddress();
   }
-  nameFilter.addEventListener("input", () => { view.q = nameFilter.value; view.p = 0; update(); });
+  let typing = 0;
+  nameFilter.addEventListener("input", () => {
+    // Once the typing pauses: each key would draw the table and the plots again.
+    clearTimeout(typing);
+    typing = setTimeout(() => { view.q = nameFilter.value; view.p = 0; update(); }, 150);
+  });
   collectionFilter.addEventListener("input", () => { view.c = collectionFilter.value; view.p = 0; update(); });
   benchmarkFilter.addEventListener("input", () => {
     view.b = benchmarkFilter.value; view.m = ""; view.p = 0;
@@ -373,7 +390,7 @@
     if (!th || th.dataset.key === "pick") return;
     const column = columns().find((c) => c.key === th.dataset.key);
     const best = column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : (column.text ? "asc" : "desc");
-    if (view.s === column.key) view.d = (view.d || best) === "asc" ? "desc" : "asc";
+    if ((view.s || view.m) === column.key) { view.s = column.key; view.d = (view.d || best) === "asc" ? "desc" : "asc"; }
     else { view.s = column.key; view.d = ""; }
     view.p = 0;
     update();
