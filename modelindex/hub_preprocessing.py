@@ -99,7 +99,8 @@ def _line(mapping: LocatedDict, key: str) -> int | None:
     return mapping.key_lines.get(key)
 
 
-def _square(size: Any) -> int | None:
+def square_side(size: Any) -> int | None:
+    """The side of a square size: 224, or (3, 224, 224); None for anything else."""
     if isinstance(size, list | tuple) and len(size) == 3 and size[1] == size[2]:
         size = size[2]
     return size if _is_side(size) else None
@@ -109,7 +110,8 @@ def _is_side(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE
 
 
-def _fraction(value: Any) -> float | None:
+def fraction(value: Any) -> float | None:
+    """A number in (0, 1], as a float; None for anything else."""
     ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
     return float(value) if ok else None
 
@@ -127,8 +129,8 @@ def pretrained_cfg_values(config: Mapping[str, Any]) -> dict[str, tuple[Any, str
     interpolation = config.get("interpolation")
     crop_mode = config.get("crop_mode")
     return {
-        "image_size": (_square(config.get("input_size")), "input_size"),
-        "crop_pct": (_fraction(config.get("crop_pct")), "crop_pct"),
+        "image_size": (square_side(config.get("input_size")), "input_size"),
+        "crop_pct": (fraction(config.get("crop_pct")), "crop_pct"),
         "interpolation": (
             interpolation if interpolation in INTERPOLATIONS else None,
             "interpolation",
@@ -136,8 +138,8 @@ def pretrained_cfg_values(config: Mapping[str, Any]) -> dict[str, tuple[Any, str
         "crop_mode": (crop_mode if crop_mode in CROP_MODES else None, "crop_mode"),
         "mean": (_channels(config.get("mean")), "mean"),
         "std": (_channels(config.get("std")), "std"),
-        "test_image_size": (_square(config.get("test_input_size")), "test_input_size"),
-        "test_crop_pct": (_fraction(config.get("test_crop_pct")), "test_crop_pct"),
+        "test_image_size": (square_side(config.get("test_input_size")), "test_input_size"),
+        "test_crop_pct": (fraction(config.get("test_crop_pct")), "test_crop_pct"),
     }
 
 

@@ -26,10 +26,10 @@ from enum import IntEnum
 from typing import Any
 
 from modelindex.fields import CROP_PCT, IMAGE_SIZE, INTERPOLATION, FieldName
+from modelindex.hub_preprocessing import square_side
 from modelindex.preprocessing import resize_of
 from modelindex.schema import Location
 
-MAX_SIDE = 8192
 # Content that moves this many pixels at the crop's border has clearly moved; less is a
 # rounding's worth of difference (timm's resnet101d: 0.94 on its card, 0.95 in timm, 1.4 px).
 CLEAR_MOVE_PX = 2.0
@@ -155,7 +155,7 @@ def timm_evaluations(values: Mapping[str, Any], where: Mapping[str, Location]) -
 def differences(card: CardEvaluation, references: list[Evaluation]) -> list[Difference]:
     """The card's values that give other pixels than the reference evaluation nearest them;
     none where one of ``references`` gives the card's pixels, or none can be compared."""
-    size = card.size if card.size is not None and 0 < card.size <= MAX_SIDE else None
+    size = square_side(card.size)
     card = CardEvaluation(size, card.crop_pct, card.interpolation)
     if size is not None and any(r.size is not None for r in references):
         candidates = [r for r in references if r.size in (None, size)]

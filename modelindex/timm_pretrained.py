@@ -44,7 +44,7 @@ def timm_preprocessing(name: str) -> Preprocessing | None:
 
 def preprocessing_of(config: Any, source: str) -> Preprocessing:
     """A timm ``PretrainedCfg`` as a Preprocessing, each value with ``source``."""
-    values = config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+    values = _as_dict(config)
     present = {
         name: value
         for name, (value, _key) in pretrained_cfg_values(values).items()
@@ -60,7 +60,7 @@ def pretrained_settings(timm: ModuleType, architecture: str) -> tuple[Pretrained
     configs = arch_configs(architecture) if arch_configs is not None else {}
     found = []
     for tag, config in list(configs.items())[:MAX_TAGS]:
-        values = config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+        values = _as_dict(config)
         preprocessing = {
             name: value
             for name, (value, _key) in pretrained_cfg_values(values).items()
@@ -80,3 +80,8 @@ def pretrained_settings(timm: ModuleType, architecture: str) -> tuple[Pretrained
             )
         )
     return tuple(found)
+
+
+def _as_dict(config: Any) -> dict[str, Any]:
+    """A timm ``PretrainedCfg`` as a mapping (older timm versions have no ``to_dict``)."""
+    return config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))

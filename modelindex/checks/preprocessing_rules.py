@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from modelindex.checks.context import Context
 from modelindex.checks.findings import Hit, Related, Severity
@@ -121,19 +121,8 @@ def _timm_setting(context: Context, model: Model) -> tuple[list[Evaluation], str
         setting = setting_for_weights(measured.pretrained, model.weights)
         if setting is None:
             return None
-        values = {name: getattr(setting, name) for name in _TIMM_VALUES}
-        return timm_evaluations(values, {}), setting.describe(measured.library_version)
+        return timm_evaluations(asdict(setting), {}), setting.describe(measured.library_version)
     return None
-
-
-_TIMM_VALUES = (
-    "image_size",
-    "crop_pct",
-    "interpolation",
-    "crop_mode",
-    "test_image_size",
-    "test_crop_pct",
-)
 
 
 def _disagreements(context: Context) -> list[_Disagreement]:

@@ -13,11 +13,10 @@ import urllib.parse
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from modelindex.hub_preprocessing import CROP_MODES, INTERPOLATIONS
+from modelindex.hub_preprocessing import CROP_MODES, INTERPOLATIONS, fraction, square_side
 
 # An architecture with more tags than this is cut short: no real one has half as many.
 MAX_TAGS = 64
-MAX_SIDE = 8192
 _HUB_HOSTS = frozenset({"huggingface.co", "hf.co"})
 
 
@@ -56,12 +55,12 @@ class PretrainedSetting:
             if isinstance(files, list)
             else (),
             hub_id=hub_id if isinstance(hub_id, str) else None,
-            image_size=_side(entry.get("image_size")),
-            crop_pct=_fraction(entry.get("crop_pct")),
+            image_size=square_side(entry.get("image_size")),
+            crop_pct=fraction(entry.get("crop_pct")),
             interpolation=_member(entry.get("interpolation"), INTERPOLATIONS),
             crop_mode=_member(entry.get("crop_mode"), CROP_MODES),
-            test_image_size=_side(entry.get("test_image_size")),
-            test_crop_pct=_fraction(entry.get("test_crop_pct")),
+            test_image_size=square_side(entry.get("test_image_size")),
+            test_crop_pct=fraction(entry.get("test_crop_pct")),
         )
 
     def names_weights(self, url: str) -> bool:
@@ -97,18 +96,6 @@ def setting_for_weights(
         return None
     found = [setting for setting in settings if setting.names_weights(url)]
     return found[0] if len(found) == 1 else None
-
-
-def _side(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE:
-        return value
-    return None
-
-
-def _fraction(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0.01 <= value <= 1:
-        return float(value)
-    return None
 
 
 def _member(value: object, known: frozenset[str]) -> str | None:

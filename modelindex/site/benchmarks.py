@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from modelindex.dataset_names import dataset_identity, dataset_name
@@ -39,13 +39,7 @@ class Metric:
     models: int = 0
 
     def as_data(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "lower_is_better": self.lower_is_better,
-            "known": self.known,
-            "models": self.models,
-        }
+        return asdict(self)
 
 
 @dataclass

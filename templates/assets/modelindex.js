@@ -95,13 +95,17 @@
       (!view.c || row.collection === view.c) &&
       (!view.b || view.b in row.results));
   }
+  // The order a column sorts in first: a metric best first (descending where higher is better,
+  // ascending where lower is), text from A, other numbers largest first.
+  function bestOrder(column) {
+    if (column.metric) return column.metric.lower_is_better ? "asc" : "desc";
+    return column.text ? "asc" : "desc";
+  }
   function sorted(items) {
     // With no sort chosen, the plotted metric, best first.
     const column = columns().find((c) => c.key === (view.s || view.m));
     if (!column) return items;
-    // A metric sorts best first: descending where higher is better, ascending where lower is.
-    const best = column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : (column.text ? "asc" : "desc");
-    const ascending = (view.d || best) === "asc";
+    const ascending = (view.d || bestOrder(column)) === "asc";
     return items.slice().sort((a, b) => {
       let x = valueOf(a.row, column), y = valueOf(b.row, column);
       const missingX = x === null || x === undefined || x === "", missingY = y === null || y === undefined || y === "";
@@ -149,7 +153,7 @@
           column.metric.known ? "higher is better" : "higher is better (assumed)";
         th.textContent += column.metric.lower_is_better ? " ↓" : " ↑";
       }
-      const ascending = (view.s || view.m) === column.key ? (view.d || (column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : column.text ? "asc" : "desc")) : "";
+      const ascending = (view.s || view.m) === column.key ? (view.d || bestOrder(column)) : "";
       th.setAttribute("aria-sort", ascending === "asc" ? "ascending" : ascending === "desc" ? "descending" : "none");
       if (column.key === "name") th.className = "modelindex-name";
       head.appendChild(th);
@@ -389,8 +393,7 @@
   function sortBy(th) {
     if (!th || th.dataset.key === "pick") return;
     const column = columns().find((c) => c.key === th.dataset.key);
-    const best = column.metric ? (column.metric.lower_is_better ? "asc" : "desc") : (column.text ? "asc" : "desc");
-    if ((view.s || view.m) === column.key) { view.s = column.key; view.d = (view.d || best) === "asc" ? "desc" : "asc"; }
+    if ((view.s || view.m) === column.key) { view.s = column.key; view.d = (view.d || bestOrder(column)) === "asc" ? "desc" : "asc"; }
     else { view.s = column.key; view.d = ""; }
     view.p = 0;
     update();
