@@ -454,3 +454,24 @@ def test_mmagics_explicit_none_turns_normalization_off(write) -> None:
         "model = dict(data_preprocessor=dict(type='DataPreprocessor', mean=None, std=None))\n",
     )
     assert (found.mean, found.std) == (None, None)
+
+
+def test_mmagics_crop_is_height_then_width_and_random_unless_told(write) -> None:
+    # mmagic's inpainting configs crop the ground truth at random, then resize it to the input.
+    inpainting = _pipeline_of(
+        write,
+        "test_pipeline = [dict(type='LoadImageFromFile', key='gt'),\n"
+        "    dict(type='Crop', keys=['gt'], crop_size=(384, 320), random_crop=True),\n"
+        "    dict(type='Resize', keys=['gt'], scale=(256, 256), keep_ratio=False)]\n",
+    )
+    assert (inpainting.crop_mode, inpainting.crop_size) == ("random crop", (384, 320))
+    assert inpainting.input_size == (256, 256)
+    assert inpainting.problems == ["no data_preprocessor with mean and std"]
+    centred = _pipeline_of(
+        write,
+        "test_pipeline = [dict(type='Crop', keys=['img'], crop_size=(64, 48), random_crop=False)]\n",
+    )
+    assert (centred.crop_mode, centred.input_size) == ("center crop", (64, 48))
+    # A Crop without mmagic's keys is another library's, whose crop_size order is not known.
+    other = _pipeline_of(write, "test_pipeline = [dict(type='Crop', crop_size=(64, 48))]\n")
+    assert other.crop_mode is None and other.problems

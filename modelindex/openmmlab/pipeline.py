@@ -32,6 +32,8 @@ CROPPING = {
     "ThreeCrop": "three crops",
     "TenCrop": "ten crops",
     "CenterCropLongEdge": "center crop of the long edge",
+    # mmagic's: random unless random_crop=False, then centred; its crop_size is (h, w).
+    "Crop": "random crop",
 }
 # Training transforms that fix the size the network trains at, with the key that holds it.
 TRAIN_SIZING = {
@@ -461,6 +463,14 @@ def _resize(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bo
 
 def _crop(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bool:
     size = side(step.get("crop_size"))
+    mode = CROPPING[kind]
+    if kind == "Crop" and "keys" not in step:
+        found.problems.append("a Crop without keys, not mmagic's")
+        return False
+    if kind == "Crop":
+        height_width = step.get("crop_size")
+        size = side(height_width[::-1]) if isinstance(height_width, list | tuple) else None
+        mode = CROPPING["CenterCrop"] if step.get("random_crop") is False else mode
     if kind == "CenterCropLongEdge":
         found.crop_mode = CROPPING[kind]
         found.steps.append({"op": "crop", "mode": "center of the long edge"})
@@ -469,8 +479,8 @@ def _crop(found: PipelinePreprocessing, step: dict[str, Any], kind: str) -> bool
     if size is None:
         found.problems.append(f"{kind} with a crop_size that is not a size")
         return False
-    found.crop_size, found.crop_mode, found.input_size = size, CROPPING[kind], size
-    found.steps.append({"op": "crop", "mode": CROPPING[kind], "height": size[0], "width": size[1]})
+    found.crop_size, found.crop_mode, found.input_size = size, mode, size
+    found.steps.append({"op": "crop", "mode": mode, "height": size[0], "width": size[1]})
     _note(found, "crop", step, "crop_size")
     return True
 
