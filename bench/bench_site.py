@@ -73,7 +73,7 @@ def main() -> int:
             plain = Path(folder) / f"bare{run}"
             plain.mkdir()
             bare.append(timed(lambda plain=plain: bare_build(models, plain)))
-        comparison = site / "comparison" / "index.html"
+        comparison = site / "comparison.html"
         script = site / "assets" / "modelindex" / "modelindex.js"
         weight = comparison.stat().st_size, script.stat().st_size
     ours_s, bare_s = statistics.median(ours), statistics.median(bare)

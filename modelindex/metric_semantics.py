@@ -110,6 +110,47 @@ def is_threshold(metric: str | None) -> bool:
     return metric is not None and "threshold" in metric.lower()
 
 
+# Words of a setting that zoos write among their metrics: mmagic's "Iter", "Total Iters*",
+# "disc_step", "Num Scales", "FID (Iter)" (the iteration the FID was taken at), "GPU Info",
+# and a denoiser's noise level "$\\sigma$".
+_SETTING_WORDS = frozenset(
+    {"iter", "iters", "iteration", "iterations", "step", "steps", "epoch", "epochs", "scales",
+     "gpu", "gpus", "batch", "ndisc", "sigma", "noise", "lr"}
+)  # fmt: skip
+
+
+# Of those, the conditions a result was measured under: PSNR at noise sigma 15 is no rival to
+# PSNR at sigma 50.
+_CONDITION_WORDS = frozenset({"sigma", "noise"})
+
+
+def is_condition(metric: str | None) -> bool:
+    """Whether a setting is a condition of the evaluation (a denoiser's noise level), which
+    tells one benchmark from another, and not of the training."""
+    words = _NOT_ALPHANUMERIC.sub(" ", (metric or "").lower()).split()
+    return is_setting(metric) and any(word in _CONDITION_WORDS for word in words)
+
+
+def is_setting(metric: str | None) -> bool:
+    """Whether a "metric" is how the model was trained or evaluated, not how well it did:
+    a threshold, an iteration count, a step, a noise level. Such numbers are no score to
+    compare models by. A known metric that names a setting word is one only in brackets:
+    "FID (Iter)" is an iteration, "Step Accuracy" an accuracy."""
+    if metric is None:
+        return False
+    if is_threshold(metric):
+        return True
+    words = _NOT_ALPHANUMERIC.sub(" ", metric.lower()).split()
+    named = [word for word in [*words, "".join(words)] if word in _SETTING_WORDS]
+    if not named:
+        return False
+    bracketed = re.findall(r"\(([^()]*)\)", metric.lower())
+    in_brackets = any(
+        set(_NOT_ALPHANUMERIC.sub(" ", part).split()) & _SETTING_WORDS for part in bracketed
+    )
+    return in_brackets or metric_semantics(metric) is None
+
+
 @lru_cache(maxsize=4096)
 def metric_semantics(metric: str | None) -> MetricSemantics | None:
     """The semantics of a metric type or name; None for one not known, and for a threshold."""
@@ -160,6 +201,8 @@ def scale_of(value: float, semantics: MetricSemantics) -> Scale | None:
 __all__ = [
     "MetricSemantics",
     "Scale",
+    "is_condition",
+    "is_setting",
     "is_threshold",
     "metric_semantics",
     "scale_of",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import modelindex
-from modelindex.metric_semantics import metric_semantics
-from modelindex.site.benchmarks import benchmarks_of
+from modelindex.metric_semantics import is_condition, is_setting, metric_semantics
+from modelindex.site.benchmarks import benchmarks_of, flagged_results
+from modelindex.site.figures import collection_styles, plotly_js
 from tests.conftest import write_file
 
 ZOO = """Models:
@@ -44,8 +45,16 @@ def test_results_group_by_task_and_one_dataset_name(tmp_path) -> None:
     mean = next(m for m in imagenet.metrics.values() if m.label == "Mean")
     assert (mean.lower_is_better, mean.known) == (False, False)  # assumed, and said so
     # Each model's numbers, by the page's keys.
-    assert found.values[1] == {"b1": {"m0": 2.1, "m1": 0.9}, "b0": {"m0": 81.0}}
-    assert found.values[2] == {"b2": {"m0": 40.1, "m1": 61.2}}
+    # Keys are names, not positions, so that an address stays true as the zoo grows.
+    speech_key, imagenet_key = (
+        "b-librispeech-automatic-speech-recognition",
+        "b-imagenet-1k-image-classification",
+    )
+    assert found.values[1] == {
+        speech_key: {"m-testwer": 2.1, "m-testcer": 0.9},
+        imagenet_key: {"m-top1accuracy": 81.0},
+    }
+    assert found.values[2] == {"b-coco-object-detection": {"m-boxap": 40.1, "m-ap@05": 61.2}}
 
 
 @pytest.mark.parametrize(
@@ -94,3 +103,117 @@ def test_the_commonest_benchmarks_are_kept_not_the_first_seen(tmp_path) -> None:
     found = benchmarks_of(zoo.models)
     assert found.benchmarks[0].label == "ImageNet-1k · t" and found.benchmarks[0].models == 3
     assert len(found.benchmarks) == 200
+
+
+def test_a_value_validate_reports_is_flagged_on_its_own_metric(tmp_path) -> None:
+    # timm's inception_v4 card: a Top-1 of 1.01 (a fraction written as a percentage), N007.
+    zoo = modelindex.load(write_file(tmp_path / "model-index.yml", ZOO))
+    flagged = [
+        {},
+        flagged_results([("Results[1].Top 1 Accuracy", "N007"), ("Weights", "U001")]),
+        flagged_results([("Results[0].Metrics", "R001")]),  # the whole result is copied
+        {},
+    ]
+    found = benchmarks_of(zoo.models, flagged)
+    imagenet, speech, coco = (b.key for b in found.benchmarks)
+    # Not its WER on the first result.
+    assert found.flags[1] == {imagenet: {"m-top1accuracy": "N007"}}
+    assert found.flags[2] == {coco: {"m-boxap": "R001", "m-ap@05": "R001"}}
+    assert found.flags[0] == found.flags[3] == {}
+    assert speech not in found.flags[1]
+
+
+def test_each_of_a_hundred_collections_gets_its_own_marker() -> None:
+    styles = collection_styles([f"collection {n}" for n in range(100)])
+    assert len({(s["color"], s["symbol"]) for s in styles.values()}) == 100
+    assert collection_styles(["b", "a"]) == collection_styles(["a", "b"])  # by name, not order
+
+
+def test_the_site_serves_plotly_from_its_wheel() -> None:
+    path = plotly_js()
+    assert path.name == "plotly.min.js" and path.stat().st_size > 1_000_000
+
+
+def _hub_card(tmp_path, name: str, config: str, wer: float) -> None:
+    write_file(
+        tmp_path / name / "README.md",
+        f"---\nmodel-index:\n- name: {name}\n  results:\n"
+        "  - task: {type: automatic-speech-recognition, name: Speech Recognition}\n"
+        "    dataset: {type: mozilla-foundation/common_voice_8_0, name: Common Voice 8,"
+        f" config: {config}, split: test}}\n"
+        f"    metrics: [{{type: wer, name: Test WER, value: {wer}}}]\n"
+        "  - task: {type: text-classification}\n"
+        "    metrics: [{type: accuracy, value: 0.9}]\n---\n",
+    )
+
+
+def test_a_hub_benchmark_is_its_dataset_config_and_split_on_one_scale(tmp_path) -> None:
+    # Common Voice in German is no rival to Common Voice in English; 0.123 and 12.3 are one WER.
+    _hub_card(tmp_path, "en-small", "en", 0.123)
+    _hub_card(tmp_path, "en-tiny", "en", 0.2)
+    _hub_card(tmp_path, "en-large", "en", 8.5)
+    _hub_card(tmp_path, "en-base", "en", 10.1)
+    _hub_card(tmp_path, "de-small", "de", 14.2)
+    found = benchmarks_of(modelindex.load(tmp_path).models)
+    labels = {b.label: b for b in found.benchmarks}
+    assert sorted(labels) == [
+        "Common Voice 8 (de, test) · Speech Recognition",
+        "Common Voice 8 (en, test) · Speech Recognition",
+    ]  # a result with no dataset is no benchmark
+    english = labels["Common Voice 8 (en, test) · Speech Recognition"]
+    wer = english.metrics["testwer"]
+    assert wer.rescaled == 2 and wer.lower_is_better
+    values = sorted(v[english.key][wer.key] for v in found.values if english.key in v)
+    assert values == [8.5, 10.1, 12.3, 20.0]
+
+
+@pytest.mark.parametrize(
+    ("label", "setting", "condition"),
+    [
+        ("Iter", True, False),  # mmagic's tables write training settings among the metrics
+        ("Total Iters\\*", True, False),
+        ("disc_step", True, False),
+        ("FID (Iter)", True, False),  # the iteration an FID was taken at
+        ("$\\\\sigma$", True, True),  # a denoiser's noise level
+        ("FID", False, False),
+        ("Step Accuracy", False, False),  # an accuracy that names a setting word
+        ("cos_sim_accuracy_threshold", True, False),
+    ],
+)
+def test_settings_written_as_metrics_are_no_scores(label: str, setting: bool, condition: bool):
+    assert (is_setting(label), is_condition(label)) == (setting, condition)
+
+
+def test_a_noise_level_tells_benchmarks_apart_and_an_iteration_is_dropped(tmp_path) -> None:
+    write_file(
+        tmp_path / "model-index.yml",
+        "Models:\n"
+        "- Name: a\n  Results:\n"
+        "  - {Task: Denoising, Dataset: Set12, Metrics: {$\\\\sigma$: 15, PSNR: 33.9, Iter: 400000}}\n"
+        "  - {Task: Denoising, Dataset: Set12, Metrics: {$\\\\sigma$: 50, PSNR: 27.9}}\n"
+        "- Name: b\n  Results:\n"
+        "  - {Task: Denoising, Dataset: Set12, Metrics: {$\\\\sigma$: 15, PSNR: 34.1}}\n",
+    )
+    found = benchmarks_of(modelindex.load(tmp_path).models)
+    assert [(b.label, b.models) for b in found.benchmarks] == [
+        ("Set12 (sigma=15) · Denoising", 2),
+        ("Set12 (sigma=50) · Denoising", 1),
+    ]
+    assert [[m.label for m in b.metrics.values()] for b in found.benchmarks] == [["PSNR"]] * 2
+
+
+def test_a_stray_fraction_among_percentages_is_not_made_the_best(tmp_path) -> None:
+    # timm's inception_v4 card family: Top-1 0.95 among 80s is an error (N007), no 95 % model.
+    cards = "".join(
+        f"- Name: m{n}\n  Results: [{{Task: Image Classification, Dataset: ImageNet,"
+        f" Metrics: {{Top 1 Accuracy: {value}}}}}]\n"
+        for n, value in enumerate([80.1, 81.2, 79.5, 78.0, 82.3, 0.95])
+    )
+    zoo = modelindex.load(write_file(tmp_path / "model-index.yml", "Models:\n" + cards))
+    found = benchmarks_of(zoo.models)
+    values = [v[b][m] for v in found.values for b in v for m in v[b]]
+    assert 0.95 in values and 95.0 not in values
+    flagged = benchmarks_of(
+        zoo.models, [{}] * 5 + [flagged_results([("Results[0].Top 1 Accuracy", "N007")])]
+    )
+    assert 95.0 not in [v[b][m] for v in flagged.values for b in v for m in v[b]]

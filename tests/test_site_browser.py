@@ -16,6 +16,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,8 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def page(browser, base_url: str) -> Iterator[Page]:
+@contextmanager
+def recording_page(browser, base_url: str) -> Iterator[Page]:
     """A page that records console errors and any request that leaves the local server or the
     local disk."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -99,8 +100,16 @@ def page(browser, base_url: str) -> Iterator[Page]:
         ),  # type: ignore[attr-defined]
     )
     opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, base_url: str) -> Iterator[Page]:
+    with recording_page(browser, base_url) as opened:
+        yield opened
 
 
 def _visible_values(page: Page, key: str) -> list[str]:
@@ -251,28 +260,63 @@ def test_every_column_is_reachable_at_1400_px(page: Page, base_url: str) -> None
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def _plotted(page: Page, plot: str) -> list[dict]:
+    """The plotted points of a plotly plot: each with its row, trace, x and y."""
+    return page.evaluate(
+        """plot => (document.getElementById(`modelindex-plot-${plot}`).data || []).flatMap(
+            trace => trace.customdata ? trace.customdata.map((row, i) =>
+                ({row, trace: trace.name, x: trace.x[i], y: trace.y[i]})) : [])""",
+        plot,
+    )
+
+
+def _frontier(page: Page, plot: str) -> list[list[float]]:
+    return page.evaluate(
+        """plot => document.getElementById(`modelindex-plot-${plot}`).data
+            .filter(trace => trace.name === "Pareto frontier")
+            .map(trace => trace.x.map((x, i) => [x, trace.y[i]]))""",
+        plot,
+    )
+
+
+def _keys(page: Page) -> tuple[str, str, str]:
+    """The commonest benchmark's key, its commonest metric's, and the second benchmark's."""
+    benchmarks = json.loads(page.text_content("#modelindex-benchmarks") or "[]")
+    second = benchmarks[1]["key"] if len(benchmarks) > 1 else ""
+    return benchmarks[0]["key"], benchmarks[0]["metrics"][0]["key"], second
+
+
 def test_the_plot_has_one_point_per_model_with_results(page: Page, base_url: str) -> None:
     page.goto(base_url + "comparison/", wait_until="networkidle")
     rows = json.loads(page.text_content("#modelindex-rows") or "[]")
+    b0, m0, b1 = _keys(page)
     plotted = [
-        row["name"]
-        for row in rows
-        if row["results"].get("b0", {}).get("m0") is not None and row["macs"]
+        index
+        for index, row in enumerate(rows)
+        if row["results"].get(b0, {}).get(m0) is not None and row["macs"]
     ]
-    points = page.eval_on_selector_all(
-        "#modelindex-plot-macs circle", "circles => circles.map(c => c.dataset.name)"
-    )
-    assert sorted(points) == sorted(plotted) and len(points) == 36  # ImageNet-1k only
-    page.hover(f"#modelindex-plot-macs circle[data-name='{points[0]}']")
-    assert points[0] in (page.text_content("#modelindex-tooltip") or "")
-    assert page.locator("#modelindex-plot-macs polyline.modelindex-frontier").count() == 1
+    points = _plotted(page, "macs")
+    assert sorted(p["row"] for p in points) == plotted and len(points) == 36  # ImageNet-1k only
+    assert all(p["y"] == rows[p["row"]]["results"][b0][m0] for p in points)
+    # Hovering a point names its model.
+    page.locator("#modelindex-plot-macs").scroll_into_view_if_needed()
+    # The lowest point: the best ones are at the top, under plotly's tool bar.
+    boxes = [m.bounding_box() for m in page.locator("#modelindex-plot-macs path.point").all()]
+    box = max((b for b in boxes if b), key=lambda b: b["y"])
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#modelindex-plot-macs .hoverlayer")).to_contain_text("Top 1 Accuracy")
+    hovered = page.text_content("#modelindex-plot-macs .hoverlayer") or ""
+    assert any(hovered.startswith(rows[p["row"]]["name"] + "Top 1") for p in points), hovered
+    (frontier,) = _frontier(page, "macs")
+    on_imagenet = {(p["x"], p["y"]) for p in points}
+    assert frontier and all(tuple(point) in on_imagenet for point in frontier)
     # Another benchmark, another set of points: the frontier never mixes datasets.
-    page.select_option("#modelindex-filter-benchmark", "b1")
-    cifar = [row["name"] for row in rows if "b1" in row["results"] and row["macs"]]
-    points = page.eval_on_selector_all(
-        "#modelindex-plot-macs circle", "circles => circles.map(c => c.dataset.name)"
-    )
-    assert sorted(points) == sorted(cifar) and set(points).isdisjoint(plotted)
+    page.select_option("#modelindex-filter-benchmark", b1)
+    cifar = [index for index, row in enumerate(rows) if b1 in row["results"] and row["macs"]]
+    points = _plotted(page, "macs")
+    assert sorted(p["row"] for p in points) == cifar and set(cifar).isdisjoint(plotted)
+    (frontier,) = _frontier(page, "macs")
+    assert all(tuple(point) in {(p["x"], p["y"]) for p in points} for point in frontier)
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -295,7 +339,7 @@ def test_picked_models_are_shown_side_by_side(page: Page, base_url: str) -> None
     assert picked["Collection"] == ["ResNet-D", "TResNet"]
     assert picked["Parameters"] == ["25.6M", "31.4M"]  # formatted as the table shows them
     assert picked["Top 1 Accuracy"] == [
-        str(rows[n]["results"]["b0"]["m0"]) for n in ("resnet50d", "tresnet_m")
+        str(rows[n]["results"][_keys(page)[0]][_keys(page)[1]]) for n in ("resnet50d", "tresnet_m")
     ]
     assert picked["Crop pct"] == [
         str(rows["resnet50d"]["crop_pct"]),
@@ -372,9 +416,9 @@ def test_a_built_site_opened_from_disk_follows_links_and_searches(
     assert page.problems == []  # type: ignore[attr-defined]
 
 
-def _comparison(page: Page, disk_url: str, benchmark: str = "") -> None:
+def _comparison(page: Page, disk_url: str, first_benchmark: bool = False) -> None:
     page.goto(disk_url.replace("index.html", "comparison.html"), wait_until="load")
-    page.select_option("#modelindex-filter-benchmark", benchmark)
+    page.select_option("#modelindex-filter-benchmark", _keys(page)[0] if first_benchmark else "")
 
 
 def test_picking_a_model_shows_its_own_numbers_when_names_repeat(page: Page, disk_url: str) -> None:
@@ -389,27 +433,20 @@ def test_picking_a_model_shows_its_own_numbers_when_names_repeat(page: Page, dis
     assert page.problems == []  # type: ignore[attr-defined]
 
 
-def _points(page: Page, plot: str) -> list[dict[str, str]]:
-    return page.eval_on_selector_all(
-        f"#modelindex-plot-{plot} circle",
-        "circles => circles.map(c => ({row: c.dataset.row, cx: c.getAttribute('cx')}))",
-    )
-
-
 def test_the_plot_follows_the_filter_when_names_repeat(page: Page, disk_url: str) -> None:
-    _comparison(page, disk_url, "b0")
+    _comparison(page, disk_url, first_benchmark=True)
     page.select_option("#modelindex-filter-collection", "C++")
     row = page.get_attribute("tr[data-collection='C++']", "data-row")
-    assert [point["row"] for point in _points(page, "parameters")] == [row]
+    assert [str(point["row"]) for point in _plotted(page, "parameters")] == [row]
     assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_a_negative_value_leaves_the_other_points_plotted(page: Page, disk_url: str) -> None:
-    _comparison(page, disk_url, "b0")
+    _comparison(page, disk_url, first_benchmark=True)
     negative = page.get_attribute("tr[data-name='negative']", "data-row")
-    points = _points(page, "parameters")
-    assert len(points) == 4 and negative not in [point["row"] for point in points]
-    assert all(float(point["cx"]) == float(point["cx"]) for point in points), "NaN position"
+    points = _plotted(page, "parameters")
+    assert len(points) == 4 and negative not in [str(point["row"]) for point in points]
+    assert all(point["x"] > 0 for point in points)
     assert page.problems == []  # type: ignore[attr-defined]
 
 

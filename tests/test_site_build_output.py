@@ -255,3 +255,30 @@ def test_a_missing_theme_template_is_not_reported_as_a_disk_error(
     with pytest.raises(BuildError) as raised:
         build_site([zoo], tmp_path / "site")
     assert str(raised.value) == "the theme's template failed: nosuch.html not found"
+
+
+def _card(name: str) -> str:
+    return (
+        f"# {name}\n\n<!--\nType: model-index\nCollections:\n- Name: {name}\nModels:\n"
+        f"- Name: {name}-small\n  In Collection: {name}\n-->\n"
+    )
+
+
+def test_a_zoo_of_many_pages_leaves_them_out_of_every_pages_navigation(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # The theme writes the navigation into every page: with every collection in it, the site
+    # of 10,000 models grew with the square of its size. The home page links each of them.
+    import modelindex.site.plugin as plugin
+
+    monkeypatch.setattr(plugin, "NAV_LIMIT", 2)
+    for name in ("alpha", "beta", "gamma"):
+        write_file(tmp_path / "zoo" / f"{name}.md", _card(name))
+    site = build_site([tmp_path / "zoo"], tmp_path / "site")
+    alpha = (site / "models" / "alpha.html").read_text(encoding="utf-8")
+    assert "beta.html" not in alpha and "comparison.html" in alpha
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert all(f"models/{name}.html" in home for name in ("alpha", "beta", "gamma"))
+    monkeypatch.setattr(plugin, "NAV_LIMIT", 150)
+    small = build_site([tmp_path / "zoo"], tmp_path / "small")
+    assert "beta.html" in (small / "models" / "alpha.html").read_text(encoding="utf-8")

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from modelindex.dataset_names import dataset_identity, dataset_name
-from modelindex.metric_semantics import is_threshold, metric_semantics
-from modelindex.schema import Model
+from modelindex.dataset_names import dataset_identity, dataset_key, dataset_name
+from modelindex.metric_semantics import (
+    MetricSemantics,
+    Scale,
+    is_condition,
+    is_setting,
+    metric_semantics,
+    scale_of,
+)
+from modelindex.schema import DatasetInfo, Model, Result
 
 # Bounds for a hostile zoo: a page lists at most this many benchmarks, each this many metrics.
 MAX_BENCHMARKS = 200
@@ -26,17 +34,26 @@ MAX_METRICS = 24
 # Benchmarks read before the commonest are kept: bounds the memory of a hostile zoo.
 MAX_SEEN = 20 * MAX_BENCHMARKS
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
+_SLUG = re.compile(r"[^a-z0-9]+")
+MAX_KEY = 80
+# What a finding on a result names: a metric ("Results[0].Top 1 Accuracy"), or every metric of
+# the result ("Results[0].Metrics", a result repeated from another model).
+_RESULT_FIELD = re.compile(r"Results\[(\d{1,4})\]\.(.+)", re.DOTALL)
+WHOLE_RESULT = "*"
 
 
 @dataclass
 class Metric:
     key: str
-    """Its id in the page: "m0", "m1"..."""
+    """Its id in the page and the address: "m-" and its name without case or punctuation."""
     label: str
     lower_is_better: bool
     known: bool
     """Whether its direction is known, not assumed."""
     models: int = 0
+    rescaled: int = 0
+    """How many fractions (0.931) are shown as percentages (93.1), where models of the
+    benchmark write the metric both ways."""
 
     def as_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,16 +62,24 @@ class Metric:
 @dataclass
 class Benchmark:
     key: str
-    """Its id in the page: "b0", "b1"..."""
+    """Its id in the page and the address: "b-" and its label as a slug."""
     task: str | None
     dataset: str | None
+    setting: str | None = None
+    """The dataset's config, split and arguments, where a card names them ("en, test")."""
     metrics: dict[str, Metric] = field(default_factory=dict)
     """By the metric's name without case or punctuation."""
     models: int = 0
+    dataset_id: str | None = None
+    """The Hub's id of the dataset, where a card gives it: it tells apart two that share a name."""
+    named_apart: bool = False
 
     @property
     def label(self) -> str:
-        return " · ".join(part for part in (self.dataset, self.task) if part) or "no dataset"
+        dataset = f"{self.dataset} ({self.setting})" if self.setting else self.dataset
+        if self.named_apart and self.dataset_id:
+            dataset = f"{dataset} [{self.dataset_id}]"
+        return " · ".join(part for part in (dataset, self.task) if part) or "no dataset"
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -62,6 +87,7 @@ class Benchmark:
             "label": self.label,
             "task": self.task,
             "dataset": self.dataset,
+            "setting": self.setting,
             "models": self.models,
             "metrics": [metric.as_data() for metric in self.metrics.values()],
         }
@@ -74,6 +100,8 @@ class Benchmarks:
     benchmarks: list[Benchmark]
     values: list[dict[str, dict[str, float]]]
     """Per model (in the order given): benchmark key -> metric key -> value."""
+    flags: list[dict[str, dict[str, str]]] = field(default_factory=list)
+    """Per model: benchmark key -> metric key -> the code of an error validate reports on it."""
 
     def as_data(self) -> list[dict[str, Any]]:
         return [benchmark.as_data() for benchmark in self.benchmarks]
@@ -95,30 +123,154 @@ class Benchmarks:
         return found
 
 
+def _unique_key(key: str, used: set[str]) -> str:
+    key = key[:MAX_KEY]
+    candidate, number = key, 2
+    while candidate in used:
+        candidate, number = f"{key}-{number}", number + 1
+    used.add(candidate)
+    return candidate
+
+
 def _metric_key(label: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", label.strip().lower())
 
 
-def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
-    """Group every model's results by task and dataset, and its metrics by name."""
-    found: dict[tuple[str, str], Benchmark] = {}
-    per_model: list[dict[tuple[str, str], dict[str, float]]] = []
-    for model in models:
-        mine: dict[tuple[str, str], dict[str, float]] = {}
-        for result in model.results:
-            task = " ".join((result.task or "").split()) or None
-            dataset = dataset_name(result.dataset)
-            where = ((task or "").lower(), dataset_identity(result.dataset))
+def flagged_results(findings: Iterable[tuple[str | None, str]]) -> dict[tuple[int, str], str]:
+    """(result position, metric key or WHOLE_RESULT) -> code, of (field, code) pairs: the
+    metrics a model's findings name."""
+    flagged: dict[tuple[int, str], str] = {}
+    for field_name, code in findings:
+        match = _RESULT_FIELD.fullmatch(field_name or "")
+        if match:
+            label = match.group(2)
+            key = WHOLE_RESULT if label == "Metrics" else _metric_key(label)
+            flagged.setdefault((int(match.group(1)), key), code)
+    return flagged
+
+
+# A benchmark's identity: task, dataset, and the dataset's config, split and arguments.
+Where = tuple[str, str, str, str, str]
+_LATEX = re.compile(r"[$\\{}]")
+# Fewest values on each scale for a metric to be put on one: two, and a tenth of them.
+MIN_HABIT, MIN_HABIT_SHARE = 2, 0.1
+# A setting longer than this is cut: it is a label, and its identity is kept whole.
+MAX_SETTING = 60
+
+
+def _setting(info: DatasetInfo | None) -> tuple[str, str, str]:
+    if info is None:
+        return "", "", ""
+    args = info.args
+    if isinstance(args, dict):
+        args = ", ".join(f"{key}={value}" for key, value in list(args.items())[:8])
+    return tuple(" ".join(str(part or "").split()) for part in (info.config, info.split, args))  # type: ignore[return-value]
+
+
+def _conditions(result: Result) -> str:
+    """The conditions among a result's "metrics" ("$\\sigma$: 15" is "sigma=15")."""
+    return ", ".join(
+        f"{_LATEX.sub('', entry.label or '')}={entry.number:g}"
+        for entry in result.all_metrics()[:MAX_METRICS]
+        if is_condition(entry.label) and entry.number is not None
+    )
+
+
+def _benchmark_of(result: Result) -> Where | None:
+    """What a result was measured on; None where it names no dataset. A Hub card's dataset is
+    known by its id (``type``), and its config, split and arguments are part of it: WER on
+    Common Voice in German is no rival to WER in English. So are the conditions a card writes
+    among the metrics: PSNR at noise sigma 15 is no rival to PSNR at sigma 50."""
+    info = result.dataset_info
+    dataset = dataset_identity(info.type if info and info.type else result.dataset)
+    if not dataset:
+        return None
+    task_info = result.task_info
+    task = task_info.type if task_info and task_info.type else result.task
+    config, split, args = _setting(info)
+    return (
+        _metric_key(task or ""),
+        dataset,
+        config,
+        split,
+        ", ".join(filter(None, (args, _conditions(result)))),
+    )
+
+
+def _new_benchmark(result: Result) -> Benchmark:
+    info = result.dataset_info
+    named = {dataset_key(result.dataset), dataset_key(info.type if info else None)}
+    # "conll2003 (conll2003)" says no more than "conll2003".
+    parts = [*_setting(info), _conditions(result)]
+    setting = ", ".join(part for part in parts if part and dataset_key(part) not in named)
+    if len(setting) > MAX_SETTING:
+        setting = setting[: MAX_SETTING - 1] + "…"
+    return Benchmark(
+        "",
+        " ".join((result.task or "").split()) or None,
+        dataset_name(result.dataset or (info.type if info else None)),
+        setting or None,
+        dataset_id=" ".join((info.type or "").split())[:MAX_SETTING] or None if info else None,
+    )
+
+
+def _one_scale(
+    found: dict[Where, Benchmark],
+    semantics_of: dict[tuple[Where, str], MetricSemantics],
+    per_model: list[dict[Where, dict[str, float]]],
+    per_model_flags: list[dict[Where, dict[str, str]]],
+) -> None:
+    """Each proportion on one scale within a benchmark: where some models write WER as 0.12
+    and others as 12.0, the fractions are shown as percentages, so that sorting and plotting
+    compare like with like. A value that could be on either scale is left as written, and so
+    is one validate reports as an error: timm's "Top-1 0.95" is no 95 % model."""
+    for (where, key), semantics in semantics_of.items():
+        sound = [
+            (numbers, flags)
+            for numbers, flags in zip(per_model, per_model_flags, strict=True)
+            if key in numbers.get(where, {}) and key not in flags.get(where, {})
+        ]
+        scales = Counter(scale_of(numbers[where][key], semantics) for numbers, _ in sound)
+        # Two habits, each of several models: a value or two on the other scale among many is
+        # more likely an error than a habit, and is left for validate to report.
+        fewer = min(scales[Scale.FRACTION], scales[Scale.PERCENT])
+        if fewer < max(MIN_HABIT, len(sound) * MIN_HABIT_SHARE):
+            continue
+        for mine, _ in sound:
+            numbers = mine[where]
+            if scale_of(numbers[key], semantics) is Scale.FRACTION:
+                numbers[key] = round(numbers[key] * 100, 10)
+                found[where].metrics[key].rescaled += 1
+
+
+def benchmarks_of(
+    models: Iterable[Model], flagged: Sequence[Mapping[tuple[int, str], str]] = ()
+) -> Benchmarks:
+    """Group every model's results by task and dataset, and its metrics by name. ``flagged``
+    gives, per model in the same order, the metrics validate reports errors on
+    (:func:`flagged_results`)."""
+    found: dict[Where, Benchmark] = {}
+    semantics_of: dict[tuple[Where, str], MetricSemantics] = {}
+    per_model: list[dict[Where, dict[str, float]]] = []
+    per_model_flags: list[dict[Where, dict[str, str]]] = []
+    for position, model in enumerate(models):
+        mine: dict[Where, dict[str, float]] = {}
+        flags = flagged[position] if position < len(flagged) else {}
+        my_flags: dict[Where, dict[str, str]] = {}
+        for number_of_result, result in enumerate(model.results):
+            where = _benchmark_of(result)
+            if where is None:
+                continue  # no dataset: nothing another model's number could compare with
             benchmark = found.get(where)
             if benchmark is None:
                 if len(found) >= MAX_SEEN:
                     continue
-                benchmark = found[where] = Benchmark("", task, dataset)
+                benchmark = found[where] = _new_benchmark(result)
             numbers = mine.setdefault(where, {})
             for entry in result.all_metrics():
                 label = " ".join((entry.label or "").split())
                 number = entry.number
-                if not label or is_threshold(label) or number is None or not math.isfinite(number):
+                if not label or is_setting(label) or number is None or not math.isfinite(number):
                     continue
                 key = _metric_key(label)
                 if key not in benchmark.metrics:
@@ -127,8 +279,19 @@ def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
                     semantics = metric_semantics(label)
                     lower = semantics.lower_is_better if semantics else False
                     benchmark.metrics[key] = Metric("", label, lower, semantics is not None)
-                numbers.setdefault(key, number)  # a model's first value of a metric counts
+                    if semantics is not None:
+                        semantics_of[(where, key)] = semantics
+                if key in numbers:
+                    continue  # a model's first value of a metric counts
+                numbers[key] = number
+                code = flags.get((number_of_result, key)) or flags.get(
+                    (number_of_result, WHOLE_RESULT)
+                )
+                if code:
+                    my_flags.setdefault(where, {})[key] = code
         per_model.append(mine)
+        per_model_flags.append(my_flags)
+    _one_scale(found, semantics_of, per_model, per_model_flags)
     # Counted once per model, then numbered commonest first: the page opens on the commonest.
     for mine in per_model:
         for where, numbers in mine.items():
@@ -141,12 +304,21 @@ def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
         (b for b in found.values() if b.metrics),
         key=lambda b: (-b.models, b.label.lower()),
     )[:MAX_BENCHMARKS]
-    for position, benchmark in enumerate(ordered):
-        benchmark.key = f"b{position}"
+    by_label: dict[str, list[Benchmark]] = {}
+    for benchmark in ordered:
+        by_label.setdefault(benchmark.label, []).append(benchmark)
+    for same in by_label.values():
+        for benchmark in same[1:] if len(same) > 1 else ():
+            benchmark.named_apart = True
+    # Keys made of names, not positions: a shared address still names the same benchmark and
+    # metric once the zoo grows. The prefix keeps them off the names objects have ("__proto__").
+    used: set[str] = set()
+    for benchmark in ordered:
+        benchmark.key = _unique_key(f"b-{_SLUG.sub('-', benchmark.label.lower()).strip('-')}", used)
         metrics = sorted(benchmark.metrics.items(), key=lambda item: -item[1].models)
         benchmark.metrics = dict(metrics)
-        for number, (_, metric) in enumerate(metrics):
-            metric.key = f"m{number}"
+        for name, metric in metrics:
+            metric.key = f"m-{name}"
     by_where = {where: b for where, b in found.items() if b.key}
     values = [
         {
@@ -158,4 +330,14 @@ def benchmarks_of(models: Iterable[Model]) -> Benchmarks:
         }
         for mine in per_model
     ]
-    return Benchmarks(ordered, values)
+    flags_by_key = [
+        {
+            by_where[where].key: {
+                by_where[where].metrics[key].key: code for key, code in codes.items()
+            }
+            for where, codes in mine.items()
+            if where in by_where
+        }
+        for mine in per_model_flags
+    ]
+    return Benchmarks(ordered, values, flags_by_key)

@@ -7,6 +7,7 @@ only lay it out. Nothing here is HTML: the templates escape every value they pri
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from modelindex.measurements.conventions import Convention, MeasuredZoo
 from modelindex.measurements.record import Measurement
 from modelindex.query import FIELDS, row_of
 from modelindex.schema import Location, Model
-from modelindex.site.benchmarks import Benchmarks, benchmarks_of
+from modelindex.site.benchmarks import Benchmarks, benchmarks_of, flagged_results
 from modelindex.site.safe_markdown import card_id
 
 # Findings that say a measured number disagrees with the card: they make a "mismatch" badge.
@@ -83,6 +84,8 @@ class ModelView:
     convention: str | None
     links: list[tuple[str, str | None, str]]
     """(label, safe URL or None, text) for Weights, Config, Code and Paper."""
+    flagged: dict[tuple[int, str], str] = field(default_factory=dict)
+    """The results' metrics validate reports an error on (``flagged_results``)."""
 
     @property
     def name(self) -> str:
@@ -181,6 +184,7 @@ def site_data(
     )
     views, pages = [], {}
     used_anchors: dict[str, set[str]] = {}
+    named = Counter(model.name for model in index.models)
     for model in index.models:
         collection = model.in_collection
         page = page_of.get(model.source.path) or generated[collection]
@@ -196,6 +200,13 @@ def site_data(
             macs=_macs(model, entry, convention),
             convention=convention.describe() if convention else None,
             links=_links(model),
+            flagged=flagged_results(
+                (finding.field, finding.code)
+                for finding in findings.get(model.name, [])
+                if finding.severity is Severity.ERROR
+                # Of models that share a name, each its own: the finding is in its file.
+                and (named[model.name] == 1 or finding.location.path == model.source.path)
+            ),
         )
         views.append(view)
         pages.setdefault(page, []).append(view)
@@ -257,8 +268,9 @@ def comparison_data(views: Iterable[ModelView]) -> tuple[list[dict[str, Any]], B
     key -> metric key -> value); and the benchmarks, commonest first, each with its metrics
     and which way they are better."""
     views = list(views)
-    found = benchmarks_of(view.model for view in views)
+    found = benchmarks_of((view.model for view in views), [view.flagged for view in views])
     rows = [
-        view.row() | {"results": values} for view, values in zip(views, found.values, strict=True)
+        view.row() | {"results": values, "flags": flags}
+        for view, values, flags in zip(views, found.values, found.flags, strict=True)
     ]
     return rows, found

@@ -29,7 +29,9 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import yaml
@@ -48,6 +50,13 @@ from mkdocs.utils.meta import get_data
 
 from modelindex.checks import RULES, SettingsError
 from modelindex.site.data import ModelView, SiteData, comparison_data, site_data
+from modelindex.site.figures import (
+    PLOTLY_FILE,
+    PlotlyMissing,
+    collection_styles,
+    figures,
+    plotly_js,
+)
 from modelindex.site.render import environment, json_for_script, markdown_text, template_error
 from modelindex.site.safe_markdown import SafeCardMarkdown, inert_directives, restored_directives
 from modelindex.site.zoo import Zoo, read_zoo
@@ -55,8 +64,11 @@ from modelindex.site.zoo import Zoo, read_zoo
 ASSETS = "assets/modelindex"
 # Runs material's search worker in a frame where a file:// page may not start a web worker.
 FRAME_WORKER = f"{ASSETS}/iframe-worker.js"
+PLOTLY = f"{ASSETS}/{PLOTLY_FILE}"
 TEMPLATES = ("code_snippets.md", "collection.html", "comparison.html", "findings.html", "home.html")
 COMPARISON, FINDINGS = "comparison.md", "findings.md"
+# Above this many pages of models, the navigation leaves them out (the home page links them).
+NAV_LIMIT = 150
 _INCLUDE = re.compile(r"\{%\s*include\s+['\"]code_snippets\.md['\"]\s*%\}")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # The front matter a card keeps: text that the theme shows.
@@ -158,6 +170,11 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         for asset in ("modelindex.js", "modelindex.css", Path(FRAME_WORKER).name):
             source = self._env.loader.get_source(self._env, f"assets/{asset}")[0]  # type: ignore[union-attr]
             files.append(File.generated(config, f"{ASSETS}/{asset}", content=source))
+        try:
+            plotly = plotly_js()
+        except PlotlyMissing as error:
+            raise PluginError(f"modelindex: {error}") from None
+        files.append(File.generated(config, PLOTLY, abs_src_path=str(plotly)))
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -166,6 +183,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             # the theme prints those as HTML.
             for section in _sections(nav.items):
                 section.title = html.escape(section.title)
+            if len(self.data.pages) > NAV_LIMIT:
+                return _without_model_pages(nav, set(self.data.pages))
         return nav
 
     @event_priority(50)
@@ -264,15 +283,46 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
         rows, found = self._comparison
         rows = [row | {"url": self._url(page, files, row["page"], row["anchor"])} for row in rows]
         benchmarks = found.as_data()
+        collections = sorted({row["collection"] for row in rows})
         # Numbers on different benchmarks do not compare: the page opens on the commonest.
         return self._template(
             "comparison.html",
             rows_json=json_for_script(rows),
             benchmarks=benchmarks,
             benchmarks_json=json_for_script(benchmarks),
-            collections=sorted({row["collection"] for row in rows if row["collection"]}),
+            figures_json=json_for_script(figures() | {"styles": collection_styles(collections)}),
+            collections=[name for name in collections if name],
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
+            plotly_url=self._url(page, files, PLOTLY),
         )
+
+
+def _without_model_pages(nav: Navigation, model_pages: set[str]) -> Navigation:
+    """The navigation without the zoo's pages, which the home page links to, each collection
+    once. The theme writes the whole navigation into every page: with a page per collection
+    in it, a zoo of 10,000 models would weigh and build with the square of its size."""
+
+    def kept(items: list[Any]) -> list[Any]:
+        found = []
+        for item in items:
+            if isinstance(item, Page) and item.file.src_uri in model_pages:
+                item.parent = None
+                continue
+            if isinstance(item, Section):
+                item.children = kept(item.children)
+                if not item.children:
+                    continue
+            found.append(item)
+        return found
+
+    items = kept(nav.items)
+    pages = [page for page in nav.pages if page.file.src_uri not in model_pages]
+    for page in nav.pages:
+        if page.file.src_uri in model_pages:
+            page.previous_page = page.next_page = None
+    for before, after in pairwise(pages):
+        before.next_page, after.previous_page = after, before
+    return Navigation(items, pages)
 
 
 def _list_models_in_toc(page: Page, views: list[ModelView]) -> None:

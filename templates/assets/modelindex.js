@@ -2,8 +2,9 @@
 // the table is drawn a page of rows at a time (a zoo of 10,000 models stays quick), sorted and
 // filtered on the data, with the columns the reader chooses. The plots show the chosen metric
 // of one benchmark against MACs and parameters, with the Pareto frontier in the metric's own
-// direction. The view (filters, sort, columns, page) is kept in the address after "#", so that
-// a link restores it; it works from disk (file://) too. No library: the site works offline.
+// direction, drawn by plotly.js (served by the site itself: it works offline). The view
+// (filters, sort, columns, page) is kept in the address after "#", so that a link restores it;
+// it works from disk (file://) too.
 (function () {
   "use strict";
   const table = document.getElementById("modelindex-table");
@@ -15,11 +16,6 @@
   // No prototype: a key from the address ("__proto__", "constructor") names no benchmark.
   const byKey = Object.assign(Object.create(null), Object.fromEntries(benchmarks.map((b) => [b.key, b])));
   const PAGE = 100;
-  const SVG = "http://www.w3.org/2000/svg";
-  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-  const collections = Array.from(new Set(rows.map((row) => row.collection))).sort();
-  const colour = (name) => palette[collections.indexOf(name) % palette.length];
   const $ = (id) => document.getElementById(id);
   const nameFilter = $("modelindex-filter-name");
   const collectionFilter = $("modelindex-filter-collection");
@@ -38,6 +34,8 @@
     return `${value < 0 ? "-" : ""}${digits}${unit}`;
   }
   const plain = (value) => (value === null || value === undefined || value === "" ? "-" : String(value));
+  // A score to at most 4 decimals: a card's 0.9865779713898863 reads as 0.9866, its 80.858 as it is.
+  const score = (value) => (typeof value === "number" && Number.isFinite(value) ? String(Number(value.toFixed(4))) : plain(value));
   const FIXED = [
     { key: "name", label: "Model", text: true },
     { key: "collection", label: "Collection", text: true },
@@ -51,18 +49,22 @@
   ];
 
   // --- the view, and the address that holds it ------------------------------------------------
-  const view = { q: "", c: "", b: benchmarkFilter.value, m: "", s: "", d: "", hide: [], p: 0 };
+  const defaultBenchmark = benchmarkFilter.value;
+  const view = {};
   function readAddress() {
+    // What the address does not name is the default: a second address replaces the first view.
+    Object.assign(view, { q: "", c: "", b: defaultBenchmark, m: "", s: "", d: "", hide: [], p: 0 });
     const saved = new URLSearchParams(location.hash.slice(1));
     for (const key of ["q", "c", "b", "m", "s", "d"]) if (saved.has(key)) view[key] = saved.get(key);
     if (saved.has("hide")) view.hide = saved.get("hide").split(",").filter(Boolean);
     if (saved.has("p")) view.p = Math.max(0, Number(saved.get("p")) || 0);
-    if (view.b && !byKey[view.b]) view.b = benchmarkFilter.value;  // not this zoo's: the default
+    if (view.b && !byKey[view.b]) view.b = defaultBenchmark;  // not this zoo's: the default
     view.p = Math.floor(view.p);
   }
   function writeAddress() {
     const saved = new URLSearchParams();
     for (const key of ["q", "c", "b", "m", "s", "d"]) if (view[key]) saved.set(key, view[key]);
+    if (view.b !== defaultBenchmark) saved.set("b", view.b);  // "" too: no benchmark chosen
     if (view.hide.length) saved.set("hide", view.hide.join(","));
     if (view.p) saved.set("p", String(view.p));
     history.replaceState(null, "", `${location.pathname}${location.search}#${saved.toString()}`);
@@ -74,11 +76,14 @@
   }
   function columns() {
     const metrics = metricsOf(view.b).map((metric) => ({
-      key: metric.key, label: metric.label, metric, format: (value) => plain(value),
+      key: metric.key, label: metric.label, metric, format: score,
     }));
     return [...FIXED.slice(0, 2), ...metrics, ...FIXED.slice(2)];
   }
-  const isHidden = (column) => view.hide.includes(column.key) || (column.hidden && !view.hide.includes(`+${column.key}`));
+  // A column no model fills starts hidden (the chooser still offers it).
+  const empty = new Set(FIXED.filter((column) => rows.every((row) => [null, undefined, ""].includes(row[column.key]))).map((c) => c.key));
+  const hiddenAtFirst = (column) => column.hidden || empty.has(column.key);
+  const isHidden = (column) => view.hide.includes(column.key) || (hiddenAtFirst(column) && !view.hide.includes(`+${column.key}`));
   function valueOf(row, column) {
     if (column.metric) {
       const results = row.results[view.b];
@@ -149,8 +154,9 @@
       th.textContent = column.label;
       if (column.metric) {
         th.dataset.label = column.label;
-        th.title = column.metric.lower_is_better ? "lower is better" :
-          column.metric.known ? "higher is better" : "higher is better (assumed)";
+        th.title = (column.metric.lower_is_better ? "lower is better" :
+          column.metric.known ? "higher is better" : "higher is better (assumed)") +
+          (column.metric.rescaled ? `; ${column.metric.rescaled} fractions shown as percentages` : "");
         th.textContent += column.metric.lower_is_better ? " ↓" : " ↑";
       }
       const ascending = (view.s || view.m) === column.key ? (view.d || bestOrder(column)) : "";
@@ -194,8 +200,8 @@
       input.dataset.key = column.key;
       input.addEventListener("change", () => {
         view.hide = view.hide.filter((key) => key !== column.key && key !== `+${column.key}`);
-        if (!input.checked && !column.hidden) view.hide.push(column.key);
-        if (input.checked && column.hidden) view.hide.push(`+${column.key}`);
+        if (!input.checked && !hiddenAtFirst(column)) view.hide.push(column.key);
+        if (input.checked && hiddenAtFirst(column)) view.hide.push(`+${column.key}`);
         update();
       });
       label.append(input, ` ${column.label}`);
@@ -242,19 +248,25 @@
       for (const m of b.metrics) {
         const values = chosen.map((row) => (row.results[b.key] || {})[m.key]);
         if (values.every((value) => value === undefined)) continue;
-        line(measured.length > 1 ? `${m.label} · ${b.label}` : m.label, values.map(plain));
+        line(measured.length > 1 ? `${m.label} · ${b.label}` : m.label, values.map(score));
       }
     }
     picked.appendChild(side);
   }
 
   // --- plots ------------------------------------------------------------------------------------
-  const tooltip = $("modelindex-tooltip");
-  function element(name, attributes, parent) {
-    const node = document.createElementNS(SVG, name);
-    Object.entries(attributes).forEach(([key, value]) => node.setAttribute(key, value));
-    if (parent) parent.appendChild(node);
-    return node;
+  // The figures (layout, each collection's marker, how a reported error is drawn) are made in
+  // Python; here they get the points of the models the filters select. Plotly brings zoom,
+  // pan, hover, a legend that hides and isolates collections, and PNG export.
+  const figureData = $("modelindex-figures");
+  const figures = figureData ? JSON.parse(figureData.textContent) : null;
+  // plotly.js loads after this script, without holding the table up: the plots are drawn
+  // once it has come (a failed load says so in their place).
+  const plotlyScript = $("modelindex-plotly");
+  let plotlyState = typeof window.Plotly === "object" ? "ready" : "loading";
+  if (plotlyScript && plotlyState === "loading") {
+    plotlyScript.addEventListener("load", () => { plotlyState = "ready"; plotted = ""; update(); });
+    plotlyScript.addEventListener("error", () => { plotlyState = "failed"; plotted = ""; update(); });
   }
   function pareto(points, lower) {
     // The best metric for the cost: from cheap to expensive, each point better than every cheaper one.
@@ -265,71 +277,167 @@
     });
     return frontier;
   }
-  function niceStep(span) {
-    const raw = span / 6;
-    const power = 10 ** Math.floor(Math.log10(raw || 1));
-    return [1, 2, 2.5, 5, 10].map((f) => f * power).find((step) => step >= raw) || power;
+  function schemeColours() {
+    // The page's scheme (light or dark) colours the text and the grid.
+    const style = getComputedStyle(document.body);
+    return {
+      text: style.getPropertyValue("--md-default-fg-color").trim() || "#222",
+      grid: style.getPropertyValue("--md-default-fg-color--lightest").trim() || "#ddd",
+    };
   }
-  function plot(svg, caption, key, unit, scale, items, metric) {
-    svg.replaceChildren();
-    const width = 560, height = 360, left = 60, right = 16, top = 16, bottom = 44;
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    if (!metric) {
-      caption.textContent = "Choose a benchmark to plot its metric.";
-      element("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, svg).textContent = "no benchmark chosen";
-      return;
+  function themed(layout) {
+    const { text, grid } = schemeColours();
+    const axis = (a) => ({ ...a, gridcolor: grid, linecolor: grid, minor: { ...(a.minor || {}), gridcolor: grid } });
+    return { ...layout, font: { color: text }, xaxis: axis(layout.xaxis), yaxis: axis(layout.yaxis) };
+  }
+  function plotTraces(axis, items, metric, ranked) {
+    const unit = ranked ? "rank" : axis.title;
+    const measured = items.map(({ row, index }) => ({
+      row, index, x: row[axis.key], y: (row.results[view.b] || {})[metric.key],
+      flag: (row.flags[view.b] || {})[metric.key],
+    })).filter((p) => Number.isFinite(p.y));
+    // No model gives the cost: the models ranked by the metric instead, best first.
+    if (ranked) {
+      measured.sort((a, b) => (metric.lower_is_better ? a.y - b.y : b.y - a.y));
+      measured.forEach((p, position) => { p.x = position + 1; });
     }
-    const direction = `${metric.lower_is_better ? "lower" : "higher"} is better${metric.known ? "" : ", assumed"}`;
-    caption.textContent = `${metric.label} (${direction}) against ${unit} (log scale); the line is the Pareto frontier.`;
-    // A log scale has no place for zero or a negative count, which a card can still declare.
-    const points = items.map(({ row, index }) => ({ row, index, x: row[key] / scale, y: (row.results[view.b] || {})[metric.key] }))
-      .filter((p) => Number.isFinite(p.y) && Number.isFinite(p.x) && p.x > 0);
-    if (!points.length) {
-      element("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, svg).textContent = "no model with these numbers";
-      return;
+    const all = measured.filter((p) => Number.isFinite(p.x) && p.x > 0);  // a log axis has no place for 0
+    const sound = all.filter((p) => !p.flag), flagged = all.filter((p) => p.flag);
+    // The axes fit the values validate does not report: an error (a fraction written as a
+    // percentage) would squash every other point. A reported value beyond them sits at the edge.
+    const ys = (sound.length ? sound : all).map((p) => p.y);
+    const pad = (Math.max(...ys) - Math.min(...ys)) * 0.06 || Math.abs(ys[0]) * 0.05 || 1;
+    const range = [Math.min(...ys) - pad, Math.max(...ys) + pad];
+    const hover = (p, shown) => `<b>${escapeHtml(p.row.name)}</b><br>${escapeHtml(metric.label)} ${shown}<br>${unit} ${ranked ? p.x : count(p.x)}`;
+    const byCollection = new Map();
+    for (const p of sound) {
+      if (!byCollection.has(p.row.collection)) byCollection.set(p.row.collection, []);
+      byCollection.get(p.row.collection).push(p);
     }
-    const xs = points.map((p) => Math.log10(p.x)), ys = points.map((p) => p.y);
-    const [x0, x1] = [Math.min(...xs) - 0.05, Math.max(...xs) + 0.05];
-    const pad = (Math.max(...ys) - Math.min(...ys)) * 0.05 || 1;
-    const [y0, y1] = [Math.min(...ys) - pad, Math.max(...ys) + pad];
-    const sx = (x) => left + (Math.log10(x) - x0) / (x1 - x0 || 1) * (width - left - right);
-    const sy = (y) => height - bottom - (y - y0) / (y1 - y0 || 1) * (height - top - bottom);
-    element("line", { x1: left, y1: height - bottom, x2: width - right, y2: height - bottom, class: "axis" }, svg);
-    element("line", { x1: left, y1: top, x2: left, y2: height - bottom, class: "axis" }, svg);
-    for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
-      element("text", { x: sx(10 ** e), y: height - bottom + 16, "text-anchor": "middle", class: "tick" }, svg).textContent = count(10 ** e);
-    }
-    const step = niceStep(y1 - y0);
-    for (let y = Math.ceil(y0 / step) * step; y <= y1; y += step) {
-      element("text", { x: left - 6, y: sy(y) + 4, "text-anchor": "end", class: "tick" }, svg).textContent = String(Number(y.toPrecision(6)));
-    }
-    element("text", { x: (width + left) / 2, y: height - 6, "text-anchor": "middle", class: "label" }, svg).textContent = unit;
-    const frontier = pareto(points, metric.lower_is_better);
-    element("polyline", { points: frontier.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "), class: "modelindex-frontier" }, svg);
-    points.forEach((point) => {
-      const dot = element("circle", { cx: sx(point.x), cy: sy(point.y), r: 4.5, fill: colour(point.row.collection),
-        class: "modelindex-point", "data-name": point.row.name, "data-row": point.index }, svg);
-      dot.addEventListener("mouseenter", (event) => {
-        tooltip.hidden = false;
-        tooltip.textContent = `${point.row.name} (${point.row.collection}): ${metric.label} ${point.y}, ${count(point.x * scale)} ${unit}`;
-        tooltip.style.left = `${event.pageX + 12}px`;
-        tooltip.style.top = `${event.pageY + 12}px`;
+    const style = (name) => figures.styles[name] || { color: "#7f7f7f", symbol: "circle" };
+    const trace = (name, points, legend) => ({
+      type: "scatter", mode: "markers", name, showlegend: legend,
+      x: points.map((p) => p.x), y: points.map((p) => p.y),
+      customdata: points.map((p) => p.index),
+      hovertext: points.map((p) => hover(p, p.y)), hoverinfo: "text",
+      marker: {
+        color: points.map((p) => style(p.row.collection).color),
+        symbol: points.map((p) => style(p.row.collection).symbol),
+        size: 9, line: { width: 0.5, color: "#fff" },
+      },
+    });
+    // A trace per collection gives the legend; past a hundred, one trace (a legend that long
+    // helps no one, and thousands of traces take plotly seconds): the filter above chooses.
+    const names = Array.from(byCollection.keys()).sort();
+    const traces = names.length <= figures.legend_limit
+      ? names.map((name) => trace(name || "no collection", byCollection.get(name), true))
+      : [trace("models", sound, false)];
+    const frontier = ranked ? [] : pareto(sound, metric.lower_is_better);
+    if (frontier.length) traces.push({
+      type: "scatter", mode: "lines", name: figures.frontier.name, line: figures.frontier.line,
+      x: frontier.map((p) => p.x), y: frontier.map((p) => p.y), hoverinfo: "skip",
+    });
+    if (flagged.length) {
+      const at = (p) => Math.min(Math.max(p.y, range[0]), range[1]);
+      traces.push({
+        type: "scatter", mode: "markers", name: figures.flagged.name,
+        x: flagged.map((p) => p.x), y: flagged.map(at), customdata: flagged.map((p) => p.index),
+        hovertext: flagged.map((p) => hover(p, `${p.y} (validate: ${escapeHtml(p.flag)})`)), hoverinfo: "text",
+        marker: { ...figures.flagged.marker, symbol: flagged.map((p) =>
+          p.y > range[1] ? figures.flagged.above : p.y < range[0] ? figures.flagged.below : figures.flagged.marker.symbol) },
       });
-      dot.addEventListener("mouseleave", () => { tooltip.hidden = true; });
+    }
+    return { traces, range, points: all.length, flagged: flagged.length };
+  }
+  function plot(axis, items, metric) {
+    const holder = $(`modelindex-plot-${axis.key}`), caption = $(`modelindex-caption-${axis.key}`);
+    if (!holder) return;
+    holder.closest("figure").hidden = false;
+    if (plotlyState !== "ready") {
+      holder.textContent = plotlyState === "loading" ? "Loading the plots…" : "The plots need plotly.js, which did not load.";
+      return;
+    }
+    if (!metric) {
+      window.Plotly.purge(holder);
+      holder.textContent = "Choose a benchmark to plot its metric.";
+      caption.textContent = "";
+      return;
+    }
+    const last = axis === figures.axes[figures.axes.length - 1];
+    const costed = items.some(({ row }) => row[axis.key] > 0 && Number.isFinite((row.results[view.b] || {})[metric.key]));
+    // A plot no model of the benchmark has the cost for is left out: the other takes the width.
+    holder.closest("figure").hidden = !costed && !last;
+    if (!costed && !last) {
+      window.Plotly.purge(holder);
+      caption.textContent = "";
+      return;
+    }
+    holder.textContent = "";
+    const ranked = !costed;
+    const { traces, range, points, flagged } = plotTraces(axis, items, metric, ranked);
+    const direction = `${metric.lower_is_better ? "lower" : "higher"} is better${metric.known ? "" : ", assumed"}`;
+    const layout = themed(axis.layout);
+    layout.yaxis = { ...layout.yaxis, range, title: { text: `${metric.label} (${direction})` } };
+    if (ranked) layout.xaxis = { ...layout.xaxis, type: "linear", title: { text: `Rank (no model gives its ${axis.title})` } };
+    // One legend, beside the last plot: it hides or isolates a collection in both. Not on a
+    // narrow screen, where it would take the plot's width (the collection filter is there).
+    layout.showlegend = last && holder.clientWidth >= 640;
+    window.Plotly.react(holder, traces, layout, figures.config);
+    bindPlotEvents(holder);
+    caption.textContent = `${points} models: ${metric.label} (${direction}) ` +
+      (ranked ? "by rank, best first" : `against ${axis.title}; the line is the Pareto frontier`) +
+      (flagged ? `; ${flagged} values validate reports as errors are marked ✕` +
+      ` (at the edge when beyond the axes)` : "") + ". Click a point to open its model" +
+      (layout.showlegend ? "; click a collection to hide it, double-click to see it alone." : ".");
+  }
+  function escapeHtml(text) {
+    // Plotly's hover text is HTML: a card's name is not.
+    return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  }
+  let syncing = false;
+  function plotHolders() {
+    return figures.axes.map((axis) => $(`modelindex-plot-${axis.key}`)).filter(Boolean);
+  }
+  function bindPlotEvents(holder) {
+    // Plotly forgets a plot's listeners when it is purged: they are bound again on each draw.
+    holder.removeAllListeners("plotly_click");
+    holder.removeAllListeners("plotly_restyle");
+    holder.on("plotly_click", (event) => {
+      const point = event.points && event.points[0];
+      if (point && Number.isInteger(point.customdata) && rows[point.customdata]) location.href = rows[point.customdata].url;
+    });
+    // A collection hidden in the legend is hidden in the other plot too (found by its name:
+    // a plot lacks the collections none of whose models have its cost).
+    holder.on("plotly_restyle", ([change, indices]) => {
+      if (syncing || !change || !("visible" in change) || !Array.isArray(indices)) return;
+      syncing = true;
+      try {
+        for (const other of plotHolders()) {
+          if (other === holder || !other.data) continue;
+          const names = other.data.map((trace) => trace.name);
+          indices.forEach((index, position) => {
+            const at = names.indexOf(holder.data[index].name);
+            const visible = Array.isArray(change.visible) ? change.visible[position] : change.visible;
+            if (at >= 0) window.Plotly.restyle(other, { visible: [visible] }, [at]);
+          });
+        }
+      } finally {
+        syncing = false;
+      }
     });
   }
-  function legend(items) {
-    const list = $("modelindex-legend");
-    const shownCollections = new Set(items.map(({ row }) => row.collection));
-    list.replaceChildren();
-    collections.filter((name) => shownCollections.has(name)).forEach((name) => {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.style.background = colour(name);
-      item.append(swatch, name || "no collection");
-      list.appendChild(item);
-    });
-  }
+  // The dark scheme's toggle: the plots take its colours.
+  new MutationObserver(() => {
+    if (plotlyState !== "ready") return;
+    const { text, grid } = schemeColours();
+    for (const holder of plotHolders()) {
+      if (!holder.data) continue;
+      window.Plotly.relayout(holder, {
+        "font.color": text, "xaxis.gridcolor": grid, "yaxis.gridcolor": grid, "xaxis.linecolor": grid,
+        "yaxis.linecolor": grid, "xaxis.minor.gridcolor": grid, "yaxis.minor.gridcolor": grid,
+      });
+    }
+  }).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
 
   // --- downloads --------------------------------------------------------------------------------
   function downloads() {
@@ -368,9 +476,7 @@
     if (shown !== plotted) {
       plotted = shown;
       const metric = metricsOf(view.b).find((m) => m.key === view.m);
-      legend(items);
-      plot($("modelindex-plot-macs"), $("modelindex-caption-macs"), "macs", "MACs", 1, items, metric);
-      plot($("modelindex-plot-parameters"), $("modelindex-caption-parameters"), "parameters", "parameters", 1, items, metric);
+      if (figures) for (const axis of figures.axes) plot(axis, items, metric);
     }
     showPicked();
     writeAddress();
@@ -393,11 +499,17 @@
   function sortBy(th) {
     if (!th || th.dataset.key === "pick") return;
     const column = columns().find((c) => c.key === th.dataset.key);
+    if (!column) return;
     if ((view.s || view.m) === column.key) { view.s = column.key; view.d = (view.d || bestOrder(column)) === "asc" ? "desc" : "asc"; }
     else { view.s = column.key; view.d = ""; }
     view.p = 0;
+    const focused = document.activeElement === th;
     update();
+    // The header is drawn anew: a keyboard user stays on the column sorted.
+    if (focused) table.tHead.querySelector(`th[data-key="${CSS.escape(column.key)}"]`)?.focus();
   }
+  // An address changed by hand, or by the browser's back button, is a view to show.
+  window.addEventListener("hashchange", () => { readAddress(); update(); });
   $("modelindex-previous").addEventListener("click", () => { view.p = Math.max(0, view.p - 1); update(); });
   $("modelindex-next").addEventListener("click", () => { view.p += 1; update(); });
   table.tBodies[0].addEventListener("change", (event) => {

@@ -1,0 +1,175 @@
+"""How ``modelindex build`` grows with the zoo: 272, 1,000 and 10,000 models.
+
+Usage: ``python bench/bench_site_scale.py [--sizes 1,4,37] [--no-browser]``
+
+The zoos are renamed copies of the timm cards (each copy in its own folder, every model and
+collection name given the copy's suffix), so that they grow without changing their shape. For
+each size, in the same run:
+
+- ``build_site`` (seconds), and a bare mkdocs-material build of as many pages (one heading
+  each), the floor of any mkdocs site of that many pages;
+- the site's size on disk, and the weight of one collection page and of the comparison page;
+- the comparison page's time to interactive in Chromium: from navigation until its table
+  shows rows (when Playwright and /usr/bin/chromium are there).
+
+Growth is linear where seconds per model and bytes per model stay level as the zoo grows:
+the report gives both, each relative to the smallest zoo. Exit status 0 whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+import modelindex  # noqa: E402
+from modelindex.site.build import build_site  # noqa: E402
+
+CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "timm-docs"
+CHROMIUM = Path("/usr/bin/chromium")
+_NAMES = re.compile(r"^(\s*-?\s*(?:Name|In Collection):\s*)(\S.*)$", re.MULTILINE)
+
+
+def scaled_zoo(copies: int, folder: Path) -> Path:
+    """``copies`` renamed copies of the timm cards under ``folder``."""
+    cards = [card for card in sorted(CORPUS.glob("*.md")) if card.name != "SOURCE.md"]
+    for copy in range(copies):
+        target = folder / f"copy{copy}"
+        target.mkdir(parents=True)
+        for card in cards:
+            text = card.read_text(encoding="utf-8")
+            renamed = _NAMES.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)} c{c}", text)
+            (target / card.name).write_text(renamed, encoding="utf-8")
+    return folder
+
+
+def bare_build(pages: int, folder: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    for number in range(pages):
+        (docs / f"page{number:05d}.md").write_text(f"# Page {number}\n", encoding="utf-8")
+    config = {
+        "site_name": "bare",
+        "docs_dir": str(docs),
+        "site_dir": str(folder / "site"),
+        "use_directory_urls": False,
+        "theme": {"name": "material", "font": False},
+        "plugins": ["search"],
+    }
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    build(load_config(str(folder / "mkdocs.yml")))
+
+
+def size_of(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def time_to_interactive(site: Path) -> float | None:
+    """Seconds from navigation to the comparison table's first rows, served over HTTP."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not CHROMIUM.exists():
+        return None
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            url = f"http://127.0.0.1:{server.server_port}/comparison.html"
+            page.goto(url)  # once, so that the browser's cache is as a returning reader's
+            start = time.perf_counter()
+            page.goto(url, wait_until="commit")
+            page.wait_for_selector("#modelindex-table tbody tr", timeout=120_000)
+            page.wait_for_function("document.readyState === 'complete'", timeout=120_000)
+            elapsed = time.perf_counter() - start
+            browser.close()
+            return elapsed
+    finally:
+        server.shutdown()
+
+
+def measure(copies: int, folder: Path, browser: bool) -> dict[str, float]:
+    zoo = scaled_zoo(copies, folder / "zoo")
+    models = len(modelindex.load(zoo))
+    start = time.perf_counter()
+    site = build_site([zoo], folder / "site")
+    ours = time.perf_counter() - start
+    pages = len(list(site.rglob("*.html"))) - 1  # 404.html is mkdocs' own
+    start = time.perf_counter()
+    bare_build(pages, folder / "bare")
+    bare = time.perf_counter() - start
+    card = next(site.glob("models/copy0/resnet-d.html"))
+    return {
+        "models": models,
+        "pages": pages,
+        "build_s": ours,
+        "bare_s": bare,
+        "site_bytes": size_of(site),
+        "bare_bytes": size_of(folder / "bare" / "site"),
+        "card_bytes": card.stat().st_size,
+        "comparison_bytes": (site / "comparison.html").stat().st_size,
+        "tti_s": (time_to_interactive(site) if browser else None) or float("nan"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,4,37", help="copies of the 272 timm models")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    for copies in (int(part) for part in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix="modelindex-bench-scale-") as folder:
+            rows.append(measure(copies, Path(folder), not args.no_browser))
+            print(f"measured {rows[-1]['models']} models", file=sys.stderr, flush=True)
+    first = rows[0]
+    print(
+        f"{'models':>7} {'pages':>6} {'build s':>8} {'bare s':>7} {'ratio':>6} "
+        f"{'s/model':>8} {'site MB':>8} {'bare MB':>8} {'B/model':>8} {'card KB':>8} "
+        f"{'cmp KB':>7} {'TTI s':>6}"
+    )
+    for row in rows:
+        per_model = row["build_s"] / row["models"] / (first["build_s"] / first["models"])
+        per_byte = row["site_bytes"] / row["models"] / (first["site_bytes"] / first["models"])
+        print(
+            f"{row['models']:>7.0f} {row['pages']:>6.0f} {row['build_s']:>8.1f} "
+            f"{row['bare_s']:>7.1f} {row['build_s'] / row['bare_s']:>6.2f} {per_model:>7.2f}x "
+            f"{row['site_bytes'] / 1e6:>8.1f} {row['bare_bytes'] / 1e6:>8.1f} {per_byte:>7.2f}x "
+            f"{row['card_bytes'] / 1e3:>8.0f} {row['comparison_bytes'] / 1e3:>7.0f} "
+            f"{row['tti_s']:>6.2f}"
+        )
+    print(
+        "s/model and B/model: seconds and bytes per model, relative to the first zoo "
+        "(1.00x at every size is linear growth). ratio: modelindex build / bare mkdocs build."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
