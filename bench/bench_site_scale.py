@@ -9,8 +9,8 @@ each size, in the same run:
 - ``build_site`` (seconds), and a bare mkdocs-material build of as many pages (one heading
   each), the floor of any mkdocs site of that many pages;
 - the site's size on disk, and the weight of one collection page and of the comparison page;
-- the comparison page's time to interactive in Chromium: from navigation until its table
-  shows rows (when Playwright and /usr/bin/chromium are there).
+- in Chromium (when Playwright and /usr/bin/chromium are there): the comparison page's time
+  to interactive, a bare page's load time, and the time of one sort and one filter.
 
 Growth is linear where seconds per model and bytes per model stay level as the zoo grows:
 the report gives both, each relative to the smallest zoo. Exit status 0 whatever the figures.
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from math import nan
 from pathlib import Path
 
 import yaml
@@ -78,40 +79,62 @@ def size_of(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def time_to_interactive(site: Path) -> float | None:
-    """Seconds from navigation to the comparison table's first rows, served over HTTP."""
+def browser_figures(site: Path, bare: Path) -> dict[str, float]:
+    """In Chromium, served over HTTP: the comparison page's time to interactive (from
+    navigation until its table shows rows and the document has loaded, the cache warm), a
+    bare page's time to load, and the time of a sort and of a filter (which draws the plots
+    again) on the comparison page. Empty without Playwright or /usr/bin/chromium."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return None
+        return {}
     if not CHROMIUM.exists():
-        return None
+        return {}
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers = []
+    for folder in (site, bare):
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
+        )
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    ours, plain = (f"http://127.0.0.1:{server.server_port}/" for server in servers)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"]
             )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            url = f"http://127.0.0.1:{server.server_port}/comparison.html"
-            page.goto(url)  # once, so that the browser's cache is as a returning reader's
-            start = time.perf_counter()
-            page.goto(url, wait_until="commit")
-            page.wait_for_selector("#modelindex-table tbody tr", timeout=120_000)
-            page.wait_for_function("document.readyState === 'complete'", timeout=120_000)
-            elapsed = time.perf_counter() - start
+            found: dict[str, float] = {}
+            for name, url, ready in (
+                ("tti_s", f"{ours}comparison.html", "#modelindex-table tbody tr"),
+                ("bare_tti_s", f"{plain}page00000.html", "article h1"),
+            ):
+                page.goto(url)  # once, so that the browser's cache is as a returning reader's
+                start = time.perf_counter()
+                page.goto(url, wait_until="commit")
+                page.wait_for_selector(ready, timeout=120_000)
+                page.wait_for_function("document.readyState === 'complete'", timeout=120_000)
+                found[name] = time.perf_counter() - start
+            page.goto(f"{ours}comparison.html", wait_until="networkidle")
+            found["sort_ms"] = page.evaluate(
+                """() => { const th = document.querySelector("th[data-key='name']");
+                const t = performance.now(); th.click(); return performance.now() - t; }"""
+            )
+            found["filter_ms"] = page.evaluate(
+                """() => { const s = document.getElementById('modelindex-filter-collection');
+                s.selectedIndex = 2; const t = performance.now();
+                s.dispatchEvent(new Event('input')); return performance.now() - t; }"""
+            )
             browser.close()
-            return elapsed
+            return found
     finally:
-        server.shutdown()
+        for server in servers:
+            server.shutdown()
 
 
 def measure(copies: int, folder: Path, browser: bool) -> dict[str, float]:
@@ -125,17 +148,20 @@ def measure(copies: int, folder: Path, browser: bool) -> dict[str, float]:
     bare_build(pages, folder / "bare")
     bare = time.perf_counter() - start
     card = next(site.glob("models/copy0/resnet-d.html"))
-    return {
-        "models": models,
-        "pages": pages,
-        "build_s": ours,
-        "bare_s": bare,
-        "site_bytes": size_of(site),
-        "bare_bytes": size_of(folder / "bare" / "site"),
-        "card_bytes": card.stat().st_size,
-        "comparison_bytes": (site / "comparison.html").stat().st_size,
-        "tti_s": (time_to_interactive(site) if browser else None) or float("nan"),
-    }
+    return (
+        {
+            "models": models,
+            "pages": pages,
+            "build_s": ours,
+            "bare_s": bare,
+            "site_bytes": size_of(site),
+            "bare_bytes": size_of(folder / "bare" / "site"),
+            "card_bytes": card.stat().st_size,
+            "comparison_bytes": (site / "comparison.html").stat().st_size,
+        }
+        | {"tti_s": nan, "bare_tti_s": nan, "sort_ms": nan, "filter_ms": nan}
+        | (browser_figures(site, folder / "bare" / "site") if browser else {})
+    )
 
 
 def main() -> int:
@@ -152,7 +178,7 @@ def main() -> int:
     print(
         f"{'models':>7} {'pages':>6} {'build s':>8} {'bare s':>7} {'ratio':>6} "
         f"{'s/model':>8} {'site MB':>8} {'bare MB':>8} {'B/model':>8} {'card KB':>8} "
-        f"{'cmp KB':>7} {'TTI s':>6}"
+        f"{'cmp KB':>7} {'TTI s':>6} {'bare':>5} {'sort':>5} {'filter':>6}"
     )
     for row in rows:
         per_model = row["build_s"] / row["models"] / (first["build_s"] / first["models"])
@@ -162,11 +188,14 @@ def main() -> int:
             f"{row['bare_s']:>7.1f} {row['build_s'] / row['bare_s']:>6.2f} {per_model:>7.2f}x "
             f"{row['site_bytes'] / 1e6:>8.1f} {row['bare_bytes'] / 1e6:>8.1f} {per_byte:>7.2f}x "
             f"{row['card_bytes'] / 1e3:>8.0f} {row['comparison_bytes'] / 1e3:>7.0f} "
-            f"{row['tti_s']:>6.2f}"
+            f"{row['tti_s']:>6.2f} {row['bare_tti_s']:>5.2f} {row['sort_ms']:>4.0f}ms "
+            f"{row['filter_ms']:>4.0f}ms"
         )
     print(
         "s/model and B/model: seconds and bytes per model, relative to the first zoo "
-        "(1.00x at every size is linear growth). ratio: modelindex build / bare mkdocs build."
+        "(1.00x at every size is linear growth). ratio: modelindex build / bare mkdocs build.\n"
+        "TTI: the comparison page's time to interactive; bare: a bare page's load; sort and "
+        "filter: one click on the comparison page (the filter draws the plots again)."
     )
     return 0
 

@@ -110,45 +110,48 @@ def is_threshold(metric: str | None) -> bool:
     return metric is not None and "threshold" in metric.lower()
 
 
-# Words of a setting that zoos write among their metrics: mmagic's "Iter", "Total Iters*",
-# "disc_step", "Num Scales", "FID (Iter)" (the iteration the FID was taken at), "GPU Info",
-# and a denoiser's noise level "$\\sigma$".
+# Words of a setting that zoos write among their metrics (mmagic's "Iter", "Total Iters*",
+# "disc_step", "n_disc", "Num Scales", "GPU Info", "CGS", the classifier guidance scale), and
+# words that only go with them.
 _SETTING_WORDS = frozenset(
     {"iter", "iters", "iteration", "iterations", "step", "steps", "epoch", "epochs", "scales",
-     "gpu", "gpus", "batch", "ndisc", "sigma", "noise", "lr"}
+     "gpu", "gpus", "batch", "ndisc", "lr", "cgs", "sigma", "noise"}
 )  # fmt: skip
+_SETTING_FILLERS = frozenset({"total", "num", "n", "disc", "dist", "info", "level", "of"})
+# The conditions of an evaluation, written as a metric: a denoiser's noise level ("$\\sigma$").
+# PSNR at sigma 15 is no rival to PSNR at sigma 50.
+_CONDITIONS = frozenset({"sigma", "noise", "noise level", "noise sigma"})
+_LATEX = re.compile(r"[$\\{}]")
+_BRACKETED = re.compile(r"\([^()]*\)")
 
 
-# Of those, the conditions a result was measured under: PSNR at noise sigma 15 is no rival to
-# PSNR at sigma 50.
-_CONDITION_WORDS = frozenset({"sigma", "noise"})
-
-
-def is_condition(metric: str | None) -> bool:
-    """Whether a setting is a condition of the evaluation (a denoiser's noise level), which
-    tells one benchmark from another, and not of the training."""
-    words = _NOT_ALPHANUMERIC.sub(" ", (metric or "").lower()).split()
-    return is_setting(metric) and any(word in _CONDITION_WORDS for word in words)
+def _plain_words(metric: str) -> list[str]:
+    return _NOT_ALPHANUMERIC.sub(" ", _LATEX.sub("", metric.lower())).split()
 
 
 def is_setting(metric: str | None) -> bool:
-    """Whether a "metric" is how the model was trained or evaluated, not how well it did:
-    a threshold, an iteration count, a step, a noise level. Such numbers are no score to
-    compare models by. A known metric that names a setting word is one only in brackets:
-    "FID (Iter)" is an iteration, "Step Accuracy" an accuracy."""
+    """Whether a "metric" is how the model was trained or evaluated, not how well it did: a
+    threshold, an iteration count, a step, a noise level. Such numbers are no score to compare
+    models by. Only a label made of such words is one: a known metric with a qualifier ("FID
+    (Iter)", mmagic's FID at its best iteration; "Top 1 Accuracy (300 epochs)") is a score."""
     if metric is None:
         return False
     if is_threshold(metric):
         return True
-    words = _NOT_ALPHANUMERIC.sub(" ", metric.lower()).split()
-    named = [word for word in [*words, "".join(words)] if word in _SETTING_WORDS]
-    if not named:
+    if metric_semantics(metric) is not None:
         return False
-    bracketed = re.findall(r"\(([^()]*)\)", metric.lower())
-    in_brackets = any(
-        set(_NOT_ALPHANUMERIC.sub(" ", part).split()) & _SETTING_WORDS for part in bracketed
+    words = _plain_words(_BRACKETED.sub(" ", metric))
+    return (
+        bool(words)
+        and any(word in _SETTING_WORDS for word in [*words, "".join(words)])
+        and all(word in _SETTING_WORDS | _SETTING_FILLERS or word.isdigit() for word in words)
     )
-    return in_brackets or metric_semantics(metric) is None
+
+
+def is_condition(metric: str | None) -> bool:
+    """Whether a setting is a condition of the evaluation (a denoiser's noise level), which
+    tells one benchmark from another."""
+    return metric is not None and " ".join(_plain_words(metric)) in _CONDITIONS
 
 
 @lru_cache(maxsize=4096)

@@ -519,3 +519,41 @@ def test_sites_have_copy_buttons_a_dark_scheme_and_following_contents(
     features = json.loads(config.group(1))["features"]
     assert {"content.code.copy", "toc.follow", "navigation.tracking"} <= set(features)
     assert 'data-md-color-scheme="slate"' in page  # the dark scheme's toggle
+
+
+def test_a_collection_on_two_pages_is_linked_once_per_page_and_says_which(tmp_path: Path) -> None:
+    # mmpose: models of no collection in two READMEs made two links both called "Other models".
+    zoo = tmp_path / "zoo"
+    write_file(zoo / "a.md", _card("first", "Shared"))
+    write_file(zoo / "b" / "b.md", _card("second", "Shared"))
+    home = _text(build_site([zoo], tmp_path / "site") / "index.html")
+    links = re.findall(r'<li><a href="(models/[^"]+)">([^<]+)</a>', home)
+    assert sorted(links) == [
+        ("models/a.html", "Shared (models/a)"),
+        ("models/b/b.html", "Shared (models/b/b)"),
+    ]
+
+
+def test_a_card_without_a_heading_is_titled_by_its_model_not_index(tmp_path: Path) -> None:
+    card = "---\nmodel-index:\n- name: tomato-leaves\n  results:\n  - task: {type: image-classification}\n    dataset: {type: leaves, name: Leaves}\n    metrics: [{type: accuracy, value: 0.9}]\n---\n"
+    write_file(tmp_path / "zoo" / "owner" / "tomato-leaves" / "README.md", card)
+    site = build_site([tmp_path / "zoo"], tmp_path / "site")
+    page = _text(site / "models" / "owner" / "tomato-leaves" / "index.html")
+    assert "<title>tomato-leaves - Model zoo</title>" in page and ">Index<" not in page
+    assert "<h1>tomato-leaves</h1>" in page
+    assert page.count('id="tomato-leaves"') == 1  # the title is no second anchor of the model
+
+
+def test_a_reported_value_is_flagged_on_its_own_model_not_its_twin(tmp_path: Path) -> None:
+    # mmpose and mmaction2 name two models alike in one metafile: a finding is on one of them.
+    zoo = write_file(
+        tmp_path / "zoo" / "model-index.yml",
+        "Models:\n"
+        "- Name: twin\n  Results: [{Task: Image Classification, Dataset: ImageNet, Metrics: {Top 1 Accuracy: 70.25}}]\n"
+        "- Name: twin\n  Results: [{Task: Image Classification, Dataset: ImageNet, Metrics: {Top 1 Accuracy: 805}}]\n",
+    ).parent
+    rows = _rows(_text(build_site([zoo], tmp_path / "site") / "comparison.html"))
+    flags = [next(iter(row["flags"].values()), {}) for row in rows]
+    assert flags[0] == {} and list(flags[1].values()) == ["S009"]
+    home = _text(tmp_path / "site" / "index.html")
+    assert "<td>70.25</td>" in home and "805" not in home  # the typo is no best

@@ -173,10 +173,16 @@ def test_a_hub_benchmark_is_its_dataset_config_and_split_on_one_scale(tmp_path) 
         ("Iter", True, False),  # mmagic's tables write training settings among the metrics
         ("Total Iters\\*", True, False),
         ("disc_step", True, False),
-        ("FID (Iter)", True, False),  # the iteration an FID was taken at
+        ("CGS", True, False),  # a classifier guidance scale
         ("$\\\\sigma$", True, True),  # a denoiser's noise level
         ("FID", False, False),
-        ("Step Accuracy", False, False),  # an accuracy that names a setting word
+        # Known metrics with a qualifier are scores: mmagic's BigGAN FID at its best iteration.
+        ("FID (Iter)", False, False),
+        ("Top 1 Accuracy (300 epochs)", False, False),
+        ("PSNR (sigma=25)", False, False),
+        ("Step Accuracy", False, False),
+        ("Noise Robustness", False, False),
+        ("Inference Time (GPU)", False, False),
         ("cos_sim_accuracy_threshold", True, False),
     ],
 )
@@ -202,18 +208,40 @@ def test_a_noise_level_tells_benchmarks_apart_and_an_iteration_is_dropped(tmp_pa
     assert [[m.label for m in b.metrics.values()] for b in found.benchmarks] == [["PSNR"]] * 2
 
 
-def test_a_stray_fraction_among_percentages_is_not_made_the_best(tmp_path) -> None:
-    # timm's inception_v4 card family: Top-1 0.95 among 80s is an error (N007), no 95 % model.
+def _top1_zoo(tmp_path, values: list[float]):
     cards = "".join(
         f"- Name: m{n}\n  Results: [{{Task: Image Classification, Dataset: ImageNet,"
         f" Metrics: {{Top 1 Accuracy: {value}}}}}]\n"
-        for n, value in enumerate([80.1, 81.2, 79.5, 78.0, 82.3, 0.95])
+        for n, value in enumerate(values)
+    )
+    return modelindex.load(write_file(tmp_path / "model-index.yml", "Models:\n" + cards))
+
+
+def _all_values(found) -> list[float]:
+    return sorted(v[b][m] for v in found.values for b in v for m in v[b])
+
+
+def test_a_stray_fraction_among_percentages_is_not_made_the_best(tmp_path) -> None:
+    # timm's inception_v4 card family: Top-1 0.95 among 80s is an error (N007), no 95 % model.
+    zoo = _top1_zoo(tmp_path, [80.1, 81.2, 79.5, 78.0, 82.3, 0.95])
+    assert 0.95 in _all_values(benchmarks_of(zoo.models))
+    # Two such values are as many as a habit needs; validate's findings keep them as written.
+    zoo = _top1_zoo(tmp_path, [80.1, 81.2, 79.5, 78.0, 0.97, 0.95])
+    assert 95.0 in _all_values(benchmarks_of(zoo.models))  # unflagged: taken as a habit
+    n007 = flagged_results([("Results[0].Top 1 Accuracy", "N007")])
+    found = benchmarks_of(zoo.models, [{}] * 4 + [n007, n007])
+    assert _all_values(found) == [0.95, 0.97, 78.0, 79.5, 80.1, 81.2]
+    # Nor is a reported value the benchmark's best.
+    [(_, _, position, value)] = found.best()
+    assert (position, value) == (1, 81.2)
+
+
+def test_an_ambiguous_value_follows_the_models_other_proportions(tmp_path) -> None:
+    # Common Voice 8 (hsb): WER 0.616 (either scale) beside the same card's CER 0.195.
+    cards = "".join(
+        f"- Name: asr{n}\n  Results: [{{Task: ASR, Dataset: CV, Metrics: {{WER: {wer}, CER: {cer}}}}}]\n"
+        for n, (wer, cer) in enumerate([(43.9, 10.4), (47.6, 11.2), (0.563, 0.143), (0.616, 0.195)])
     )
     zoo = modelindex.load(write_file(tmp_path / "model-index.yml", "Models:\n" + cards))
     found = benchmarks_of(zoo.models)
-    values = [v[b][m] for v in found.values for b in v for m in v[b]]
-    assert 0.95 in values and 95.0 not in values
-    flagged = benchmarks_of(
-        zoo.models, [{}] * 5 + [flagged_results([("Results[0].Top 1 Accuracy", "N007")])]
-    )
-    assert 95.0 not in [v[b][m] for v in flagged.values for b in v for m in v[b]]
+    assert [v[b]["m-wer"] for v in found.values for b in v] == [43.9, 47.6, 56.3, 61.6]

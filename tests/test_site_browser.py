@@ -515,3 +515,28 @@ def test_a_card_using_blocks_html_runs_no_script_and_keeps_the_pages_base(
     assert dialogs == []
     assert [request for request in requests if "evil.example" in request] == []
     context.close()
+
+
+def test_a_collection_or_metric_named_in_html_is_text_in_the_plots(page: Page, tmp_path) -> None:
+    collection = '<a href="https://evil.example/">CLICK</a>' + "x" * 80
+    metric = "<b>bold</b> score"
+    zoo = tmp_path / "zoo" / "model-index.yml"
+    zoo.parent.mkdir()
+    zoo.write_text(
+        "Models:\n"
+        + "".join(
+            f"- Name: m{n}\n  In Collection: '{collection}'\n  Metadata: {{Parameters: {n + 1}000}}\n"
+            f"  Results: [{{Task: t, Dataset: d, Metrics: {{'{metric}': {n}}}}}]\n"
+            for n in range(3)
+        ),
+        encoding="utf-8",
+    )
+    site = build_site([zoo.parent], tmp_path / "site")
+    page.goto((site / "comparison.html").as_uri(), wait_until="load")
+    plot = page.locator("#modelindex-plot-parameters")
+    expect(plot.locator(".legendtext")).to_have_count(2)  # the collection, the frontier
+    assert plot.locator("a, b").count() == 0  # no link, no bold: the markup is shown as text
+    legend = plot.locator(".legendtext").first.text_content() or ""
+    assert legend.startswith('<a href="https://evil.example/">') and len(legend) <= 40
+    assert "<b>bold</b> score" in (plot.locator(".ytitle").text_content() or "")
+    assert page.problems == []  # type: ignore[attr-defined]

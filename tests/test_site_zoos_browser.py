@@ -146,12 +146,20 @@ def test_sorting_by_a_lower_is_better_metric_puts_the_best_first(page: Page, bas
         header.click()  # a first click sorts best first: the lowest, for this metric
     expect(header).to_have_attribute("aria-sort", "ascending")
     shown = [float(value) for value in _visible_values(page, metric["key"]) if value]
-    expected = sorted(
-        row["results"][benchmark["key"]][metric["key"]]
-        for row in rows
-        if metric["key"] in row["results"].get(benchmark["key"], {})
-    )
-    assert shown == expected[: len(shown)] and shown[0] == min(expected)
+    key, metric_key = benchmark["key"], metric["key"]
+    measured = [row for row in rows if metric_key in row["results"].get(key, {})]
+    # Values validate reports as errors come after the others.
+    expected = [
+        row["results"][key][metric_key]
+        for row in sorted(
+            measured,
+            key=lambda row: (
+                metric_key in row["flags"].get(key, {}),
+                row["results"][key][metric_key],
+            ),
+        )
+    ]
+    assert shown == expected[: len(shown)]
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -192,6 +200,8 @@ def test_search_lands_on_a_models_section(page: Page, base_url: str, zoo: str) -
     page.goto(f"{base_url}{zoo}/index.html", wait_until="networkidle")
     _search(page, row["name"])
     result = page.locator(f'.md-search-result__item a[href*="#{row["anchor"]}"]').first
+    if not result.is_visible():  # one of a page's several sections: under "more on this page"
+        result.locator("xpath=ancestor::details[1]/summary").click()
     result.click()
     page.wait_for_url(f"**#{row['anchor']}")
     expect(page.locator(f"[id='{row['anchor']}']")).to_be_visible()
@@ -222,4 +232,31 @@ def test_the_plot_has_a_point_per_model_and_one_benchmarks_frontier(page, base_u
             assert all(tuple(point) in on_this for point in frontier)
         plotted_any |= bool(points)
     assert plotted_any
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_values_validate_reports_are_marked_not_stretching_the_axes(page: Page, base_url: str):
+    # Four timm cards give Top-1 as about 1 (N007): drawn at the axis' edge, marked in the
+    # table, and sorted after every sound value.
+    page.goto(f"{base_url}timm/comparison.html", wait_until="networkidle")
+    rows, benchmarks = _data(page)
+    b0, m0 = benchmarks[0]["key"], benchmarks[0]["metrics"][0]["key"]
+    reported = [row["results"][b0][m0] for row in rows if m0 in row["flags"].get(b0, {})]
+    assert len(reported) == 4 and max(reported) < 2
+    low, high = page.evaluate(
+        "() => document.getElementById('modelindex-plot-parameters').layout.yaxis.range"
+    )
+    assert low > 50 and high < 100  # the axis fits the sound values only
+    marked = [p for p in _plotted(page, "parameters") if p["trace"].startswith("reported")]
+    assert len(marked) == 4 and all(low <= p["y"] <= high for p in marked)
+    page.click(f"#modelindex-table th[data-key='{m0}']")  # lowest first: the reported go last
+    page.click("#modelindex-next")
+    page.click("#modelindex-next")
+    classes = page.eval_on_selector_all(
+        f"#modelindex-table td[data-key='{m0}']", "cells => cells.map(c => c.className)"
+    )
+    assert ["modelindex-flagged" in name for name in classes][-5:] == [False] + [True] * 4
+    cells = page.locator(f"#modelindex-table td.modelindex-flagged[data-key='{m0}']")
+    expect(cells).to_have_count(4)
+    assert all("N007" in (cells.nth(n).get_attribute("title") or "") for n in range(4))
     assert page.problems == []  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from modelindex.metric_semantics import (
     metric_semantics,
     scale_of,
 )
-from modelindex.schema import DatasetInfo, Model, Result
+from modelindex.schema import Model, Result
 
 # Bounds for a hostile zoo: a page lists at most this many benchmarks, each this many metrics.
 MAX_BENCHMARKS = 200
@@ -106,9 +106,13 @@ class Benchmarks:
     def as_data(self) -> list[dict[str, Any]]:
         return [benchmark.as_data() for benchmark in self.benchmarks]
 
+    def flagged(self, position: int) -> dict[str, dict[str, str]]:
+        return self.flags[position] if position < len(self.flags) else {}
+
     def best(self, limit: int = 12) -> list[tuple[Benchmark, Metric, int, float]]:
         """Of the ``limit`` commonest benchmarks, the best model on each one's commonest metric
-        (in its direction): (benchmark, metric, the model's position, its value)."""
+        (in its direction): (benchmark, metric, the model's position, its value). A value
+        validate reports as an error is no best: a Top-1 of 813 is a typo."""
         found = []
         for benchmark in self.benchmarks[:limit]:
             metric = next(iter(benchmark.metrics.values()))
@@ -116,6 +120,7 @@ class Benchmarks:
                 (values[benchmark.key][metric.key], position)
                 for position, values in enumerate(self.values)
                 if metric.key in values.get(benchmark.key, {})
+                and metric.key not in self.flagged(position).get(benchmark.key, {})
             ]
             if scored:
                 value, position = (min if metric.lower_is_better else max)(scored)
@@ -158,13 +163,18 @@ MIN_HABIT, MIN_HABIT_SHARE = 2, 0.1
 MAX_SETTING = 60
 
 
-def _setting(info: DatasetInfo | None) -> tuple[str, str, str]:
+def _setting(result: Result) -> tuple[str, str, str]:
+    """A Hub result's dataset config, split and arguments; a part that only repeats the
+    dataset's name ("conll2003" of conll2003) says nothing and is left out."""
+    info = result.dataset_info
     if info is None:
         return "", "", ""
     args = info.args
     if isinstance(args, dict):
         args = ", ".join(f"{key}={value}" for key, value in list(args.items())[:8])
-    return tuple(" ".join(str(part or "").split()) for part in (info.config, info.split, args))  # type: ignore[return-value]
+    named = {dataset_key(result.dataset), dataset_key(info.type)}
+    parts = (" ".join(str(part or "").split()) for part in (info.config, info.split, args))
+    return tuple(part if dataset_key(part) not in named else "" for part in parts)  # type: ignore[return-value]
 
 
 def _conditions(result: Result) -> str:
@@ -187,7 +197,7 @@ def _benchmark_of(result: Result) -> Where | None:
         return None
     task_info = result.task_info
     task = task_info.type if task_info and task_info.type else result.task
-    config, split, args = _setting(info)
+    config, split, args = _setting(result)
     return (
         _metric_key(task or ""),
         dataset,
@@ -199,10 +209,7 @@ def _benchmark_of(result: Result) -> Where | None:
 
 def _new_benchmark(result: Result) -> Benchmark:
     info = result.dataset_info
-    named = {dataset_key(result.dataset), dataset_key(info.type if info else None)}
-    # "conll2003 (conll2003)" says no more than "conll2003".
-    parts = [*_setting(info), _conditions(result)]
-    setting = ", ".join(part for part in parts if part and dataset_key(part) not in named)
+    setting = ", ".join(part for part in (*_setting(result), _conditions(result)) if part)
     if len(setting) > MAX_SETTING:
         setting = setting[: MAX_SETTING - 1] + "…"
     return Benchmark(
@@ -214,6 +221,12 @@ def _new_benchmark(result: Result) -> Benchmark:
     )
 
 
+def _scale_by_habit(value: float, semantics: MetricSemantics, habit: set[Scale]) -> Scale | None:
+    """The scale ``value`` is on: as it shows, else the one of its model's other values."""
+    shown = scale_of(value, semantics)
+    return shown if shown is not None or len(habit) != 1 else next(iter(habit))
+
+
 def _one_scale(
     found: dict[Where, Benchmark],
     semantics_of: dict[tuple[Where, str], MetricSemantics],
@@ -222,24 +235,40 @@ def _one_scale(
 ) -> None:
     """Each proportion on one scale within a benchmark: where some models write WER as 0.12
     and others as 12.0, the fractions are shown as percentages, so that sorting and plotting
-    compare like with like. A value that could be on either scale is left as written, and so
-    is one validate reports as an error: timm's "Top-1 0.95" is no 95 % model."""
+    compare like with like. A value that could be on either scale (a WER of 0.6) follows the
+    model's other proportions there (its CER of 0.19), else is left as written; one validate
+    reports as an error is left too: timm's "Top-1 0.95" is no 95 % model."""
+    # Each model's habit on each benchmark, from its values whose scale shows, before any is
+    # changed.
+    habits: list[dict[Where, set[Scale]]] = []
+    for numbers in per_model:
+        habit: dict[Where, set[Scale]] = {}
+        for where, values in numbers.items():
+            for key, value in values.items():
+                semantics = semantics_of.get((where, key))
+                scale = scale_of(value, semantics) if semantics else None
+                if scale is not None:
+                    habit.setdefault(where, set()).add(scale)
+        habits.append(habit)
     for (where, key), semantics in semantics_of.items():
         sound = [
-            (numbers, flags)
-            for numbers, flags in zip(per_model, per_model_flags, strict=True)
+            (numbers, habit)
+            for numbers, flags, habit in zip(per_model, per_model_flags, habits, strict=True)
             if key in numbers.get(where, {}) and key not in flags.get(where, {})
         ]
-        scales = Counter(scale_of(numbers[where][key], semantics) for numbers, _ in sound)
+        effective = [
+            _scale_by_habit(numbers[where][key], semantics, habit.get(where, set()))
+            for numbers, habit in sound
+        ]
+        scales = Counter(effective)
         # Two habits, each of several models: a value or two on the other scale among many is
         # more likely an error than a habit, and is left for validate to report.
         fewer = min(scales[Scale.FRACTION], scales[Scale.PERCENT])
         if fewer < max(MIN_HABIT, len(sound) * MIN_HABIT_SHARE):
             continue
-        for mine, _ in sound:
-            numbers = mine[where]
-            if scale_of(numbers[key], semantics) is Scale.FRACTION:
-                numbers[key] = round(numbers[key] * 100, 10)
+        for (numbers, _), scale in zip(sound, effective, strict=True):
+            if scale is Scale.FRACTION:
+                numbers[where][key] = round(numbers[where][key] * 100, 10)
                 found[where].metrics[key].rescaled += 1
 
 
@@ -317,8 +346,9 @@ def benchmarks_of(
         benchmark.key = _unique_key(f"b-{_SLUG.sub('-', benchmark.label.lower()).strip('-')}", used)
         metrics = sorted(benchmark.metrics.items(), key=lambda item: -item[1].models)
         benchmark.metrics = dict(metrics)
+        used_metrics: set[str] = set()
         for name, metric in metrics:
-            metric.key = f"m-{name}"
+            metric.key = _unique_key(f"m-{name}", used_metrics)
     by_where = {where: b for where, b in found.items() if b.key}
     values = [
         {

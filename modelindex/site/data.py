@@ -204,14 +204,23 @@ def site_data(
                 (finding.field, finding.code)
                 for finding in findings.get(model.name, [])
                 if finding.severity is Severity.ERROR
-                # Of models that share a name, each its own: the finding is in its file.
-                and (named[model.name] == 1 or finding.location.path == model.source.path)
+                # Of models that share a name, each its own: the finding is where it wrote
+                # the field.
+                and (named[model.name] == 1 or _written_by(model, finding))
             ),
         )
         views.append(view)
         pages.setdefault(page, []).append(view)
     shown = _relative_report(report, [Path.cwd(), *roots])
     return SiteData(index, shown, views, conventions, pages)
+
+
+def _written_by(model: Model, finding: Any) -> bool:
+    """Whether ``finding`` is on a result field ``model`` itself wrote (twins in one file
+    write theirs on other lines)."""
+    if not (finding.field or "").startswith("Results["):
+        return False
+    return model.location(finding.field) == finding.location
 
 
 def _collection_pages(collections: set[str | None], pattern: str) -> dict[str | None, str]:

@@ -71,6 +71,8 @@ COMPARISON, FINDINGS = "comparison.md", "findings.md"
 NAV_LIMIT = 150
 _INCLUDE = re.compile(r"\{%\s*include\s+['\"]code_snippets\.md['\"]\s*%\}")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A first-level heading, ATX ("# Title") or setext ("Title" over "====").
+_TITLE = re.compile(r"^(?:#[ \t]+\S|[^\n]*\S[^\n]*\n=+[ \t]*$)", re.MULTILINE)
 # The front matter a card keeps: text that the theme shows.
 _TEXT_KEYS = ("title", "description", "subtitle")
 
@@ -184,7 +186,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             for section in _sections(nav.items):
                 section.title = html.escape(section.title)
             if len(self.data.pages) > NAV_LIMIT:
-                return _without_model_pages(nav, set(self.data.pages))
+                # The home page stays, whatever models it shows.
+                return _without_model_pages(nav, set(self.data.pages) - {"index.md"})
         return nav
 
     @event_priority(50)
@@ -211,6 +214,12 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 # A name is text, not markdown: "C#" would lose its "#" as a closing one.
                 markdown = f"# {markdown_text(views[0].collection or 'Other models')}\n\n"
             markdown = _COMMENT.sub("", markdown)
+            if not _TITLE.search(markdown) and not page.meta.get("title"):
+                # A Hub card is often its front matter alone: titled "Index" (README.md) else.
+                # A title, not a heading: a heading's id could be a model section's.
+                names = {view.collection or view.name for view in views}
+                title = names.pop() if len(names) == 1 else Path(page.file.src_uri).parent.name
+                page.meta["title"] = title or "Models"
             snippets = self._template("code_snippets.md", models=views)
             # Once: each expansion is as long as the page's models, and a card may repeat it.
             markdown = _INCLUDE.sub(lambda _match: snippets, markdown, count=1)
@@ -261,7 +270,7 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 "findings.html", groups=data.findings_by_rule(), rules=RULES, links=links
             )
         if kind == "home":
-            pages = {(view.collection or "Other models", view.page) for view in data.models}
+            pages = _collection_links({(view.collection, view.page) for view in data.models})
             return self._template(
                 "home.html",
                 collections=len({view.collection for view in data.models if view.collection}),
@@ -276,9 +285,7 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 findings=len(data.report.findings),
                 comparison_url=self._url(page, files, COMPARISON),
                 findings_url=self._url(page, files, FINDINGS),
-                collection_links=[
-                    (name, self._url(page, files, uri)) for name, uri in sorted(pages)
-                ],
+                collection_links=[(name, self._url(page, files, uri)) for name, uri in pages],
             )
         rows, found = self._comparison
         rows = [row | {"url": self._url(page, files, row["page"], row["anchor"])} for row in rows]
@@ -295,6 +302,19 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
             script_url=self._url(page, files, f"{ASSETS}/modelindex.js"),
             plotly_url=self._url(page, files, PLOTLY),
         )
+
+
+def _collection_links(pages: set[tuple[str | None, str]]) -> list[tuple[str, str]]:
+    """(text, page) of each collection's page, by name. A name on several pages (the models
+    of no collection in two cards, one collection across two READMEs) says which page."""
+    names: dict[str, list[str]] = {}
+    for name, page in pages:
+        names.setdefault(name or "Other models", []).append(page)
+    return sorted(
+        (name if len(found) == 1 else f"{name} ({Path(page).with_suffix('').as_posix()})", page)
+        for name, found in names.items()
+        for page in found
+    )
 
 
 def _without_model_pages(nav: Navigation, model_pages: set[str]) -> Navigation:

@@ -50,6 +50,7 @@
 
   // --- the view, and the address that holds it ------------------------------------------------
   const defaultBenchmark = benchmarkFilter.value;
+  const collectionNames = new Set(rows.map((row) => row.collection));
   const view = {};
   function readAddress() {
     // What the address does not name is the default: a second address replaces the first view.
@@ -59,6 +60,7 @@
     if (saved.has("hide")) view.hide = saved.get("hide").split(",").filter(Boolean);
     if (saved.has("p")) view.p = Math.max(0, Number(saved.get("p")) || 0);
     if (view.b && !byKey[view.b]) view.b = defaultBenchmark;  // not this zoo's: the default
+    if (view.c && !collectionNames.has(view.c)) view.c = "";
     view.p = Math.floor(view.p);
   }
   function writeAddress() {
@@ -106,6 +108,9 @@
     if (column.metric) return column.metric.lower_is_better ? "asc" : "desc";
     return column.text ? "asc" : "desc";
   }
+  // A metric value validate reports as an error ("Top-1 813"): marked, and sorted after the
+  // others, never first.
+  const flagOf = (row, column) => (column.metric ? (row.flags[view.b] || {})[column.key] : undefined);
   function sorted(items) {
     // With no sort chosen, the plotted metric, best first.
     const column = columns().find((c) => c.key === (view.s || view.m));
@@ -115,6 +120,8 @@
       let x = valueOf(a.row, column), y = valueOf(b.row, column);
       const missingX = x === null || x === undefined || x === "", missingY = y === null || y === undefined || y === "";
       if (missingX || missingY) return missingX - missingY;  // models without a value go last
+      const flaggedX = Boolean(flagOf(a.row, column)), flaggedY = Boolean(flagOf(b.row, column));
+      if (flaggedX !== flaggedY) return flaggedX - flaggedY;
       if (typeof x === "string") { x = x.toLowerCase(); y = String(y).toLowerCase(); }
       const order = x < y ? -1 : x > y ? 1 : 0;
       return ascending ? order : -order;
@@ -137,6 +144,12 @@
     } else {
       td.textContent = column.format ? column.format(value) : plain(value);
       if (!column.text) td.className = "modelindex-number";
+      const flag = flagOf(row, column);
+      if (flag) {
+        td.classList.add("modelindex-flagged");
+        td.title = `validate reports this value as an error (${flag})`;
+        td.textContent += " ✕";
+      }
     }
   }
   function drawTable() {
@@ -306,8 +319,10 @@
     // The axes fit the values validate does not report: an error (a fraction written as a
     // percentage) would squash every other point. A reported value beyond them sits at the edge.
     const ys = (sound.length ? sound : all).map((p) => p.y);
-    const pad = (Math.max(...ys) - Math.min(...ys)) * 0.06 || Math.abs(ys[0]) * 0.05 || 1;
-    const range = [Math.min(...ys) - pad, Math.max(...ys) + pad];
+    const low = Math.min(...ys), high = Math.max(...ys);
+    const pad = (high - low) * 0.06 || Math.abs(low) * 0.05 || 1;
+    // Values near the largest number overflow the padding: plotly then picks the range itself.
+    const range = Number.isFinite(low - pad) && Number.isFinite(high + pad) ? [low - pad, high + pad] : undefined;
     const hover = (p, shown) => `<b>${escapeHtml(p.row.name)}</b><br>${escapeHtml(metric.label)} ${shown}<br>${unit} ${ranked ? p.x : count(p.x)}`;
     const byCollection = new Map();
     for (const p of sound) {
@@ -329,8 +344,11 @@
     // A trace per collection gives the legend; past a hundred, one trace (a legend that long
     // helps no one, and thousands of traces take plotly seconds): the filter above chooses.
     const names = Array.from(byCollection.keys()).sort();
+    // A legend entry is text (plotly reads HTML in it), and short: a long name would take the
+    // plot's width. The group keeps the whole name, which ties the two plots' legends.
+    const entry = (name) => escapeHtml(name.length > 40 ? `${name.slice(0, 39)}…` : name);
     const traces = names.length <= figures.legend_limit
-      ? names.map((name) => trace(name || "no collection", byCollection.get(name), true))
+      ? names.map((name) => ({ ...trace(entry(name || "no collection"), byCollection.get(name), true), legendgroup: name }))
       : [trace("models", sound, false)];
     const frontier = ranked ? [] : pareto(sound, metric.lower_is_better);
     if (frontier.length) traces.push({
@@ -338,13 +356,13 @@
       x: frontier.map((p) => p.x), y: frontier.map((p) => p.y), hoverinfo: "skip",
     });
     if (flagged.length) {
-      const at = (p) => Math.min(Math.max(p.y, range[0]), range[1]);
+      const at = (p) => (range ? Math.min(Math.max(p.y, range[0]), range[1]) : p.y);
       traces.push({
-        type: "scatter", mode: "markers", name: figures.flagged.name,
+        type: "scatter", mode: "markers", name: figures.flagged.name, legendgroup: "flagged",
         x: flagged.map((p) => p.x), y: flagged.map(at), customdata: flagged.map((p) => p.index),
         hovertext: flagged.map((p) => hover(p, `${p.y} (validate: ${escapeHtml(p.flag)})`)), hoverinfo: "text",
         marker: { ...figures.flagged.marker, symbol: flagged.map((p) =>
-          p.y > range[1] ? figures.flagged.above : p.y < range[0] ? figures.flagged.below : figures.flagged.marker.symbol) },
+          range && p.y > range[1] ? figures.flagged.above : range && p.y < range[0] ? figures.flagged.below : figures.flagged.marker.symbol) },
       });
     }
     return { traces, range, points: all.length, flagged: flagged.length };
@@ -357,9 +375,12 @@
       holder.textContent = plotlyState === "loading" ? "Loading the plots…" : "The plots need plotly.js, which did not load.";
       return;
     }
-    if (!metric) {
+    // A zoo without a benchmark has nothing to plot: no empty frames.
+    holder.closest(".modelindex-plots").hidden = benchmarks.length === 0;
+    const measured = metric && items.some(({ row }) => Number.isFinite((row.results[view.b] || {})[metric.key]));
+    if (!metric || !measured) {
       window.Plotly.purge(holder);
-      holder.textContent = "Choose a benchmark to plot its metric.";
+      holder.textContent = metric ? "No model shown has this metric." : "Choose a benchmark to plot its metric.";
       caption.textContent = "";
       return;
     }
@@ -377,7 +398,7 @@
     const { traces, range, points, flagged } = plotTraces(axis, items, metric, ranked);
     const direction = `${metric.lower_is_better ? "lower" : "higher"} is better${metric.known ? "" : ", assumed"}`;
     const layout = themed(axis.layout);
-    layout.yaxis = { ...layout.yaxis, range, title: { text: `${metric.label} (${direction})` } };
+    layout.yaxis = { ...layout.yaxis, range, autorange: range === undefined, title: { text: escapeHtml(`${metric.label} (${direction})`) } };
     if (ranked) layout.xaxis = { ...layout.xaxis, type: "linear", title: { text: `Rank (no model gives its ${axis.title})` } };
     // One legend, beside the last plot: it hides or isolates a collection in both. Not on a
     // narrow screen, where it would take the plot's width (the collection filter is there).
@@ -414,9 +435,9 @@
       try {
         for (const other of plotHolders()) {
           if (other === holder || !other.data) continue;
-          const names = other.data.map((trace) => trace.name);
+          const groups = other.data.map((trace) => trace.legendgroup);
           indices.forEach((index, position) => {
-            const at = names.indexOf(holder.data[index].name);
+            const at = groups.indexOf(holder.data[index].legendgroup);
             const visible = Array.isArray(change.visible) ? change.visible[position] : change.visible;
             if (at >= 0) window.Plotly.restyle(other, { visible: [visible] }, [at]);
           });
