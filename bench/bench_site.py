@@ -33,18 +33,20 @@ DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "timm-docs"
 TARGET_SECONDS = 15.0
 
 
-def bare_build(pages: int, folder: Path) -> None:
+def bare_build(pages: int, folder: Path, directory_urls: bool = True) -> None:
+    """mkdocs-material's build of ``pages`` pages of one heading each (page00000.md...)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     docs = folder / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     for number in range(pages):
-        (docs / f"page{number:04d}.md").write_text(f"# Page {number}\n", encoding="utf-8")
+        (docs / f"page{number:05d}.md").write_text(f"# Page {number}\n", encoding="utf-8")
     config = {
         "site_name": "bare",
         "docs_dir": str(docs),
         "site_dir": str(folder / "site"),
+        "use_directory_urls": directory_urls,
         "theme": {"name": "material", "font": False},
         "plugins": ["search"],
     }

@@ -29,10 +29,11 @@ import time
 from math import nan
 from pathlib import Path
 
-import yaml
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_site import bare_build  # noqa: E402
 
 import modelindex  # noqa: E402
 from modelindex.site.build import build_site  # noqa: E402
@@ -53,26 +54,6 @@ def scaled_zoo(copies: int, folder: Path) -> Path:
             renamed = _NAMES.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)} c{c}", text)
             (target / card.name).write_text(renamed, encoding="utf-8")
     return folder
-
-
-def bare_build(pages: int, folder: Path) -> None:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    docs = folder / "docs"
-    docs.mkdir(parents=True)
-    for number in range(pages):
-        (docs / f"page{number:05d}.md").write_text(f"# Page {number}\n", encoding="utf-8")
-    config = {
-        "site_name": "bare",
-        "docs_dir": str(docs),
-        "site_dir": str(folder / "site"),
-        "use_directory_urls": False,
-        "theme": {"name": "material", "font": False},
-        "plugins": ["search"],
-    }
-    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    build(load_config(str(folder / "mkdocs.yml")))
 
 
 def size_of(folder: Path) -> int:
@@ -145,7 +126,7 @@ def measure(copies: int, folder: Path, browser: bool) -> dict[str, float]:
     ours = time.perf_counter() - start
     pages = len(list(site.rglob("*.html"))) - 1  # 404.html is mkdocs' own
     start = time.perf_counter()
-    bare_build(pages, folder / "bare")
+    bare_build(pages, folder / "bare", directory_urls=False)
     bare = time.perf_counter() - start
     card = next(site.glob("models/copy0/resnet-d.html"))
     return (

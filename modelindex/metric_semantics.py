@@ -117,7 +117,10 @@ _SETTING_WORDS = frozenset(
     {"iter", "iters", "iteration", "iterations", "step", "steps", "epoch", "epochs", "scales",
      "gpu", "gpus", "batch", "ndisc", "lr", "cgs", "sigma", "noise"}
 )  # fmt: skip
-_SETTING_FILLERS = frozenset({"total", "num", "n", "disc", "dist", "info", "level", "of"})
+_SETTING_FILLERS = frozenset(
+    {"total", "num", "n", "disc", "dist", "info", "level", "of", "size", "training", "train",
+     "inference", "warmup"}
+)  # fmt: skip
 # The conditions of an evaluation, written as a metric: a denoiser's noise level ("$\\sigma$").
 # PSNR at sigma 15 is no rival to PSNR at sigma 50.
 _CONDITIONS = frozenset({"sigma", "noise", "noise level", "noise sigma"})
@@ -126,7 +129,9 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 
 
 def _plain_words(metric: str) -> list[str]:
-    return _NOT_ALPHANUMERIC.sub(" ", _LATEX.sub("", metric.lower())).split()
+    """The label's words, without LaTeX, numbers or punctuation (the Greek sigma is "sigma")."""
+    text = _LATEX.sub("", metric.lower()).replace("\N{GREEK SMALL LETTER SIGMA}", " sigma ")
+    return [word for word in _NOT_ALPHANUMERIC.sub(" ", text).split() if not word.isdigit()]
 
 
 def is_setting(metric: str | None) -> bool:
@@ -144,7 +149,7 @@ def is_setting(metric: str | None) -> bool:
     return (
         bool(words)
         and any(word in _SETTING_WORDS for word in [*words, "".join(words)])
-        and all(word in _SETTING_WORDS | _SETTING_FILLERS or word.isdigit() for word in words)
+        and all(word in _SETTING_WORDS | _SETTING_FILLERS for word in words)
     )
 
 

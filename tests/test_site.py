@@ -542,6 +542,20 @@ def test_a_card_without_a_heading_is_titled_by_its_model_not_index(tmp_path: Pat
     assert "<title>tomato-leaves - Model zoo</title>" in page and ">Index<" not in page
     assert "<h1>tomato-leaves</h1>" in page
     assert page.count('id="tomato-leaves"') == 1  # the title is no second anchor of the model
+    hostile = card.replace("tomato-leaves", "<img src=x onerror=alert(1)>R&amp;D")
+    write_file(
+        tmp_path / "zoo2" / "owner" / "x" / "README.md",
+        hostile.replace("- name: <", "- name: '<", 1).replace("D\n  results", "D'\n  results", 1),
+    )
+    page = _text(
+        build_site([tmp_path / "zoo2"], tmp_path / "site2")
+        / "models"
+        / "owner"
+        / "x"
+        / "index.html"
+    )
+    assert "<img src=x" not in page
+    assert "<title>&lt;img src=x onerror=alert(1)&gt;R&amp;amp;D - Model zoo</title>" in page
 
 
 def test_a_reported_value_is_flagged_on_its_own_model_not_its_twin(tmp_path: Path) -> None:

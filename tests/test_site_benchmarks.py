@@ -174,6 +174,9 @@ def test_a_hub_benchmark_is_its_dataset_config_and_split_on_one_scale(tmp_path) 
         ("Total Iters\\*", True, False),
         ("disc_step", True, False),
         ("CGS", True, False),  # a classifier guidance scale
+        ("Batch Size", True, False),
+        ("\N{GREEK SMALL LETTER SIGMA}", True, True),
+        ("Noise Level 15", True, True),
         ("$\\\\sigma$", True, True),  # a denoiser's noise level
         ("FID", False, False),
         # Known metrics with a qualifier are scores: mmagic's BigGAN FID at its best iteration.

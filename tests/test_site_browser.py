@@ -49,17 +49,26 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``folder`` served over HTTP on 127.0.0.1; its address."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
     site = tmp_path_factory.mktemp("site")
     build(load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site), strict=True))
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -539,4 +548,25 @@ def test_a_collection_or_metric_named_in_html_is_text_in_the_plots(page: Page, t
     legend = plot.locator(".legendtext").first.text_content() or ""
     assert legend.startswith('<a href="https://evil.example/">') and len(legend) <= 40
     assert "<b>bold</b> score" in (plot.locator(".ytitle").text_content() or "")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_hiding_a_collection_or_the_frontier_in_the_legend_hides_it_in_both_plots(
+    page: Page, base_url: str
+) -> None:
+    page.goto(base_url + "comparison/", wait_until="networkidle")
+    legend = page.locator("#modelindex-plot-parameters .legend .traces")
+    groups = page.evaluate(
+        "() => document.getElementById('modelindex-plot-parameters').data.map(t => t.legendgroup)"
+    )
+    hidden_in = """() => ['macs', 'parameters'].map(plot => document.getElementById(
+        `modelindex-plot-${plot}`).data.filter(t => t.visible === 'legendonly')
+        .map(t => t.legendgroup).sort())"""
+    for count, name in enumerate(("ResNet-D", "Pareto frontier"), start=1):
+        legend.filter(has_text=name).first.locator(".legendtoggle").click(force=True)
+        # plotly waits to tell a click from a double click.
+        page.wait_for_function(f"({hidden_in})()[1].length === {count}")
+        hidden = page.evaluate(hidden_in)
+        assert hidden[0] == hidden[1]
+    assert sorted(hidden[0]) == ["c:ResNet-D", "frontier"] and "frontier" in groups
     assert page.problems == []  # type: ignore[attr-defined]

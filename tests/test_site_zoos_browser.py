@@ -9,11 +9,8 @@ and a frontier within one benchmark. Screenshots of each page kind go to test-ar
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +20,11 @@ from tests.test_site_browser import (
     ARTIFACTS,
     _frontier,
     _plotted,
-    _QuietHandler,
     _search,
     _visible_values,
     browser,  # noqa: F401 (a fixture; skips where it does)
     recording_page,
+    serving,
 )
 
 pytest.importorskip("playwright.sync_api")
@@ -68,13 +65,8 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     }
     for name, zoo in inputs.items():
         build_site([zoo], folder / "sites" / name)
-    handler = functools.partial(_QuietHandler, directory=str(folder / "sites"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(folder / "sites") as url:
+        yield url
 
 
 @pytest.fixture

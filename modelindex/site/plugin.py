@@ -219,7 +219,8 @@ class ModelIndexPlugin(BasePlugin[ModelIndexConfig]):
                 # A title, not a heading: a heading's id could be a model section's.
                 names = {view.collection or view.name for view in views}
                 title = names.pop() if len(names) == 1 else Path(page.file.src_uri).parent.name
-                page.meta["title"] = title or "Models"
+                # Escaped as the theme prints it (see _title_html).
+                page.meta["title"] = html.escape(title or "Models")
             snippets = self._template("code_snippets.md", models=views)
             # Once: each expansion is as long as the page's models, and a card may repeat it.
             markdown = _INCLUDE.sub(lambda _match: snippets, markdown, count=1)

@@ -345,14 +345,15 @@
     // helps no one, and thousands of traces take plotly seconds): the filter above chooses.
     const names = Array.from(byCollection.keys()).sort();
     // A legend entry is text (plotly reads HTML in it), and short: a long name would take the
-    // plot's width. The group keeps the whole name, which ties the two plots' legends.
+    // plot's width. The group ("c:" and the whole name, apart from the page's own groups)
+    // ties the two plots' legends.
     const entry = (name) => escapeHtml(name.length > 40 ? `${name.slice(0, 39)}…` : name);
     const traces = names.length <= figures.legend_limit
-      ? names.map((name) => ({ ...trace(entry(name || "no collection"), byCollection.get(name), true), legendgroup: name }))
-      : [trace("models", sound, false)];
+      ? names.map((name) => ({ ...trace(entry(name || "no collection"), byCollection.get(name), true), legendgroup: `c:${name}` }))
+      : [{ ...trace("models", sound, false), legendgroup: "models" }];
     const frontier = ranked ? [] : pareto(sound, metric.lower_is_better);
     if (frontier.length) traces.push({
-      type: "scatter", mode: "lines", name: figures.frontier.name, line: figures.frontier.line,
+      type: "scatter", mode: "lines", name: figures.frontier.name, legendgroup: "frontier", line: figures.frontier.line,
       x: frontier.map((p) => p.x), y: frontier.map((p) => p.y), hoverinfo: "skip",
     });
     if (flagged.length) {
@@ -439,7 +440,9 @@
           indices.forEach((index, position) => {
             const at = groups.indexOf(holder.data[index].legendgroup);
             const visible = Array.isArray(change.visible) ? change.visible[position] : change.visible;
-            if (at >= 0) window.Plotly.restyle(other, { visible: [visible] }, [at]);
+            // Only a change: plotly may tell of a restyle after it returns, and the other
+            // plot's answer would otherwise come back here, and so on without end.
+            if (at >= 0 && other.data[at].visible !== visible) window.Plotly.restyle(other, { visible: [visible] }, [at]);
           });
         }
       } finally {
