@@ -131,16 +131,21 @@ def _visible_values(page: Page, key: str) -> list[str]:
 def test_pages_load_offline_without_console_errors_and_are_screenshot(
     page: Page, base_url: str
 ) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder = ARTIFACTS / "docs"
+    folder.mkdir(parents=True, exist_ok=True)
     for path, name in (
         ("", "home"),
         ("models/resnet-d/", "collection"),
+        ("findings/", "findings"),
         ("comparison/", "comparison"),
     ):
         page.goto(base_url + path, wait_until="networkidle")
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=name != "comparison")
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=name != "comparison")
+    page.set_viewport_size({"width": 400, "height": 900})
+    page.goto(base_url + "comparison/", wait_until="networkidle")  # as a phone opens it
+    page.screenshot(path=str(folder / "comparison-400.png"), full_page=True)
     assert page.problems == []  # type: ignore[attr-defined]
-    assert (ARTIFACTS / "comparison.png").stat().st_size > 10_000
+    assert (folder / "comparison.png").stat().st_size > 10_000
 
 
 def test_sorting_by_a_metric_puts_the_best_first_then_reverses(page: Page, base_url: str) -> None:
