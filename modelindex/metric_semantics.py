@@ -100,7 +100,8 @@ _SAMPLE_COUNT = re.compile(r"^([a-z]+)\d{1,4}k$")
 _AT_THRESHOLD = re.compile(r"^([a-z]+)@\d{1,6}$")
 
 
-def _key(metric: str) -> str:
+def plain_key(metric: str) -> str:
+    """A metric's name without case, spaces or punctuation ('Top 1 Accuracy' is 'top1accuracy')."""
     return _NOT_ALPHANUMERIC.sub("", metric.strip().lower())
 
 
@@ -153,10 +154,16 @@ def is_setting(metric: str | None) -> bool:
     )
 
 
+def condition_name(metric: str | None) -> str | None:
+    """The name of the evaluation's condition a "metric" is (a denoiser's noise level, which
+    tells one benchmark from another), as plain words ("$\\sigma$" is "sigma"); None where it
+    is none."""
+    name = " ".join(_plain_words(metric)) if metric is not None else ""
+    return name if name in _CONDITIONS else None
+
+
 def is_condition(metric: str | None) -> bool:
-    """Whether a setting is a condition of the evaluation (a denoiser's noise level), which
-    tells one benchmark from another."""
-    return metric is not None and " ".join(_plain_words(metric)) in _CONDITIONS
+    return condition_name(metric) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -164,7 +171,7 @@ def metric_semantics(metric: str | None) -> MetricSemantics | None:
     """The semantics of a metric type or name; None for one not known, and for a threshold."""
     if not metric or is_threshold(metric):
         return None
-    key = _key(metric)
+    key = plain_key(metric)
     if key in _KNOWN:
         return _KNOWN[key]
     if _ROUGE.match(key):
@@ -209,10 +216,12 @@ def scale_of(value: float, semantics: MetricSemantics) -> Scale | None:
 __all__ = [
     "MetricSemantics",
     "Scale",
+    "condition_name",
     "is_condition",
     "is_setting",
     "is_threshold",
     "metric_semantics",
+    "plain_key",
     "scale_of",
     "semantics_of",
 ]

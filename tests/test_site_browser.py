@@ -39,6 +39,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from modelindex.site.build import build_site  # noqa: E402
+from tests.conftest import write_file  # noqa: E402
 from tests.test_site import EDGE_ZOO, HOSTILE_CARD  # noqa: E402
 from tests.test_site_cards_inert import build_blocks_html_site  # noqa: E402
 from tests.test_site_hostile import HOSTILE_COLLECTION, HOSTILE_HEADING  # noqa: E402
@@ -166,20 +167,24 @@ def test_sorting_by_a_metric_puts_the_best_first_then_reverses(page: Page, base_
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def _open_comparison(page: Page, tmp_path: Path, zoo: str) -> None:
+    """Open the comparison page, from disk, of a site built from the model-index.yml ``zoo``."""
+    write_file(tmp_path / "zoo" / "model-index.yml", zoo)
+    site = build_site([tmp_path / "zoo"], tmp_path / "site")
+    page.goto((site / "comparison.html").as_uri(), wait_until="load")
+
+
 def test_a_lower_is_better_metric_sorts_the_lowest_first(page: Page, tmp_path: Path) -> None:
-    zoo = tmp_path / "zoo" / "model-index.yml"
-    zoo.parent.mkdir()
-    zoo.write_text(
+    _open_comparison(
+        page,
+        tmp_path,
         "Models:\n"
         + "".join(
             f"- Name: asr{i}\n  Results: [{{Task: Speech Recognition, Dataset: LibriSpeech,"
             f" Metrics: {{Test WER: {wer}}}}}]\n"
             for i, wer in enumerate([7.5, 2.25, 12.0, 4.0])
         ),
-        encoding="utf-8",
     )
-    site = build_site([zoo.parent], tmp_path / "site")
-    page.goto((site / "comparison.html").as_uri(), wait_until="load")
     wer = "th[data-label='Test WER']"
     expect(page.locator(wer)).to_have_attribute("aria-sort", "ascending")
     assert _visible_values(page, page.get_attribute(wer, "data-key")) == ["2.25", "4", "7.5", "12"]
@@ -187,17 +192,14 @@ def test_a_lower_is_better_metric_sorts_the_lowest_first(page: Page, tmp_path: P
 
 
 def test_the_csv_download_carries_no_formula_and_no_broken_row(page: Page, tmp_path: Path) -> None:
-    zoo = tmp_path / "zoo" / "model-index.yml"
-    zoo.parent.mkdir()
-    zoo.write_text(
+    _open_comparison(
+        page,
+        tmp_path,
         "Models:\n"
         '- Name: "cr\\rname=1+1"\n  In Collection: "\\t=2+2"\n'
         "  Results: [{Task: t, Dataset: d, Metrics: {a: 1}}]\n"
         '- Name: "=HYPERLINK(1)"\n  Results: [{Task: t, Dataset: d, Metrics: {a: 2}}]\n',
-        encoding="utf-8",
     )
-    site = build_site([zoo.parent], tmp_path / "site")
-    page.goto((site / "comparison.html").as_uri(), wait_until="load")
     href = page.get_attribute("#modelindex-download-csv", "href")
     text = page.evaluate("url => fetch(url).then(r => r.text())", href)
     rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -534,19 +536,16 @@ def test_a_card_using_blocks_html_runs_no_script_and_keeps_the_pages_base(
 def test_a_collection_or_metric_named_in_html_is_text_in_the_plots(page: Page, tmp_path) -> None:
     collection = '<a href="https://evil.example/">CLICK</a>' + "x" * 80
     metric = "<b>bold</b> score"
-    zoo = tmp_path / "zoo" / "model-index.yml"
-    zoo.parent.mkdir()
-    zoo.write_text(
+    _open_comparison(
+        page,
+        tmp_path,
         "Models:\n"
         + "".join(
             f"- Name: m{n}\n  In Collection: '{collection}'\n  Metadata: {{Parameters: {n + 1}000}}\n"
             f"  Results: [{{Task: t, Dataset: d, Metrics: {{'{metric}': {n}}}}}]\n"
             for n in range(3)
         ),
-        encoding="utf-8",
     )
-    site = build_site([zoo.parent], tmp_path / "site")
-    page.goto((site / "comparison.html").as_uri(), wait_until="load")
     plot = page.locator("#modelindex-plot-parameters")
     expect(plot.locator(".legendtext")).to_have_count(2)  # the collection, the frontier
     assert plot.locator("a, b").count() == 0  # no link, no bold: the markup is shown as text

@@ -21,9 +21,10 @@ from modelindex.dataset_names import dataset_identity, dataset_key, dataset_name
 from modelindex.metric_semantics import (
     MetricSemantics,
     Scale,
-    is_condition,
+    condition_name,
     is_setting,
     metric_semantics,
+    plain_key,
     scale_of,
 )
 from modelindex.schema import Model, Result
@@ -33,7 +34,6 @@ MAX_BENCHMARKS = 200
 MAX_METRICS = 24
 # Benchmarks read before the commonest are kept: bounds the memory of a hostile zoo.
 MAX_SEEN = 20 * MAX_BENCHMARKS
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9@]+")
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_KEY = 80
 # What a finding on a result names: a metric ("Results[0].Top 1 Accuracy"), or every metric of
@@ -100,14 +100,11 @@ class Benchmarks:
     benchmarks: list[Benchmark]
     values: list[dict[str, dict[str, float]]]
     """Per model (in the order given): benchmark key -> metric key -> value."""
-    flags: list[dict[str, dict[str, str]]] = field(default_factory=list)
+    flags: list[dict[str, dict[str, str]]]
     """Per model: benchmark key -> metric key -> the code of an error validate reports on it."""
 
     def as_data(self) -> list[dict[str, Any]]:
         return [benchmark.as_data() for benchmark in self.benchmarks]
-
-    def flagged(self, position: int) -> dict[str, dict[str, str]]:
-        return self.flags[position] if position < len(self.flags) else {}
 
     def best(self, limit: int = 12) -> list[tuple[Benchmark, Metric, int, float]]:
         """Of the ``limit`` commonest benchmarks, the best model on each one's commonest metric
@@ -120,7 +117,7 @@ class Benchmarks:
                 (values[benchmark.key][metric.key], position)
                 for position, values in enumerate(self.values)
                 if metric.key in values.get(benchmark.key, {})
-                and metric.key not in self.flagged(position).get(benchmark.key, {})
+                and metric.key not in self.flags[position].get(benchmark.key, {})
             ]
             if scored:
                 value, position = (min if metric.lower_is_better else max)(scored)
@@ -137,10 +134,6 @@ def _unique_key(key: str, used: set[str]) -> str:
     return candidate
 
 
-def _metric_key(label: str) -> str:
-    return _NOT_ALPHANUMERIC.sub("", label.strip().lower())
-
-
 def flagged_results(findings: Iterable[tuple[str | None, str]]) -> dict[tuple[int, str], str]:
     """(result position, metric key or WHOLE_RESULT) -> code, of (field, code) pairs: the
     metrics a model's findings name."""
@@ -149,14 +142,13 @@ def flagged_results(findings: Iterable[tuple[str | None, str]]) -> dict[tuple[in
         match = _RESULT_FIELD.fullmatch(field_name or "")
         if match:
             label = match.group(2)
-            key = WHOLE_RESULT if label == "Metrics" else _metric_key(label)
+            key = WHOLE_RESULT if label == "Metrics" else plain_key(label)
             flagged.setdefault((int(match.group(1)), key), code)
     return flagged
 
 
 # A benchmark's identity: task, dataset, and the dataset's config, split and arguments.
 Where = tuple[str, str, str, str, str]
-_LATEX = re.compile(r"[$\\{}]")
 # Fewest values on each scale for a metric to be put on one: two, and a tenth of them.
 MIN_HABIT, MIN_HABIT_SHARE = 2, 0.1
 # A setting longer than this is cut: it is a label, and its identity is kept whole.
@@ -180,9 +172,9 @@ def _setting(result: Result) -> tuple[str, str, str]:
 def _conditions(result: Result) -> str:
     """The conditions among a result's "metrics" ("$\\sigma$: 15" is "sigma=15")."""
     return ", ".join(
-        f"{_LATEX.sub('', entry.label or '')}={entry.number:g}"
+        f"{name}={entry.number:g}"
         for entry in result.all_metrics()[:MAX_METRICS]
-        if is_condition(entry.label) and entry.number is not None
+        if (name := condition_name(entry.label)) and entry.number is not None
     )
 
 
@@ -199,7 +191,7 @@ def _benchmark_of(result: Result) -> Where | None:
     task = task_info.type if task_info and task_info.type else result.task
     config, split, args = _setting(result)
     return (
-        _metric_key(task or ""),
+        plain_key(task or ""),
         dataset,
         config,
         split,
@@ -301,7 +293,7 @@ def benchmarks_of(
                 number = entry.number
                 if not label or is_setting(label) or number is None or not math.isfinite(number):
                     continue
-                key = _metric_key(label)
+                key = plain_key(label)
                 if key not in benchmark.metrics:
                     if len(benchmark.metrics) >= MAX_METRICS:
                         continue

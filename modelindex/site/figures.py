@@ -1,11 +1,11 @@
 """The comparison page's plots, as plotly figures: one of the chosen metric against MACs, one
 against parameters.
 
-The figures are made here from the same rows as the table: each collection's style (a colour
-and a marker, so that 100 collections differ), the axes (cost on a log scale), the hover text,
-and how a value that validate reports as an error is drawn (marked, and kept from stretching the
-axes). The page fills in the points of the models its filters select and draws them with
-plotly.js, which plotly's wheel carries: the site needs no network.
+The figures are made here: each collection's style (a colour and a marker, so that 100
+collections differ), the axes (cost on a log scale), and how a value that validate reports as an
+error is drawn (marked, and kept from stretching the axes). The page fills in the points of the
+models its filters select, from the same rows as the table, and draws them with plotly.js, which
+plotly's wheel carries: the site needs no network.
 """
 
 from __future__ import annotations
