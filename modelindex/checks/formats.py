@@ -13,7 +13,8 @@ from pathlib import PurePath
 from urllib.parse import quote
 
 from modelindex._version import __version__
-from modelindex.checks.findings import Finding, Severity
+from modelindex.checks.findings import Applicability, Finding, Severity
+from modelindex.checks.fixes import FixRun
 from modelindex.checks.registry import RULES, Rule
 from modelindex.checks.report import Report
 from modelindex.formatting import plural
@@ -46,6 +47,26 @@ def summary_line(report: Report) -> str:
     models, files = len(report.index.models), len(report.index.files)
     what = f"{plural(models, 'model')} in {plural(files, 'file')}"
     return f"Found {', '.join(counts)} in {what}."
+
+
+def fix_summary(run: FixRun, unsafe: bool) -> str:
+    """What ``--fix`` did, for the terminal: the count, what it could not apply and why, and
+    what ``--unsafe-fixes`` would add."""
+    lines = [f"Fixed {plural(len(run.fixed), 'finding')} in {plural(len(run.files), 'file')}."]
+    for fix in run.refused:
+        lines.append(printable(f"  {fix.path}: not changed: {fix.refused}"))
+    for finding, why in run.unfit:
+        lines.append(printable(f"  {finding.location}: {finding.code} not fixed: {why}"))
+    if not unsafe:
+        more = sum(
+            1
+            for finding in run.report.findings
+            if finding.repair and finding.repair.applicability is Applicability.UNSAFE
+        )
+        if more:
+            fixes = "1 more fix" if more == 1 else f"{more} more fixes"
+            lines.append(f"{fixes} with --unsafe-fixes.")
+    return "\n".join(lines)
 
 
 def finding_as_data(finding: Finding) -> dict[str, object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity
+from modelindex.checks.findings import Applicability, Hit, Related, Severity, value_repair
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
 from modelindex.measurements.compare import (
@@ -56,6 +56,9 @@ def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
             model=model.name,
             field=PARAMETERS,
             fix=f"Parameters: {nearest}",
+            repair=value_repair(
+                model, PARAMETERS, model.metadata.parameters, nearest, Applicability.UNSAFE
+            ),
         )
 
 

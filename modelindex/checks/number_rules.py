@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity, hit_on
+from modelindex.checks.findings import Applicability, Hit, Related, Severity, hit_on, value_repair
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, normalize_key, result_field
@@ -284,6 +284,7 @@ def _slip_hit(model: Model, field: str, factor: float, exponent: int) -> Hit:
         f"are {factor:.3g} times the family's median",
         related=(Related(model.location(other), f"{other}, the other side of the ratio"),),
         fix=f"{field}: {round(corrected)}",
+        repair=value_repair(model, field, value, round(corrected), Applicability.UNSAFE),  # type: ignore[arg-type]
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Severity
+from modelindex.checks.findings import Applicability, Hit, Severity, value_repair
 from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import CODE, FILE_SIZE, PARAMETERS, WEIGHTS
@@ -184,6 +184,9 @@ def weights_size_differs(run: OnlineRun, url: str, declaration: Declaration) -> 
             entry.name,
             FILE_SIZE,
             fix=None if at_least else f"File Size: {size}",
+            repair=None
+            if at_least
+            else value_repair(entry, FILE_SIZE, declared_size, size, Applicability.UNSAFE),
         )
 
 

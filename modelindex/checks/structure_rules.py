@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity, hit_on
+from modelindex.checks.findings import Applicability, Hit, Related, Severity, hit_on, value_repair
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import (
     BATCH_SIZE,
@@ -254,6 +254,9 @@ def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
         INTERPOLATION,
         f"unknown interpolation {method!r}",
         fix=f"Interpolation: {close[0]}" if close else None,
+        repair=value_repair(entry, INTERPOLATION, method, close[0], Applicability.SAFE)
+        if close
+        else None,
     )
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Severity
+from modelindex.checks.findings import Applicability, Edit, Hit, Repair, Severity
 from modelindex.checks.registry import Scope, rule
 from modelindex.readers.markdown_blocks import FencedCode
 from modelindex.schema import Location
@@ -87,11 +87,16 @@ def mojibake(context: Context) -> Iterator[Hit]:
                 continue
             line += text.count("\n", offset, match.start())
             offset = match.start()
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
             reported += 1
             yield Hit(
                 Location(path, line),
                 f"damaged encoding: {match.group()!r} is {fixed!r} read as Windows-1252",
                 fix=f"replace {match.group()!r} with {fixed!r} and save the file as UTF-8",
+                repair=Repair(
+                    (Edit(Location(path, line), match.group(), fixed, column=column),),
+                    Applicability.SAFE,
+                ),
             )
             # One finding per line: go on from the next line.
             end_of_line = text.find("\n", match.end())

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelindex.checks import RULES, SettingsError, UnknownRuleError, matching_codes, validate
-from modelindex.checks.formats import FORMATS, RENDERERS, explain, statistics, summary_line
+from modelindex.checks.fixes import FileFix, fix_zoo, plan_fixes
+from modelindex.checks.formats import (
+    FORMATS,
+    RENDERERS,
+    explain,
+    fix_summary,
+    statistics,
+    summary_line,
+)
+from modelindex.checks.report import EXIT_FINDINGS
 from modelindex.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -22,6 +31,7 @@ from modelindex.cli.common import (
     project_settings,
     selectors,
 )
+from modelindex.formatting import plural
 from modelindex.index import Index
 from modelindex.links import url_fault
 from modelindex.online.anchors import DEFAULT_RAW_BASE
@@ -125,6 +135,27 @@ def add_validate(commands: Any) -> None:
     checking.add_argument(
         "--explain", metavar="CODE", help="print what a rule checks and why, then exit"
     )
+    fixing = checking.add_argument_group(
+        "fixes", "edit only the values the fixes name, keep the rest of each file byte for byte"
+    )
+    fixing.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes (damaged encoding, a misspelt key or interpolation, a "
+        "unit written out in words), then report what remains",
+    )
+    fixing.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply the fixes that change a number (a unit slip, "
+        "the measured parameter count, the File Size the URL serves)",
+    )
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the changes --fix would make as a unified diff and write nothing "
+        "(exit 1 when there are any)",
+    )
     _add_online_arguments(checking, with_switch=True)
     checking.set_defaults(run=validate_zoo)
 
@@ -147,7 +178,14 @@ def add_check_urls(commands: Any) -> None:
     )
     _add_report_arguments(url_checking)
     _add_online_arguments(url_checking, with_switch=False)
-    url_checking.set_defaults(run=check_zoo_urls, statistics=False, explain=None)
+    url_checking.set_defaults(
+        run=check_zoo_urls,
+        statistics=False,
+        explain=None,
+        fix=False,
+        unsafe_fixes=False,
+        diff=False,
+    )
 
 
 def validate_zoo(args: argparse.Namespace) -> int:
@@ -173,9 +211,20 @@ def validate_zoo(args: argparse.Namespace) -> int:
         raise Failure(f"--statistics prints text or json, not {args.format}")
     if args.download and not args.online:
         raise Failure("--download checks weights files online: add --online")
-    index = load_paths(args.paths or ["."], args)
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise Failure("--unsafe-fixes says which fixes --fix applies: add --fix or --diff")
+    if args.fix and args.diff:
+        raise Failure("--diff shows what --fix would write: use one of them")
+    paths = args.paths or ["."]
+    index = load_paths(paths, args)
     online = _check_online(args, index) if args.online else None
-    report = validate(index, settings, online)
+    if args.diff:
+        return _show_diff(plan_fixes(validate(index, settings, online), args.unsafe_fixes))
+    if args.fix:
+        run = fix_zoo(lambda: load_paths(paths, args), settings, args.unsafe_fixes, online)
+        report = run.report
+    else:
+        report = validate(index, settings, online)
     if args.statistics:
         output = statistics(report, as_json=args.format == "json")
     else:
@@ -186,9 +235,24 @@ def validate_zoo(args: argparse.Namespace) -> int:
         from modelindex.online.summary import summary_table
 
         print(f"\n{summary_table(online)}", file=sys.stderr)
+    if args.fix:
+        print(fix_summary(run, args.unsafe_fixes), file=sys.stderr)
     if args.format == "text" or args.statistics:
         print(summary_line(report), file=sys.stderr)
     return report.exit_code(strict=args.strict)
+
+
+def _show_diff(fixes: list[FileFix]) -> int:
+    """--diff: the changes as one unified diff; exit 1 when there are any, as ruff does."""
+    changed = [fix for fix in fixes if fix.changed]
+    if changed:
+        print("".join(fix.diff() for fix in changed), end="")
+    count = sum(len(fix.fixed) for fix in changed)
+    print(
+        f"Would fix {plural(count, 'finding')} in {plural(len(changed), 'file')}.",
+        file=sys.stderr,
+    )
+    return EXIT_FINDINGS if changed else EXIT_OK
 
 
 def check_zoo_urls(args: argparse.Namespace) -> int:

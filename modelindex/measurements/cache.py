@@ -41,7 +41,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from modelindex._version import __version__
+from modelindex.atomic_write import is_running, replace_atomically
 from modelindex.bundled import bundled_path
 from modelindex.cache_files import corrupt_copy_name, keep_copy
 
@@ -543,26 +543,9 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _write(file: Path, document: dict[str, Any], keep_aside: bool) -> None:
-    mode = file.stat().st_mode & 0o777 if file.exists() else _default_mode()
-    handle, temporary = tempfile.mkstemp(
-        dir=file.parent, prefix=f".{file.name}.{os.getpid()}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=1)
-            stream.write("\n")
-            # On disk before the rename: a crash after it must not leave an empty cache.
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp creates the file 0600; the cache is shared like any other file.
-        os.chmod(temporary, mode)
-        if keep_aside and file.exists():
-            keep_copy(file)
-        os.replace(temporary, file)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    text = json.dumps(document, indent=1) + "\n"
+    kept = (lambda: keep_copy(file)) if keep_aside and file.exists() else None
+    replace_atomically(file, text.encode("utf-8"), before_replace=kept)
 
 
 def _stale_temporaries(file: Path) -> dict[Path, dict[str, dict[str, Any]]]:
@@ -579,7 +562,7 @@ def _stale_temporaries(file: Path) -> dict[Path, dict[str, dict[str, Any]]]:
             old = now - candidate.lstat().st_mtime > _STALE_AFTER_S
         except OSError:
             continue  # gone already
-        if old or (mine and not _is_running(int(mine.group(1)))):
+        if old or (mine and not is_running(int(mine.group(1)))):
             entries = _entries_of_temporary(candidate)
             if entries is not None:
                 stale[candidate] = entries
@@ -602,21 +585,3 @@ def _entries_of_temporary(path: Path) -> dict[str, dict[str, Any]] | None:
         return None
     on_disk = _parse_cache_text(text, rescue=False)
     return None if on_disk.foreign else on_disk.entries
-
-
-def _is_running(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # os.kill would end the process there, not probe it: the age decides
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

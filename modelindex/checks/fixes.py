@@ -1,0 +1,330 @@
+"""Apply the repairs that findings carry to the files they were found in (``validate --fix``).
+
+An edit replaces a value, a key or a piece of text on one line and nothing else, so a file's
+formatting, comments, quoting and line endings stay as they were. Before anything is changed,
+each edit is checked against the line as it is now: the key must be the one the finding is
+about and the value must still read as the value it found. A repair whose edits do not all
+fit, or that overlaps one taken already, is left out (a later pass may take it). The edited
+text must read as well as the old one did: a file whose edits would make it unreadable, or
+change how many models it holds, is left as it was. Files are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from modelindex.atomic_write import remove_leftovers, replace_atomically
+from modelindex.checks.engine import validate
+from modelindex.checks.findings import Applicability, Edit, EditPart, Finding
+from modelindex.checks.report import Report
+from modelindex.checks.settings import Settings
+from modelindex.fields import UnknownFieldError, field_named, normalize_key
+from modelindex.index import Index
+from modelindex.printable import printable
+from modelindex.readers.registry import read_text
+from modelindex.schema import coerce_count, coerce_percent
+
+if TYPE_CHECKING:
+    from modelindex.online.run import OnlineRun
+
+# Each pass fixes what the last one left out; a file rarely needs more than two.
+MAX_PASSES = 10
+# A key on its own line: '  - Parameters: 5', '"FLOPs": 12,', 'Crop Pct: 0.875  # comment'.
+_MAPPING_LINE = re.compile(
+    r"""(?P<lead>[ \t]*(?:-[ \t]+)*)
+        (?P<key>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#\-{}\[\]][^:#]*?)
+        [ \t]*:(?:[ \t]+|$)
+        (?P<value>.*?)
+        (?P<tail>[ \t]*,?[ \t]*(?:[ \t]\#.*)?\r?)$""",
+    re.VERBOSE,
+)
+# Lines longer than this are no mapping entry a fix would edit (a minified JSON file).
+_LONGEST_LINE = 4_000
+# A value that starts a collection, a block scalar, an anchor, an alias or a tag is not edited.
+_NOT_A_SCALAR = tuple("[{|>&*!")
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    line: int
+    start: int
+    end: int
+    text: str
+
+
+class _Unfit(Exception):
+    """An edit does not fit the line as it is now."""
+
+
+def _lines(text: str) -> list[str]:
+    """The file's lines as the readers count them, each without its '\\n'."""
+    return text.split("\n")
+
+
+def _read_scalar(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise _Unfit(f"{text!r} is no YAML scalar") from None
+
+
+def _reads_as(written: Any, old: str | int | float) -> bool:
+    if isinstance(old, bool) or isinstance(written, bool):
+        return False
+    try:
+        if isinstance(old, int):
+            return coerce_count(written) == old
+        if isinstance(old, float):
+            number = coerce_percent(written)
+            return number is not None and math.isclose(number, old, rel_tol=1e-9)
+    except ValueError:
+        return False
+    return str(written).strip().casefold() == old.strip().casefold()
+
+
+def _same_key(written: str, wanted: str) -> bool:
+    if normalize_key(written) == normalize_key(wanted):
+        return True
+    try:
+        return field_named(written) == field_named(wanted)
+    except UnknownFieldError:
+        # The Hub writes a metric as {type, name, value}: its value is under 'value'.
+        return normalize_key(written) == "value"
+
+
+def _unquoted_key(key: str) -> str:
+    if key[:1] in "\"'" and len(key) >= 2:
+        return str(_read_scalar(key))
+    return key
+
+
+def _value_text(new: str, quote: str, in_json: bool) -> str:
+    """``new`` as the value is written: inside the quotes it had, else plain where YAML reads
+    it back as written (as a number where it is one)."""
+    if quote == '"' or (in_json and not _is_number(new)):
+        return json.dumps(new)[1:-1] if quote == '"' else json.dumps(new)
+    if quote == "'":
+        return new.replace("'", "''")
+    if _is_number(new):
+        return new
+    try:
+        reads_back = yaml.safe_load(new) == new and "\n" not in new
+    except yaml.YAMLError:
+        reads_back = False
+    return new if reads_back and new == new.strip() and " #" not in new else json.dumps(new)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(loaded, (int, float)) and not isinstance(loaded, bool)
+
+
+def _span(edit: Edit, line_text: str, in_json: bool) -> _Span:
+    line = edit.location.line
+    assert line is not None
+    if len(line_text) > _LONGEST_LINE:
+        raise _Unfit("the line is too long")
+    if edit.part is EditPart.TEXT:
+        old = str(edit.old)
+        if edit.column is not None:
+            if line_text[edit.column : edit.column + len(old)] != old:
+                raise _Unfit(f"{old!r} is not at column {edit.column + 1}")
+            return _Span(line, edit.column, edit.column + len(old), edit.new)
+        if line_text.count(old) != 1:
+            raise _Unfit(f"{old!r} is not on the line exactly once")
+        start = line_text.index(old)
+        return _Span(line, start, start + len(old), edit.new)
+    entry = _MAPPING_LINE.fullmatch(line_text)
+    if entry is None:
+        raise _Unfit("the line is no 'key: value' entry")
+    key = _unquoted_key(entry["key"].rstrip())
+    if edit.part is EditPart.KEY:
+        if key != edit.old or entry["key"][:1] in "\"'":
+            raise _Unfit(f"the key is {key!r}, not {edit.old!r}")
+        return _Span(line, entry.start("key"), entry.start("key") + len(key), edit.new)
+    if edit.key is None or not _same_key(key, edit.key):
+        raise _Unfit(f"the key is {key!r}, not {edit.key!r}")
+    value = entry["value"]
+    if not value or value.startswith(_NOT_A_SCALAR):
+        raise _Unfit("the value is not written on the key's line")
+    if not _reads_as(_read_scalar(value), edit.old):
+        raise _Unfit(f"the value {value!r} no longer reads as {edit.old!r}")
+    start, end = entry.start("value"), entry.end("value")
+    quote = value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+    if quote:
+        start, end = start + 1, end - 1
+    return _Span(line, start, end, _value_text(edit.new, quote, in_json))
+
+
+@dataclass
+class FileFix:
+    """What the repairs change in one file."""
+
+    path: str
+    old: str
+    new: str
+    fixed: list[Finding] = field(default_factory=list)
+    unfit: list[tuple[Finding, str]] = field(default_factory=list)
+    """Repairs left out, each with why."""
+    refused: str | None = None
+    """Why the file is left as it was, although repairs fit."""
+
+    @property
+    def changed(self) -> bool:
+        return self.refused is None and self.new != self.old
+
+    def diff(self) -> str:
+        """The change as a unified diff, each line printable (a card's control characters
+        come out as escapes, never raw into a terminal)."""
+        lines = difflib.unified_diff(
+            self.old.split("\n"),
+            self.new.split("\n"),
+            fromfile=self.path if os.path.isabs(self.path) else f"a/{self.path}",
+            tofile=self.path if os.path.isabs(self.path) else f"b/{self.path}",
+            lineterm="",
+        )
+        return "".join(printable(line) + "\n" for line in lines)
+
+
+def wanted(finding: Finding, unsafe: bool) -> bool:
+    """Whether a run with (or without) ``--unsafe-fixes`` applies the finding's repair."""
+    repair = finding.repair
+    return repair is not None and (unsafe or repair.applicability is Applicability.SAFE)
+
+
+def _apply(path: str, text: str, findings: list[Finding]) -> FileFix:
+    result = FileFix(path, text, text)
+    lines = _lines(text)
+    in_json = path.lower().endswith(".json")
+    taken: dict[int, list[_Span]] = {}
+    for finding in findings:
+        assert finding.repair is not None
+        try:
+            spans = []
+            for edit in finding.repair.edits:
+                line = edit.location.line
+                if edit.location.path != path or line is None or not 1 <= line <= len(lines):
+                    raise _Unfit("the edit is not in this file")
+                spans.append(_span(edit, lines[line - 1], in_json))
+        except _Unfit as unfit:
+            result.unfit.append((finding, str(unfit)))
+            continue
+        # Touching counts as overlapping: two edits that meet could run into each other.
+        if any(
+            span.start <= other.end and other.start <= span.end
+            for span in spans
+            for other in taken.get(span.line, [])
+        ):
+            result.unfit.append((finding, "another fix changes the same text"))
+            continue
+        for span in spans:
+            taken.setdefault(span.line, []).append(span)
+        result.fixed.append(finding)
+    for number, spans in taken.items():
+        line = lines[number - 1]
+        for span in sorted(spans, key=lambda span: span.start, reverse=True):
+            line = line[: span.start] + span.text + line[span.end :]
+        lines[number - 1] = line
+    result.new = "\n".join(lines)
+    if result.new != text:
+        result.refused = _reads_worse(path, text, result.new)
+    return result
+
+
+def _reads_worse(path: str, old: str, new: str) -> str | None:
+    """Why the edited text reads worse than the old (None when it reads as well)."""
+    before, after = read_text(path, old), read_text(path, new)
+    if len(after.problems) > len(before.problems):
+        return f"the fixed file would not read: {after.problems[len(before.problems)].message}"
+    if len(after.entries) != len(before.entries):
+        return "the fixed file would hold another number of models"
+    return None
+
+
+def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
+    """The change each file's repairs make, computed from the files as they are on disk. Only
+    the files the index was read from are changed; one that cannot be read as UTF-8 text, or
+    that is a link, is left as it is."""
+    files = set(report.index.files)
+    by_path: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if wanted(finding, unsafe) and finding.path in files:
+            by_path.setdefault(finding.path, []).append(finding)
+    fixes = []
+    for path, found in sorted(by_path.items()):
+        found.sort(key=lambda finding: (finding.line or 0, finding.code))
+        try:
+            # A link is followed to wherever it leads; a fix writes only the files it was given.
+            if os.path.islink(path) or not os.path.isfile(path):
+                raise OSError("not a regular file")
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            fix = FileFix(path, "", "", refused=f"cannot be edited: {error}")
+            fix.unfit = [(finding, "the file cannot be edited") for finding in found]
+            fixes.append(fix)
+            continue
+        fixes.append(_apply(path, text, found))
+    return fixes
+
+
+def write_fixes(fixes: Iterable[FileFix]) -> None:
+    """Replace each changed file, one at a time and each at once."""
+    for fix in fixes:
+        if fix.changed:
+            remove_leftovers(Path(fix.path))
+            replace_atomically(Path(fix.path), fix.new.encode("utf-8"))
+
+
+@dataclass
+class FixRun:
+    """What ``validate --fix`` did: the findings it fixed and those that remain."""
+
+    report: Report
+    """The findings after the last edit."""
+    fixed: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    """The files changed, in the order first changed."""
+    unfit: list[tuple[Finding, str]] = field(default_factory=list)
+    """Repairs the last pass left out, with why."""
+    refused: list[FileFix] = field(default_factory=list)
+
+
+def fix_zoo(
+    load: Callable[[], Index],
+    settings: Settings,
+    unsafe: bool = False,
+    online: OnlineRun | None = None,
+) -> FixRun:
+    """Validate, apply the repairs and validate again until nothing more is fixed (a fix can
+    make way for another: the next mojibake on a line, an overlapping edit left out)."""
+    report = validate(load(), settings, online)
+    run = FixRun(report)
+    for _ in range(MAX_PASSES):
+        fixes = plan_fixes(report, unsafe)
+        changed = [fix for fix in fixes if fix.changed]
+        run.unfit = [pair for fix in fixes if not fix.changed for pair in fix.unfit]
+        run.refused = [fix for fix in fixes if fix.refused]
+        if not changed:
+            break
+        write_fixes(changed)
+        for fix in changed:
+            run.fixed += fix.fixed
+            if fix.path not in run.files:
+                run.files.append(fix.path)
+        report = validate(load(), settings, online)
+        run.report = report
+    return run

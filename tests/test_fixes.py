@@ -1,0 +1,244 @@
+"""``validate --fix``, ``--unsafe-fixes`` and ``--diff``: only the value changes, and atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from modelindex import load
+from modelindex.checks import validate
+from modelindex.checks.findings import Applicability, Edit, EditPart, Finding, Repair, Severity
+from modelindex.checks.fixes import plan_fixes
+from modelindex.cli import main
+from modelindex.schema import Location
+from tests.conftest import SEEDS, TIMM_DOCS
+
+
+@pytest.fixture(autouse=True)
+def _no_project_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def _copy(source: Path, tmp_path: Path) -> Path:
+    target = tmp_path / source.name
+    shutil.copytree(source, target)
+    return target
+
+
+def _bytes_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
+def _changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
+    old, new = before.split(b"\n"), after.split(b"\n")
+    assert len(old) == len(new)
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+def _codes(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["validate", *argv])
+    return code, capsys.readouterr().out
+
+
+def test_fix_repairs_the_seeds_mojibake_and_changes_nothing_else(tmp_path: Path, capsys) -> None:
+    zoo = _copy(SEEDS, tmp_path)
+    before = _bytes_of(zoo)
+    main(["validate", str(zoo), "--fix"])
+    err = capsys.readouterr().err
+    after = _bytes_of(zoo)
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == ["resnet-d.md"]
+    [(old, new)] = _changed_lines(before["resnet-d.md"], after["resnet-d.md"])
+    assert old.replace("1\u00c3\u2014".encode(), "1\u00d7".encode()) == new
+    assert "Fixed 1 finding in 1 file." in err and "more fixes with --unsafe-fixes" in err
+    # The unsafe ones were not applied: the TResNet counts are still there.
+    _, out = _codes(capsys, str(zoo))
+    assert "T001" not in out and "tresnet.md:36: V001" in out
+
+
+def test_unsafe_fixes_set_the_six_tresnet_counts_on_the_timm_docs(tmp_path: Path, capsys) -> None:
+    zoo = _copy(TIMM_DOCS, tmp_path)
+    before = _bytes_of(zoo)
+    main(["validate", str(zoo), "--fix", "--unsafe-fixes"])
+    after = _bytes_of(zoo)
+    assert [name for name in before if before[name] != after[name]] == ["tresnet.md"]
+    changes = _changed_lines(before["tresnet.md"], after["tresnet.md"])
+    assert [(old.decode().strip(), new.decode().strip()) for old, new in changes] == [
+        ("Parameters: 53456696", "Parameters: 55989256"),
+        ("Parameters: 53456696", "Parameters: 55989256"),
+        ("Parameters: 41282200", "Parameters: 31389032"),
+        ("Parameters: 29278464", "Parameters: 31389032"),
+        ("Parameters: 75646610", "Parameters: 78436244"),
+        ("Parameters: 75646610", "Parameters: 78436244"),
+    ]
+    assert "Fixed 6 findings in 1 file." in capsys.readouterr().err
+    _, out = _codes(capsys, str(zoo))
+    assert "V001" not in out and "tresnet.md:284: U003" in out
+
+
+def test_diff_shows_the_change_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    zoo = _copy(SEEDS, tmp_path)
+    before = _bytes_of(zoo)
+    code = main(["validate", str(zoo), "--diff", "--unsafe-fixes"])
+    captured = capsys.readouterr()
+    assert code == 1 and _bytes_of(zoo) == before
+    assert f"--- {zoo / 'tresnet.md'}" in captured.out
+    assert "-    Parameters: 53456696\n+    Parameters: 55989256\n" in captured.out
+    assert "+**ResNet-D**" in captured.out
+    assert "Would fix" in captured.err
+    clean = tmp_path / "clean.md"
+    clean.write_text("# nothing to fix\n<!--\nModels:\n- Name: a\n  Weights: x.pth\n-->\n")
+    assert main(["validate", str(clean), "--diff"]) == 0
+
+
+_METAFILE = (
+    "# a zoo's metafile\r\n"
+    "Models:\r\n"
+    "  - Name: net  # the first\r\n"
+    "    Metadata:\r\n"
+    "      Interpolation: 'Bicubicc'   # as trained\r\n"
+    "      Crop Pct: 0.9\r\n"
+    "    Weights: https://example.org/net.pth\r\n"
+    "  - Name: other\r\n"
+    "    Metadata: {Interpolation: bilinearr}\r\n"
+    "    Weights: https://example.org/other.pth\r\n"
+)
+
+
+def test_a_value_edit_keeps_quotes_comments_and_line_endings(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_bytes(_METAFILE.encode())
+    main(["validate", str(path), "--fix"])
+    err = capsys.readouterr().err
+    expected = _METAFILE.replace("'Bicubicc'", "'bicubic'")
+    assert path.read_bytes() == expected.encode()
+    # A value in a flow mapping is not edited; the summary says why.
+    assert "model-index.yml:9: S008 not fixed: the key is 'Metadata', not 'Interpolation'" in err
+
+
+def test_a_json_file_keeps_its_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "model-index.json"
+    text = '{"Models": [\n  {"Name": "net",\n   "Metadata": {\n    "Interpolation": "bicubc",\n'
+    text += '    "Crop Pct": 0.875}, "Weights": "https://example.org/net.pth"}]}\n'
+    path.write_text(text)
+    main(["validate", str(path), "--fix"])
+    assert path.read_text() == text.replace('"bicubc"', '"bicubic"')
+
+
+def test_a_card_in_markdown_gets_its_value_fixed(tmp_path: Path) -> None:
+    card = tmp_path / "card.md"
+    text = "# Net\n\n<!--\nType: model-index\nModels:\n- Name: net\n  Metadata:\n    Interpolation: bilnear\n"
+    text += "  Weights: https://example.org/net.pth\n-->\n"
+    card.write_text(text)
+    main(["validate", str(card), "--fix"])
+    assert card.read_text() == text.replace("bilnear", "bilinear")
+
+
+def _finding(path: Path, line: int, edit: Edit) -> Finding:
+    return Finding(
+        Location(str(path), line),
+        "synthetic",
+        repair=Repair((edit,), Applicability.SAFE),
+        code="T001",
+        severity=Severity.WARNING,
+    )
+
+
+def test_a_fix_that_would_break_the_file_is_not_applied(tmp_path: Path) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text("Models:\n- Name: net\n  Weights: https://example.org/net.pth\n")
+    report = validate(load(str(path)))
+    breaking = _finding(path, 2, Edit(Location(str(path), 2), "Name: net", "Name: [net"))
+    report.findings.append(breaking)
+    [fix] = plan_fixes(report, unsafe=False)
+    assert not fix.changed and fix.refused is not None and "would not read" in fix.refused
+
+
+def test_an_edit_checks_the_line_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text("Models:\n- Name: net\n  Metadata:\n    Parameters: 25.6M\n")
+    report = validate(load(str(path)))
+    at = Location(str(path), 4)
+    report.findings += [
+        # The value reads as the number it was found to be, whatever its spelling.
+        _finding(path, 4, Edit(at, 25_600_000, "25557032", EditPart.VALUE, "Parameters")),
+        # Another key, or a value that has changed since, is not edited; nor is text that
+        # another fix changes.
+        _finding(path, 4, Edit(at, 25_600_000, "1", EditPart.VALUE, "FLOPs")),
+        _finding(path, 4, Edit(at, 99, "1", EditPart.VALUE, "Parameters")),
+        _finding(path, 4, Edit(at, 25_600_000, "2", EditPart.VALUE, "Parameters")),
+    ]
+    [fix] = plan_fixes(report, unsafe=False)
+    assert fix.new.endswith("    Parameters: 25557032\n")
+    assert [why for _, why in fix.unfit] == [
+        "the key is 'Parameters', not 'FLOPs'",
+        "the value '25.6M' no longer reads as 99",
+        "another fix changes the same text",
+    ]
+
+
+def test_fix_changes_no_file_outside_the_index_and_no_link(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    # A file no walk reads, reached through a link that one does: the link is read, not
+    # written through.
+    target = zoo / "notes.text"
+    target.write_text("A 3\u00c3\u2014 3 conv\n")
+    (zoo / "card.md").symlink_to(target)
+    main(["validate", str(zoo), "--fix"])
+    assert target.read_text() == "A 3\u00c3\u2014 3 conv\n"
+    assert (zoo / "card.md").is_symlink()
+    assert "card.md: not changed: cannot be edited: not a regular file" in capsys.readouterr().err
+
+
+def test_usage_errors_name_the_flag(capsys) -> None:
+    assert main(["validate", str(SEEDS), "--unsafe-fixes"]) == 2
+    assert "add --fix or --diff" in capsys.readouterr().err
+    assert main(["validate", str(SEEDS), "--fix", "--diff"]) == 2
+
+
+_DAMAGED = "# Card {n}\n\nA 3\u00c3\u2014 3 convolution.\n\n" + "Plain prose. " * 20_000 + "\n"
+
+
+def test_a_killed_fix_leaves_every_card_old_or_new(tmp_path: Path) -> None:
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    cards = [zoo / f"card{n:03}.md" for n in range(80)]
+    old = {card: _DAMAGED.format(n=n).encode() for n, card in enumerate(cards)}
+    new = {
+        card: text.replace("3\u00c3\u2014".encode(), "3\u00d7".encode())
+        for card, text in old.items()
+    }
+    for card, text in old.items():
+        card.write_bytes(text)
+    command = [sys.executable, "-m", "modelindex", "validate", str(zoo), "--fix"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Killed as soon as the first card is replaced: the others are being written.
+        deadline = time.monotonic() + 120
+        while cards[0].read_bytes() == old[cards[0]] and process.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    states = [
+        "new"
+        if card.read_bytes() == new[card]
+        else "old"
+        if card.read_bytes() == old[card]
+        else "mixed"
+        for card in cards
+    ]
+    assert "mixed" not in states and states[0] == "new"
+    # A second run finishes the work and clears what the killed one left behind.
+    subprocess.run(command, capture_output=True, check=False)
+    assert all(card.read_bytes() == new[card] for card in cards)
+    assert sorted(os.listdir(zoo)) == sorted(card.name for card in cards)
