@@ -434,7 +434,7 @@ def test_a_rule_that_raises_becomes_one_finding_and_the_others_still_run(write) 
 
 def test_every_rule_has_a_code_name_severity_and_explanation() -> None:
     for code, found in RULES.items():
-        assert code[0] in "LSNUXTMVOPRHE" and code[1:].isdigit() and len(code) == 4
+        assert code[0] in "LSNUXTMVOPRHEI" and code[1:].isdigit() and len(code) == 4
         assert found.name and found.name == found.name.lower()
         assert isinstance(found.severity, Severity)
         assert len(found.summary) > 20, code

@@ -13,6 +13,7 @@ from modelindex.checks.input_rules import CODE_BY_PROBLEM, INTERNAL_ERROR
 from modelindex.checks.registry import RULES, Rule, Scope
 from modelindex.checks.report import Report
 from modelindex.checks.settings import Settings
+from modelindex.checks.suppressions import apply_suppressions
 from modelindex.index import Index
 from modelindex.schema import Location
 
@@ -92,7 +93,14 @@ def validate(
             continue
         # A collection's faulty value, inherited by each of its models, is one finding.
         kept.setdefault((finding.code, finding.location, finding.field, finding.message), finding)
-    ordered = sorted(kept.values(), key=Finding.sort_key)
+
+    def checked(code: str, path: str) -> bool:
+        # The online codes (O) find nothing without --online: their suppressions are not idle.
+        reported = code in enabled and code not in ignored_in(path)
+        return reported and (online is not None or not code.startswith("O"))
+
+    unsuppressed = apply_suppressions(list(kept.values()), index, checked, _as_finding)
+    ordered = sorted(unsuppressed, key=Finding.sort_key)
     return Report(ordered, index=index, settings=settings)
 
 

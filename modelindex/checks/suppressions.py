@@ -1,0 +1,209 @@
+"""Suppressions written in the data: ``# modelindex: noqa: U003`` silences one finding there.
+
+Each dialect carries the same words in the comment it has: a YAML comment in a metafile, a
+card's model-index block or a Hub card's front matter, and an HTML comment beside a row of a
+README table (``<!-- modelindex: noqa: U003 -->``). A reason may follow the codes.
+
+- Written after a value, it silences those codes on that line.
+- Alone on its line, it silences them on the next line.
+- On the line that declares a model (its ``- Name:`` line, or its table row), it silences them
+  for that model everywhere in the file.
+
+A suppression that silences nothing is reported (I001), like ruff's RUF100, so that a comment
+outliving the problem it excused does not hide the next one. One that cannot be read (no
+codes, a code that no rule has) is reported too (I002): it silences nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from modelindex.checks.findings import Finding, Hit, Severity
+from modelindex.checks.input_rules import INTERNAL_ERROR
+from modelindex.checks.registry import RULES, declare
+from modelindex.index import Index
+from modelindex.loading import DEFAULT_MAX_FILE_SIZE
+from modelindex.readers.markdown_blocks import FencedCode
+from modelindex.readers.records import MARKDOWN_SUFFIXES
+from modelindex.schema import Location
+
+UNUSED = "I001"
+MALFORMED = "I002"
+declare(
+    UNUSED,
+    "unused-suppression",
+    Severity.WARNING,
+    """A `modelindex: noqa` comment silences a code that is not found there.
+
+    The problem it excused has been fixed, or the comment sits on the wrong line. Remove the
+    code from the comment, or move the comment to the line of the finding (or of the model's
+    Name). A code that this run does not check (switched off by --select, --ignore or the
+    settings, or an online code without --online) is not reported.
+    """,
+)
+declare(
+    MALFORMED,
+    "malformed-suppression",
+    Severity.WARNING,
+    """A `modelindex: noqa` comment cannot be read, so it silences nothing.
+
+    Write the codes after a colon, separated by commas, and a reason after them if you like:
+    `# modelindex: noqa: U003, N001 the two share one checkpoint`. A bare
+    `modelindex: noqa` is refused: silencing every rule on a line would hide the next problem
+    there too.
+    """,
+)
+
+# After a YAML comment's '#' or inside an HTML comment.
+_MARKER = re.compile(r"(?:#|<!--)[ \t]*modelindex[ \t]*:[ \t]*noqa\b(?P<rest>.*)", re.IGNORECASE)
+_CODE_LIST = re.compile(
+    r"[ \t]*:[ \t]*(?P<codes>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)(?:[ \t]+.*|,?)$"
+)
+_COMMENT_END = re.compile(r"-->.*$")
+_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+
+
+@dataclass
+class Suppression:
+    location: Location
+    """Where the comment is written."""
+    target: int
+    """The line it silences: its own, or the next where it stands alone."""
+    codes: tuple[str, ...]
+    used: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Scan:
+    suppressions: list[Suppression] = field(default_factory=list)
+    malformed: list[Hit] = field(default_factory=list)
+
+
+def _in_code_span(line: str, position: int) -> bool:
+    return line.count("`", 0, position) % 2 == 1
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(DEFAULT_MAX_FILE_SIZE)
+    except OSError:
+        return None
+
+
+def _scan_file(path: str, text: str, scan: _Scan) -> None:
+    lowered = text.lower()
+    if "noqa" not in lowered or "modelindex" not in lowered:
+        return
+    fenced = FencedCode(text) if path.lower().endswith(MARKDOWN_SUFFIXES) else None
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        start, offset = offset, offset + len(line) + 1
+        marker = _MARKER.search(line)
+        if marker is None or _in_code_span(line, marker.start()):
+            continue
+        if fenced is not None and fenced.contains(start + marker.start()):
+            continue
+        where = Location(path, number)
+        rest = _COMMENT_END.sub("", marker["rest"]).rstrip()
+        listed = _CODE_LIST.match(rest)
+        if listed is None:
+            scan.malformed.append(
+                Hit(
+                    where,
+                    "malformed suppression: write the codes after a colon, such as "
+                    "'modelindex: noqa: U003'",
+                )
+            )
+            continue
+        codes = tuple(code.upper() for code in _CODE.findall(listed["codes"]))
+        unknown = [code for code in codes if code not in RULES]
+        if unknown:
+            scan.malformed.append(
+                Hit(where, f"malformed suppression: no rule {unknown[0]}; see 'modelindex rules'")
+            )
+            continue
+        alone = not line[: marker.start()].replace("<!--", "").strip()
+        scan.suppressions.append(Suppression(where, number + 1 if alone else number, codes))
+
+
+def _scan(files: Iterable[str]) -> _Scan:
+    scan = _Scan()
+    for path in files:
+        text = _read(path)
+        if text is not None:
+            _scan_file(path, text, scan)
+    return scan
+
+
+def apply_suppressions(
+    findings: list[Finding],
+    index: Index,
+    checked: Callable[[str, str], bool],
+    as_finding: Callable[[str, Hit], Finding],
+) -> list[Finding]:
+    """The findings that no suppression silences, with I001 and I002 for the suppressions.
+
+    ``checked(code, path)``: whether this run reports ``code`` in ``path`` at all; only those
+    codes can be unused.
+    """
+    scan = _scan(index.files)
+    if not scan.suppressions and not scan.malformed:
+        return findings
+    on_line: dict[tuple[str, int], list[Suppression]] = {}
+    for suppression in scan.suppressions:
+        on_line.setdefault((suppression.location.path, suppression.target), []).append(suppression)
+    # A suppression on the line that declares an entry covers the entry's findings in that file.
+    of_entry: dict[tuple[str, str], list[Suppression]] = {}
+    for entry in [*index.collections, *index.models]:
+        if entry.source.line is not None and entry.name:
+            declared = on_line.get((entry.source.path, entry.source.line), [])
+            if declared:
+                of_entry.setdefault((entry.source.path, entry.name), []).extend(declared)
+    kept = []
+    for finding in findings:
+        # A bug of modelindex's own is never silenced.
+        covering = None if finding.code == INTERNAL_ERROR else _covering(finding, on_line, of_entry)
+        if covering is None:
+            kept.append(finding)
+        else:
+            covering.used.add(finding.code)
+    kept += [
+        as_finding(MALFORMED, hit)
+        for hit in scan.malformed
+        if checked(MALFORMED, hit.location.path)
+    ]
+    kept += [as_finding(UNUSED, hit) for hit in _unused(scan.suppressions, checked)]
+    return kept
+
+
+def _covering(
+    finding: Finding,
+    on_line: dict[tuple[str, int], list[Suppression]],
+    of_entry: dict[tuple[str, str], list[Suppression]],
+) -> Suppression | None:
+    candidates: list[Suppression] = []
+    if finding.line is not None:
+        candidates += on_line.get((finding.path, finding.line), [])
+    if finding.model is not None:
+        candidates += of_entry.get((finding.path, finding.model), [])
+    return next((found for found in candidates if finding.code in found.codes), None)
+
+
+def _unused(suppressions: list[Suppression], checked: Callable[[str, str], bool]) -> Iterator[Hit]:
+    for suppression in suppressions:
+        path = suppression.location.path
+        unused = [
+            code
+            for code in suppression.codes
+            if code not in suppression.used and checked(code, path) and checked(UNUSED, path)
+        ]
+        if unused:
+            yield Hit(
+                suppression.location,
+                f"unused suppression: {', '.join(unused)} "
+                f"{'is' if len(unused) == 1 else 'are'} not found where it applies",
+                fix=f"remove {', '.join(unused)} from the comment",
+            )
