@@ -140,3 +140,32 @@ def parse_result_field(field: str) -> tuple[int, str | None] | None:
     """(position, metric or part) of a result field; None for any other field."""
     match = _RESULT_FIELD.fullmatch(field)
     return (int(match[1]), match[2]) if match else None
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one character inserted, deleted, replaced, or two adjacent
+    characters swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    if len(a) == len(b):
+        rest = a[start + 1 :] == b[start + 1 :]
+        swapped = a[start : start + 2] == b[start : start + 2][::-1]
+        return rest or (swapped and a[start + 2 :] == b[start + 2 :])
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    return shorter[start:] == longer[start + 1 :]
+
+
+# Shorter keys ("Epoch" for Epochs, "Task" for Tasks) are too often a word of their own.
+_SHORTEST_NEAR_MISS = 6
+
+
+def near_miss(key: str, known: tuple[str, ...]) -> str | None:
+    """The one known name that ``key`` misspells by a single letter (case and '_' aside)."""
+    written = normalize_key(key)
+    if len(written) < _SHORTEST_NEAR_MISS or written in BY_KEY:
+        return None
+    close = [name for name in known if _one_edit_apart(written, normalize_key(name))]
+    return close[0] if len(close) == 1 else None

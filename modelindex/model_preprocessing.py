@@ -13,10 +13,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from modelindex.fields import near_miss
 from modelindex.hub_preprocessing import hub_preprocessing
 from modelindex.openmmlab.config_reader import ConfigError, read_config_with_files
 from modelindex.openmmlab.pipeline import PipelinePreprocessing, read_pipeline
-from modelindex.preprocessing import Preprocessing
+from modelindex.preprocessing import KNOWN_INTERPOLATIONS, Preprocessing
+from modelindex.schema import InheritedKeys, Model, short_repr
 
 HUB_CARD = "hf-card"
 # The card's fields, by the name Preprocessing gives them.
@@ -33,6 +35,8 @@ _CARD_FIELDS = {
 # modification times and sizes), so that an edit of any of them reads it again.
 _READ: OrderedDict[tuple[str, str], tuple[dict[str, tuple[int, int]], Any]] = OrderedDict()
 _MOST_READ = 512
+# A hostile card may carry thousands of unknown keys; real ones carry a few dozen.
+_MOST_KEYS = 1_000
 
 
 def config_preprocessing(config: str, root: str) -> PipelinePreprocessing | ConfigError:
@@ -69,15 +73,15 @@ def _unchanged(files: dict[str, tuple[int, int]]) -> bool:
     return True
 
 
-def model_preprocessing(model: object) -> Preprocessing:
+def model_preprocessing(model: Model) -> Preprocessing:
     """The card's values with their lines; the config's for the rest, with theirs."""
-    from modelindex.schema import Model
-
-    assert isinstance(model, Model)
     if model.reference_preprocessing is not None:
         return model.reference_preprocessing
     metadata = model.metadata
     values = {name: getattr(metadata, name) for name in _CARD_FIELDS}
+    unread = _unread(model)
+    if values["interpolation"] not in KNOWN_INTERPOLATIONS:
+        values["interpolation"] = None
     sources = {
         name: str(model.location(display))
         for name, display in _CARD_FIELDS.items()
@@ -101,8 +105,29 @@ def model_preprocessing(model: object) -> Preprocessing:
         std=tuple(values["std"]) if values["std"] else None,
         sources=sources,
         problems=problems,
+        unread=unread,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _unread(model: Model) -> tuple[str, ...]:
+    """The card's preprocessing fields that it writes but that could not be read."""
+    fields = tuple(_CARD_FIELDS.values())
+    found = [
+        f"{bad.field} {short_repr(bad.value)} does not parse"
+        for bad in model.invalid
+        if bad.field in fields
+    ]
+    method = model.metadata.interpolation
+    if method and method not in KNOWN_INTERPOLATIONS:
+        found.append(f"Interpolation {short_repr(method)} is no known method")
+    keys = model.metadata.extra
+    own = keys.own if isinstance(keys, InheritedKeys) else keys
+    for key in list(own)[:_MOST_KEYS]:
+        meant = near_miss(str(key), fields)
+        if meant is not None:
+            found.append(f"{short_repr(str(key))} is not read (a misspelling of {meant!r}?)")
+    return tuple(found)
 
 
 def _from_hub(

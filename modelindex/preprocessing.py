@@ -21,6 +21,12 @@ def resize_of(image_size: int | None, crop_pct: float | None) -> int | None:
     return math.floor(image_size / crop_pct + 1e-9)
 
 
+# The interpolation names timm and torchvision accept for resizing.
+KNOWN_INTERPOLATIONS = frozenset(
+    {"bilinear", "bicubic", "nearest", "nearest-exact", "lanczos", "box", "hamming", "area"}
+)
+
+
 class Preprocessing(BaseModel):
     """Resize to ``resize_size`` (the short side), center-crop ``crop_size``, then normalize.
 
@@ -60,6 +66,10 @@ class Preprocessing(BaseModel):
     """Where each value was set: "path:line" of a card or a config."""
     problems: tuple[str, ...] = ()
     """What of the model's config could not be read."""
+    unread: tuple[str, ...] = ()
+    """The card's preprocessing fields that are written but could not be read, each with why.
+    While there are any, nothing is derived: a resize left out for a Crop Pct that does not
+    parse would be a wrong answer, not a partial one."""
 
     @classmethod
     def from_values(
@@ -103,6 +113,8 @@ class Preprocessing(BaseModel):
 
     @property
     def resize_size(self) -> int | None:
+        if self.unread:
+            return None
         if self.image_size is None or self.crop_pct is None:
             return self.short_edge
         return resize_of(self.image_size, self.crop_pct)
@@ -112,6 +124,9 @@ class Preprocessing(BaseModel):
         ImportError without it, ValueError for a step torchvision cannot express)."""
         from modelindex.torchvision_transforms import build_transforms
 
+        if self.unread:
+            raise ValueError("not derived: " + "; ".join(self.unread))
+
         return build_transforms(self)
 
     @property
@@ -120,6 +135,8 @@ class Preprocessing(BaseModel):
 
     def describe(self) -> str:
         """'resize 256 (= floor(224 / 0.875)), center crop 224, bicubic'."""
+        if self.unread:
+            return "not derived: " + "; ".join(self.unread)
         parts: list[str] = []
         if self.input_kind is not None and self.input_kind != INPUT_IMAGES:
             parts.append(f"no image input: it takes {self.input_kind}")

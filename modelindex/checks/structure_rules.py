@@ -8,7 +8,17 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Applicability, Hit, Related, Severity, hit_on, value_repair
+from modelindex.checks.findings import (
+    Applicability,
+    Edit,
+    EditPart,
+    Hit,
+    Related,
+    Repair,
+    Severity,
+    hit_on,
+    value_repair,
+)
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import (
     BATCH_SIZE,
@@ -20,24 +30,30 @@ from modelindex.fields import (
     IMAGE_SIZE,
     IN_COLLECTION,
     INTERPOLATION,
+    METADATA,
+    METADATA_FIELDS,
     NAME,
+    PAPER,
     PARAMETERS,
     RESULTS,
     WEIGHTS,
+    UnknownFieldError,
+    near_miss,
     result_field,
 )
+from modelindex.fields import ENTRY_FIELDS as ENTRY_FIELD_NAMES
 from modelindex.metric_semantics import is_threshold
+from modelindex.preprocessing import KNOWN_INTERPOLATIONS
+from modelindex.readers.hf_cards import DIALECT as HUB_DIALECT
 from modelindex.readers.registry import expected_fields, is_secondary, names_per_file
-from modelindex.schema import EMPTY_VALUE, Collection, Model, short_repr
+from modelindex.schema import EMPTY_VALUE, Collection, InheritedKeys, Model, short_repr
 
 _Entry = Model | Collection
 
-# The interpolation names timm and torchvision accept for resizing.
-KNOWN_INTERPOLATIONS = frozenset(
-    {"bilinear", "bicubic", "nearest", "nearest-exact", "lanczos", "box", "hamming", "area"}
-)
 # Metrics on a 0-100 scale: accuracies, precision/recall, mAP, mIoU and the like.
 _PERCENT_METRIC = re.compile(r"acc|top[\s_-]*\d|\bap\b|map|miou|\biou\b|recall|precision|\bf1\b")
+# A hostile entry may carry thousands of unknown keys; real ones carry a few dozen.
+_MOST_KEYS_CHECKED = 1_000
 # Invalid values that a more specific rule reports.
 _FIELDS_WITH_OWN_RULE = frozenset({CROP_PCT, IMAGE_SIZE})
 
@@ -378,3 +394,53 @@ def empty_metrics(entry: _Entry, context: Context) -> Iterator[Hit]:
         result_field(empty[0], "Metrics"),
         f"{result_field(empty[0])}{f' ({where})' if where else ''} has no metric{others}",
     )
+
+
+# The keys an entry and its Metadata may carry, as cards write them.
+_ENTRY_KEYS = tuple(str(name) for name in (*ENTRY_FIELD_NAMES, PAPER, METADATA, RESULTS))
+_METADATA_KEYS = tuple(str(name) for name in METADATA_FIELDS)
+
+
+@rule("S019", "misspelt-key", Severity.WARNING, Scope.ENTRY)
+def near_miss_key(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A key the schema does not know is one letter away from one it does: its value is not read.
+
+    `Crop Pc: 0.875` leaves the model without a crop, and `show` without its resize step;
+    `Paramters` leaves it without a parameter count. The key is kept as it is (unknown keys
+    always are), and the fix renames it, unless the mapping also has the key it resembles.
+    Hub cards have their own check of the same kind (H003).
+    """
+    if entry.dialect == HUB_DIALECT or is_secondary(entry.dialect):
+        return
+    metadata_keys = entry.metadata.extra
+    own_metadata = metadata_keys.own if isinstance(metadata_keys, InheritedKeys) else metadata_keys
+    levels = ((entry.extra, _ENTRY_KEYS), (own_metadata, _METADATA_KEYS))
+    for keys, known in levels:
+        for key in list(keys)[:_MOST_KEYS_CHECKED]:
+            meant = near_miss(str(key), known)
+            if meant is None or _declares(entry, meant):
+                continue
+            meant = _in_style_of(str(key), meant)
+            where = entry.location(str(key))
+            yield Hit(
+                where,
+                f"unknown key {str(key)!r} looks like {meant!r}: its value is not read",
+                model=entry.name,
+                fix=f"rename it to {meant!r}",
+                repair=Repair((Edit(where, str(key), meant, EditPart.KEY),), Applicability.SAFE),
+            )
+
+
+def _in_style_of(written: str, key: str) -> str:
+    """``key`` spelt as the card spells its keys: 'crop_pct' where it writes 'crop_pc'."""
+    if written.islower():
+        return key.lower().replace(" ", "_" if "_" in written else " ")
+    return key
+
+
+def _declares(entry: _Entry, key: str) -> bool:
+    """Whether the entry writes ``key`` itself (in any spelling)."""
+    try:
+        return entry.location(key) != entry.source or entry.is_inherited(key)
+    except UnknownFieldError:
+        return False
