@@ -43,11 +43,34 @@ def replace_atomically(
         os.chmod(temporary, mode)
         if before_replace is not None:
             before_replace()
+        _keep_owner(file, temporary)
         os.replace(temporary, file)
+        _sync_folder(file.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _keep_owner(file: Path, temporary: str) -> None:
+    """Give the new file the old one's owner and group, where this process may (as root)."""
+    with contextlib.suppress(OSError, AttributeError):
+        old = file.stat()
+        new = os.stat(temporary)
+        if (old.st_uid, old.st_gid) != (new.st_uid, new.st_gid):
+            os.chown(temporary, old.st_uid, old.st_gid)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Put the rename itself on disk: a crash right after it must not bring the old file back."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def is_running(pid: int) -> bool:

@@ -21,6 +21,7 @@ from modelindex.readers.records import EntryKind, RawEntry
 from modelindex.readers.registry import is_secondary
 from modelindex.schema import (
     EMPTY_VALUE,
+    MAX_COUNT_TEXT,
     Collection,
     InheritedKeys,
     InvalidValue,
@@ -29,6 +30,7 @@ from modelindex.schema import (
     coerce_percent,
     validate_leniently,
 )
+from modelindex.units import read_count, read_file_size
 
 # normalised key -> the field it sets, for the fields read from a key of their own
 ENTRY_KEYS = {normalize_key(name): name for name in fields.ENTRY_FIELDS}
@@ -124,6 +126,37 @@ def _flatten_metadata(raw: Any, path: str, flat: _Flat) -> None:
         )
     metadata["extra"] = extra
     flat.data["metadata"] = metadata
+
+
+_COUNT_READERS = {
+    fields.PARAMETERS: read_count,
+    fields.FLOPS: read_count,
+    fields.FILE_SIZE: read_file_size,
+}
+
+
+def _read_units(flat: _Flat) -> None:
+    """What a count written with its unit states besides its value: the rounding of its
+    digits ('11.7 M' is 11.7 million to 50,000) and, for FLOPs, the convention ('GMACs')."""
+    metadata = flat.data.get("metadata", {})
+    texts: dict[str, str] = {}
+    rounding: dict[str, float] = {}
+    for counted, read in _COUNT_READERS.items():
+        written = metadata.get(counted.attribute)
+        if not isinstance(written, str) or len(written) > MAX_COUNT_TEXT:
+            continue
+        reading = read(written)
+        if reading is None:
+            continue
+        texts[str(counted)] = written
+        if reading.half_step is not None:
+            rounding[str(counted)] = reading.half_step
+        if counted == fields.FLOPS and reading.convention:
+            flat.data["flops_convention"] = reading.convention
+    if texts:
+        flat.data["count_texts"] = texts
+    if rounding:
+        flat.data["rounding"] = rounding
 
 
 # 'x ± y', 'x +/- y': a value and its spread, as the Hub's RL tooling writes a mean reward
@@ -428,8 +461,9 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
             continue
         flat = _flatten(entry.data, entry.path)
         problems += flat.problems
+        _read_units(flat)
         if entry.rounding:
-            flat.data["rounding"] = entry.rounding
+            flat.data["rounding"] = {**flat.data.get("rounding", {}), **entry.rounding}
         model: Model = _build(Model, flat, entry)  # type: ignore[assignment]
         parent = parents.get(model.in_collection) if model.in_collection else None
         if parent is not None:

@@ -142,7 +142,7 @@ def parse_result_field(field: str) -> tuple[int, str | None] | None:
     return (int(match[1]), match[2]) if match else None
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
+def one_edit_apart(a: str, b: str) -> bool:
     """Whether ``b`` is ``a`` with one character inserted, deleted, replaced, or two adjacent
     characters swapped."""
     if abs(len(a) - len(b)) > 1 or a == b:
@@ -167,5 +167,5 @@ def near_miss(key: str, known: tuple[str, ...]) -> str | None:
     written = normalize_key(key)
     if len(written) < _SHORTEST_NEAR_MISS or written in BY_KEY:
         return None
-    close = [name for name in known if _one_edit_apart(written, normalize_key(name))]
+    close = [name for name in known if one_edit_apart(written, normalize_key(name))]
     return close[0] if len(close) == 1 else None

@@ -227,9 +227,7 @@ class _Session:
             message = f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
             self.problem(ProblemKind.NOT_UTF8, path, message, line)
             return None
-        # Old Mac line endings (a lone CR) count as line breaks for YAML; make them count for
-        # the markdown readers too, so that both agree on line numbers.
-        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        return with_newlines(text)
 
     def guarded_import(self, request: ImportRequest) -> None:
         try:
@@ -294,6 +292,14 @@ class _Session:
             else:
                 tasks.append(("read", match, None))
         self.later(tasks)
+
+
+def with_newlines(text: str) -> str:
+    """The text with its line breaks as the readers take them: '\\n' for CRLF and a lone CR.
+
+    Old Mac line endings (a lone CR) count as line breaks for YAML; they count for the markdown
+    readers too, so that both agree on line numbers."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _reported(kind: ProblemKind, path: str, message: str, line: int | None = None) -> _Task:

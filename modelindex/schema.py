@@ -32,6 +32,7 @@ from modelindex.fields import (
     parse_result_field,
 )
 from modelindex.preprocessing import Preprocessing
+from modelindex.units import CountReading, read_count, read_file_size
 
 
 class Location(NamedTuple):
@@ -46,11 +47,11 @@ class Location(NamedTuple):
 
 # --- coercion -------------------------------------------------------------------------------
 
-_MULTIPLIERS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
 _SIZE_SEPARATORS = re.compile(r"[x\N{MULTIPLICATION SIGN}*,]")
-_NUMBER_WITH_UNIT = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([kmgbt]?)$")
 
 
+# The longest count text a card could mean ('1,234,567,890,123 parameters'); longer is no count.
+MAX_COUNT_TEXT = 100
 # Far beyond any real count (a 10^18-parameter model), near enough to keep arithmetic exact.
 _LARGEST_COUNT = 10**18
 
@@ -88,8 +89,7 @@ def _bounded_count(number: int, value: Any) -> int:
     return number
 
 
-def coerce_count(value: Any) -> int | None:
-    """Parameters, FLOPs, file sizes: 11170000, '11,170,000', '11.17M', 11.17e6 -> 11170000."""
+def _count_with(read: Callable[[str], CountReading | None], value: Any) -> int | None:
     if value is None:
         return None
     _reject_bool(value)
@@ -97,13 +97,21 @@ def coerce_count(value: Any) -> int | None:
         return _bounded_count(value, value)
     if isinstance(value, float):
         return _bounded_count(round(_finite(value, value)), value)
-    if isinstance(value, str):
-        text = value.strip().lower().replace(",", "").replace("_", "").replace(" ", "")
-        match = _NUMBER_WITH_UNIT.match(text)
-        if match:
-            number = _finite(float(match.group(1)) * _MULTIPLIERS[match.group(2)], value)
-            return _bounded_count(round(number), value)
+    if isinstance(value, str) and len(value) <= MAX_COUNT_TEXT:
+        reading = read(value)
+        if reading is not None:
+            return _bounded_count(round(_finite(reading.value, value)), value)
     raise ValueError(f"not a number: {short_repr(value)}")
+
+
+def coerce_count(value: Any) -> int | None:
+    """Parameters, FLOPs: 11170000, '11,170,000', '11.17M', '2.4 GFLOPs', 11.17e6, '1.2B'."""
+    return _count_with(read_count, value)
+
+
+def coerce_file_size(value: Any) -> int | None:
+    """File Size in bytes: 224440219, '97.8 MB', '93.3 MiB', '1.2 GB'."""
+    return _count_with(read_file_size, value)
 
 
 # What cards write where a number is still to come: 'NA', 'TBD', '???', 'xx.xx', 'WIP', '-'.
@@ -213,6 +221,7 @@ def coerce_text_list(value: Any) -> list[str]:
 
 
 Count = Annotated[int | None, BeforeValidator(coerce_count)]
+FileSize = Annotated[int | None, BeforeValidator(coerce_file_size)]
 Fraction = Annotated[float | None, BeforeValidator(coerce_fraction)]
 ImageSize = Annotated[int | None, BeforeValidator(coerce_image_size)]
 Percent = Annotated[float | None, BeforeValidator(coerce_percent)]
@@ -286,7 +295,7 @@ class Metadata(_Record):
     they are shared with its collection (see :class:`InheritedKeys`): treat them as read-only."""
     flops: Count = None
     parameters: Count = None
-    file_size: Count = None
+    file_size: FileSize = None
     image_size: ImageSize = None
     crop_pct: Fraction = None
     interpolation: LowerText = None
@@ -452,6 +461,10 @@ class _Entry(_Record):
             raise UnknownFieldError(field)
         return self.source
 
+    def own_locations(self) -> list[Location]:
+        """Where the entry's own values are written (not those it inherits)."""
+        return list((self._locations or {}).values())
+
     @property
     def fields_with_location(self) -> dict[str, Location]:
         inherited = {k: v for k, v in (self._parent_locations or {}).items() if k != NAME}
@@ -480,6 +493,11 @@ class Model(_Entry):
     readme_path: str | None = None
     rounding: dict[str, float] = Field(default_factory=dict)
     """Half-width of a declared value's rounding, by field, where the source states it."""
+    count_texts: dict[str, str] = Field(default_factory=dict)
+    """Parameters, FLOPs and File Size as written, where written as text with a unit
+    ('11.7 M', '2.4 GFLOPs', '97.8 MB')."""
+    flops_convention: str | None = None
+    """'MACs' or 'FLOPs', where the unit the card writes FLOPs in names the convention."""
 
     @property
     def preprocessing(self) -> Preprocessing:

@@ -15,7 +15,7 @@ import pytest
 from modelindex import load
 from modelindex.checks import validate
 from modelindex.checks.findings import Applicability, Edit, EditPart, Finding, Repair, Severity
-from modelindex.checks.fixes import plan_fixes
+from modelindex.checks.fixes import plan_fixes, write_fixes
 from modelindex.cli import main
 from modelindex.schema import Location
 from tests.conftest import SEEDS, TIMM_DOCS
@@ -242,3 +242,120 @@ def test_a_killed_fix_leaves_every_card_old_or_new(tmp_path: Path) -> None:
     subprocess.run(command, capture_output=True, check=False)
     assert all(card.read_bytes() == new[card] for card in cards)
     assert sorted(os.listdir(zoo)) == sorted(card.name for card in cards)
+
+
+_ALIASED = """\
+Models:
+- Name: my_custom_net
+  Metadata: &meta
+    Parameters: 55989256
+  Weights: https://example.org/custom.pth
+- Name: tresnet_m
+  Metadata: *meta
+  Weights: https://example.org/m.pth
+  Results: [{Task: Image Classification, Dataset: ImageNet, Metrics: {Top 1 Accuracy: 80.0}}]
+"""
+
+
+def test_a_value_shared_through_an_alias_is_not_edited(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text(_ALIASED)
+    main(["validate", str(path), "--fix", "--unsafe-fixes"])
+    assert path.read_text() == _ALIASED
+    assert "not fixed: the line is shared by several models" in capsys.readouterr().err
+
+
+def test_a_file_with_lone_carriage_returns_is_not_edited(tmp_path: Path, capsys) -> None:
+    card = tmp_path / "card.md"
+    card.write_bytes(b"# A\rB\r\nA 3\xc3\x83\xe2\x80\x94 3\n")
+    main(["validate", str(card), "--fix"])
+    assert card.read_bytes() == b"# A\rB\r\nA 3\xc3\x83\xe2\x80\x94 3\n"
+    assert "breaks lines with a lone CR" in capsys.readouterr().err
+
+
+def test_a_crlf_hub_card_is_checked_as_the_loader_reads_it(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    text = (
+        "---\r\nmodel-index:\r\n- name: m\r\n  results:\r\n  - task: {type: fill-mask}\r\n"
+        "    dataset: {name: D, type: d}\r\n    metrics:\r\n    - {type: accuracy, value: 0.9}\r\n"
+        "---\r\n# M\r\n"
+    )
+    card.write_text(text, newline="")
+    report = validate(load(str(card)))
+    assert len(report.index.models) == 1
+    # An edit that breaks the front matter's YAML is refused, CRLF or not.
+    report.findings.append(
+        _finding(card, 2, Edit(Location(str(card), 2), "model-index:", "model-index: ["))
+    )
+    [fix] = plan_fixes(report, unsafe=False)
+    assert fix.refused is not None and "would not read" in fix.refused
+
+
+def test_a_read_only_card_is_not_rewritten(tmp_path: Path, capsys) -> None:
+    card = tmp_path / "card.md"
+    card.write_text("A 3\u00c3\u2014 3 conv\n")
+    card.chmod(0o444)
+    main(["validate", str(card), "--fix"])
+    assert card.read_text() == "A 3\u00c3\u2014 3 conv\n"
+    assert "not changed: cannot be edited: it is read-only" in capsys.readouterr().err
+
+
+def test_a_card_changed_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    card = tmp_path / "card.md"
+    card.write_text("A 3\u00c3\u2014 3 conv\n")
+    [fix] = plan_fixes(validate(load(str(card))), unsafe=False)
+    card.write_text("A 3\u00c3\u2014 3 conv\nA line saved meanwhile\n")
+    write_fixes([fix])
+    assert fix.refused == "it changed while the fixes were worked out"
+    assert card.read_text().endswith("A line saved meanwhile\n")
+
+
+def test_every_damaged_sequence_of_a_line_is_repaired_and_ordinary_text_is_not(
+    tmp_path: Path,
+) -> None:
+    card = tmp_path / "card.md"
+    damaged = "A 3\u00c3\u2014 3, 5\u00c3\u2014 5, it\u00e2\u20ac\u2122s `\u00c3\u2014`\n"
+    # French and German typography that looks like damage to a byte-level test.
+    ordinary = "A \u00ab caf\u00e9\u00a0\u00bb et \u201eFu\u00df\u201c.\n"
+    card.write_text(damaged + ordinary)
+    report = validate(load(str(card)))
+    assert [(f.code, f.line) for f in report.findings] == [("T001", 1)]
+    [fix] = plan_fixes(report, unsafe=False)
+    assert fix.new == "A 3\u00d7 3, 5\u00d7 5, it\u2019s `\u00c3\u2014`\n" + ordinary
+
+
+@pytest.mark.parametrize(
+    ("written", "fixed", "safe"),
+    [
+        ("bicubicc", "bicubic", True),
+        ("bilnear", "bilinear", True),
+        ("Bi-Cubic", "bicubic", True),
+        ("hanning", "hamming", False),
+        ("trilinear", "bilinear", False),
+    ],
+)
+def test_only_a_one_letter_interpolation_slip_is_a_safe_fix(
+    tmp_path: Path, written: str, fixed: str, safe: bool
+) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text(f"Models:\n- Name: net\n  Metadata:\n    Interpolation: {written}\n")
+    [finding] = [f for f in validate(load(str(path))).findings if f.code == "S008"]
+    assert finding.repair is not None
+    assert finding.repair.edits[0].new == fixed
+    assert (finding.repair.applicability is Applicability.SAFE) is safe
+
+
+def test_the_diff_is_a_patch_that_git_applies(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    (zoo / "a.yml").write_bytes(b"Models:\r\n- Name: a\r\n  Metadata: {}\r\n  Interpolation: x\r\n")
+    (zoo / "model-index.yml").write_bytes(
+        b"Import: [a.yml]\nModels:\n- Name: n\n  Metadata:\n    Interpolation: bicubc"
+    )
+    os.chdir(zoo)
+    assert main(["validate", "model-index.yml", "--diff"]) == 1
+    patch = capsys.readouterr().out
+    assert "\\ No newline at end of file" in patch
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["git", "apply", "-"], input=patch.encode(), check=True)
+    assert (zoo / "model-index.yml").read_bytes().endswith(b"Interpolation: bicubic")

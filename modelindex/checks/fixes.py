@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from modelindex.checks.report import Report
 from modelindex.checks.settings import Settings
 from modelindex.fields import UnknownFieldError, field_named, normalize_key
 from modelindex.index import Index
-from modelindex.printable import printable
+from modelindex.loading import with_newlines
 from modelindex.readers.registry import read_text
 from modelindex.schema import coerce_count, coerce_percent
 
@@ -47,6 +48,16 @@ _MAPPING_LINE = re.compile(
         (?P<value>.*?)
         (?P<tail>[ \t]*,?[ \t]*(?:[ \t]\#.*)?\r?)$""",
     re.VERBOSE,
+)
+_BOM = "\ufeff"
+# A lone CR is a line break to the loader but not to a line-by-line edit: such a file is not
+# edited rather than edited on the wrong line.
+_LONE_CR = re.compile("\r(?!\n)")
+# What a terminal would act on rather than print: control characters (the ESC of colour and
+# cursor codes) and the marks that reorder text (bidirectional overrides). Tabs, and the CR of
+# a CRLF file, are printed as they are.
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
 # Lines longer than this are no mapping entry a fix would edit (a minified JSON file).
 _LONGEST_LINE = 4_000
@@ -187,16 +198,25 @@ class FileFix:
         return self.refused is None and self.new != self.old
 
     def diff(self) -> str:
-        """The change as a unified diff, each line printable (a card's control characters
-        come out as escapes, never raw into a terminal)."""
+        """The change as a unified diff that patch and git apply take. What a terminal would
+        act on (ESC, bidirectional marks) comes out as an escape, never raw."""
+        plain = os.path.isabs(self.path) or self.path.startswith("..")
         lines = difflib.unified_diff(
-            self.old.split("\n"),
-            self.new.split("\n"),
-            fromfile=self.path if os.path.isabs(self.path) else f"a/{self.path}",
-            tofile=self.path if os.path.isabs(self.path) else f"b/{self.path}",
-            lineterm="",
+            self.old.splitlines(keepends=True),
+            self.new.splitlines(keepends=True),
+            fromfile=self.path if plain else f"a/{self.path}",
+            tofile=self.path if plain else f"b/{self.path}",
         )
-        return "".join(printable(line) + "\n" for line in lines)
+        shown = []
+        for line in lines:
+            if not line.endswith("\n"):
+                line += "\n\\ No newline at end of file\n"
+            shown.append(_TERMINAL_UNSAFE.sub(_escaped, line))
+        return "".join(shown)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode()
 
 
 def wanted(finding: Finding, unsafe: bool) -> bool:
@@ -205,7 +225,7 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
     return repair is not None and (unsafe or repair.applicability is Applicability.SAFE)
 
 
-def _apply(path: str, text: str, findings: list[Finding]) -> FileFix:
+def _apply(path: str, text: str, findings: list[Finding], shared: set[int]) -> FileFix:
     result = FileFix(path, text, text)
     lines = _lines(text)
     in_json = path.lower().endswith(".json")
@@ -218,6 +238,8 @@ def _apply(path: str, text: str, findings: list[Finding]) -> FileFix:
                 line = edit.location.line
                 if edit.location.path != path or line is None or not 1 <= line <= len(lines):
                     raise _Unfit("the edit is not in this file")
+                if edit.part is not EditPart.TEXT and line in shared:
+                    raise _Unfit("the line is shared by several models (a YAML alias or merge)")
                 spans.append(_span(edit, lines[line - 1], in_json))
         except _Unfit as unfit:
             result.unfit.append((finding, str(unfit)))
@@ -246,7 +268,9 @@ def _apply(path: str, text: str, findings: list[Finding]) -> FileFix:
 
 def _reads_worse(path: str, old: str, new: str) -> str | None:
     """Why the edited text reads worse than the old (None when it reads as well)."""
-    before, after = read_text(path, old), read_text(path, new)
+    # As the loader reads a file: without its byte-order mark, with '\n' for its line breaks.
+    before = read_text(path, with_newlines(old.removeprefix(_BOM)))
+    after = read_text(path, with_newlines(new.removeprefix(_BOM)))
     if len(after.problems) > len(before.problems):
         return f"the fixed file would not read: {after.problems[len(before.problems)].message}"
     if len(after.entries) != len(before.entries):
@@ -259,6 +283,7 @@ def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
     the files the index was read from are changed; one that cannot be read as UTF-8 text, or
     that is a link, is left as it is."""
     files = set(report.index.files)
+    shared = _shared_lines(report.index)
     by_path: dict[str, list[Finding]] = {}
     for finding in report.findings:
         if wanted(finding, unsafe) and finding.path in files:
@@ -266,27 +291,73 @@ def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
     fixes = []
     for path, found in sorted(by_path.items()):
         found.sort(key=lambda finding: (finding.line or 0, finding.code))
-        try:
-            # A link is followed to wherever it leads; a fix writes only the files it was given.
-            if os.path.islink(path) or not os.path.isfile(path):
-                raise OSError("not a regular file")
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            fix = FileFix(path, "", "", refused=f"cannot be edited: {error}")
+        text_or_why = _editable_text(path)
+        if isinstance(text_or_why, _Refusal):
+            fix = FileFix(path, "", "", refused=f"cannot be edited: {text_or_why.why}")
             fix.unfit = [(finding, "the file cannot be edited") for finding in found]
             fixes.append(fix)
             continue
-        fixes.append(_apply(path, text, found))
+        fixes.append(_apply(path, text_or_why, found, shared.get(path, set())))
     return fixes
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    why: str
+
+
+def _editable_text(path: str) -> str | _Refusal:
+    """The file's text, or why a fix must not write it."""
+    try:
+        # A link is followed to wherever it leads; a fix writes only the files it was given.
+        status = os.lstat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return _Refusal("not a regular file")
+        if not status.st_mode & stat.S_IWUSR:
+            return _Refusal("it is read-only")
+        if status.st_nlink > 1:
+            return _Refusal("it has other hard links, which a rewrite would split")
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except OSError as error:
+        return _Refusal(error.strerror or str(error))
+    except UnicodeDecodeError:
+        return _Refusal("it is not UTF-8")
+    if _LONE_CR.search(text):
+        return _Refusal("it breaks lines with a lone CR")
+    return text
+
+
+def _shared_lines(index: Index) -> dict[str, set[int]]:
+    """The lines that hold a value of more than one entry: an alias or a '<<' merge shares one
+    value among models, and an edit for one of them would change the others."""
+    owners: dict[tuple[str, int], int] = {}
+    shared: dict[str, set[int]] = {}
+    for number, entry in enumerate([*index.collections, *index.models]):
+        for where in entry.own_locations():
+            if where.line is None:
+                continue
+            key = (where.path, where.line)
+            if owners.setdefault(key, number) != number:
+                shared.setdefault(where.path, set()).add(where.line)
+    return shared
+
+
 def write_fixes(fixes: Iterable[FileFix]) -> None:
-    """Replace each changed file, one at a time and each at once."""
+    """Replace each changed file, one at a time and each at once. A file that changed since it
+    was read, or cannot be written, is left as it is (``refused`` says why)."""
     for fix in fixes:
-        if fix.changed:
+        if not fix.changed:
+            continue
+        try:
+            with open(fix.path, "rb") as handle:
+                if handle.read() != fix.old.encode("utf-8"):
+                    fix.refused = "it changed while the fixes were worked out"
+                    continue
             remove_leftovers(Path(fix.path))
             replace_atomically(Path(fix.path), fix.new.encode("utf-8"))
+        except OSError as error:
+            fix.refused = f"cannot be written: {error.strerror or error}"
 
 
 @dataclass
@@ -301,6 +372,22 @@ class FixRun:
     unfit: list[tuple[Finding, str]] = field(default_factory=list)
     """Repairs the last pass left out, with why."""
     refused: list[FileFix] = field(default_factory=list)
+    plans: list[FileFix] = field(default_factory=list)
+    """Each file's change, where nothing is written (``--diff``)."""
+
+
+def planned_fixes(report: Report, unsafe: bool) -> FixRun:
+    """What one pass of fixes would change, written nowhere."""
+    plans = plan_fixes(report, unsafe)
+    changed = [fix for fix in plans if fix.changed]
+    return FixRun(
+        report,
+        fixed=[finding for fix in changed for finding in fix.fixed],
+        files=[fix.path for fix in changed],
+        unfit=[pair for fix in plans for pair in fix.unfit],
+        refused=[fix for fix in plans if fix.refused],
+        plans=plans,
+    )
 
 
 def fix_zoo(
@@ -321,6 +408,10 @@ def fix_zoo(
         if not changed:
             break
         write_fixes(changed)
+        run.refused += [fix for fix in changed if fix.refused]
+        changed = [fix for fix in changed if not fix.refused]
+        if not changed:
+            break
         for fix in changed:
             run.fixed += fix.fixed
             if fix.path not in run.files:

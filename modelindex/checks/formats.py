@@ -49,10 +49,11 @@ def summary_line(report: Report) -> str:
     return f"Found {', '.join(counts)} in {what}."
 
 
-def fix_summary(run: FixRun, unsafe: bool) -> str:
-    """What ``--fix`` did, for the terminal: the count, what it could not apply and why, and
-    what ``--unsafe-fixes`` would add."""
-    lines = [f"Fixed {plural(len(run.fixed), 'finding')} in {plural(len(run.files), 'file')}."]
+def fix_summary(run: FixRun, unsafe: bool, planned: bool = False) -> str:
+    """What ``--fix`` did (or, ``planned``, what ``--diff`` shows it would do), for the
+    terminal: the count, what it could not apply and why, and what ``--unsafe-fixes`` adds."""
+    done = "Would fix" if planned else "Fixed"
+    lines = [f"{done} {plural(len(run.fixed), 'finding')} in {plural(len(run.files), 'file')}."]
     for fix in run.refused:
         lines.append(printable(f"  {fix.path}: not changed: {fix.refused}"))
     for finding, why in run.unfit:
@@ -66,6 +67,8 @@ def fix_summary(run: FixRun, unsafe: bool) -> str:
         if more:
             fixes = "1 more fix" if more == 1 else f"{more} more fixes"
             lines.append(f"{fixes} with --unsafe-fixes.")
+    if planned and run.fixed:
+        lines.append("(--fix validates again after these and may find more to fix.)")
     return "\n".join(lines)
 
 

@@ -39,6 +39,7 @@ from modelindex.fields import (
     WEIGHTS,
     UnknownFieldError,
     near_miss,
+    one_edit_apart,
     result_field,
 )
 from modelindex.fields import ENTRY_FIELDS as ENTRY_FIELD_NAMES
@@ -270,10 +271,19 @@ def unknown_interpolation(entry: _Entry, context: Context) -> Iterator[Hit]:
         INTERPOLATION,
         f"unknown interpolation {method!r}",
         fix=f"Interpolation: {close[0]}" if close else None,
-        repair=value_repair(entry, INTERPOLATION, method, close[0], Applicability.SAFE)
+        repair=value_repair(entry, INTERPOLATION, method, close[0], _typo_class(method, close[0]))
         if close
         else None,
     )
+
+
+def _typo_class(written: str, known: str) -> Applicability:
+    """A one-letter slip ('bicubicc', 'bilnear') is safe to correct; a guess further off
+    ('hanning' for hamming, 'trilinear' for bilinear) may name another filter."""
+    letters = "".join(character for character in written if character.isalpha())
+    if letters == known.replace("-", "") or one_edit_apart(written, known):
+        return Applicability.SAFE
+    return Applicability.UNSAFE
 
 
 @rule("S009", "metric-range", Severity.ERROR, Scope.ENTRY)

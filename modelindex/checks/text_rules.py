@@ -23,6 +23,23 @@ FINDINGS_PER_FILE = 20
 CANDIDATES_PER_FILE = 100_000
 
 
+# What the damage hides in cards: accented letters, Greek and Cyrillic, punctuation, symbols,
+# arrows and mathematics, emoji. A sequence that would "repair" to anything else is ordinary
+# text: French 'café\u00a0»' would become a CJK character, German 'ß“' an NKo letter.
+_REPAIRED_RANGES = (
+    (0x00A0, 0x02FF),
+    (0x0370, 0x052F),
+    (0x2000, 0x2BFF),
+    (0x1F000, 0x1FAFF),
+)
+
+
+def _plausible(repair: str) -> bool:
+    return all(
+        any(low <= ord(character) <= high for low, high in _REPAIRED_RANGES) for character in repair
+    )
+
+
 def repaired(text: str) -> str | None:
     """What ``text`` read before a UTF-8 -> Windows-1252 mix-up, or None if it is not one."""
     for codec in ("cp1252", "latin-1"):
@@ -30,7 +47,7 @@ def repaired(text: str) -> str | None:
             fixed = text.encode(codec).decode("utf-8")
         except UnicodeError:
             continue
-        if fixed != text:
+        if fixed != text and _plausible(fixed):
             return fixed
     return None
 
@@ -87,19 +104,22 @@ def mojibake(context: Context) -> Iterator[Hit]:
                 continue
             line += text.count("\n", offset, match.start())
             offset = match.start()
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
             reported += 1
+            # One finding per line, whose fix repairs every damaged sequence on it.
+            end_of_line = text.find("\n", match.end())
+            end_of_line = len(text) if end_of_line < 0 else end_of_line
+            start_of_line = text.rfind("\n", 0, match.start()) + 1
+            here = Location(path, line)
+            edits = [
+                Edit(here, damaged.group(), repair, column=damaged.start() - start_of_line)
+                for damaged in _MOJIBAKE.finditer(text, match.start(), end_of_line)
+                if (repair := repaired(damaged.group())) is not None
+                and not code_spans.contains(damaged.start())
+            ]
             yield Hit(
-                Location(path, line),
+                here,
                 f"damaged encoding: {match.group()!r} is {fixed!r} read as Windows-1252",
                 fix=f"replace {match.group()!r} with {fixed!r} and save the file as UTF-8",
-                repair=Repair(
-                    (Edit(Location(path, line), match.group(), fixed, column=column),),
-                    Applicability.SAFE,
-                ),
+                repair=Repair(tuple(edits), Applicability.SAFE),
             )
-            # One finding per line: go on from the next line.
-            end_of_line = text.find("\n", match.end())
-            if end_of_line < 0:
-                break
             position = end_of_line

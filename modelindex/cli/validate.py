@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelindex.checks import RULES, SettingsError, UnknownRuleError, matching_codes, validate
-from modelindex.checks.fixes import FileFix, fix_zoo, plan_fixes
+from modelindex.checks.fixes import fix_zoo, planned_fixes
 from modelindex.checks.formats import (
     FORMATS,
     RENDERERS,
@@ -20,7 +20,7 @@ from modelindex.checks.formats import (
     statistics,
     summary_line,
 )
-from modelindex.checks.report import EXIT_FINDINGS
+from modelindex.checks.report import EXIT_FINDINGS, Report
 from modelindex.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -31,7 +31,6 @@ from modelindex.cli.common import (
     project_settings,
     selectors,
 )
-from modelindex.formatting import plural
 from modelindex.index import Index
 from modelindex.links import url_fault
 from modelindex.online.anchors import DEFAULT_RAW_BASE
@@ -219,7 +218,7 @@ def validate_zoo(args: argparse.Namespace) -> int:
     index = load_paths(paths, args)
     online = _check_online(args, index) if args.online else None
     if args.diff:
-        return _show_diff(plan_fixes(validate(index, settings, online), args.unsafe_fixes))
+        return _show_diff(validate(index, settings, online), args.unsafe_fixes)
     if args.fix:
         run = fix_zoo(lambda: load_paths(paths, args), settings, args.unsafe_fixes, online)
         report = run.report
@@ -242,16 +241,13 @@ def validate_zoo(args: argparse.Namespace) -> int:
     return report.exit_code(strict=args.strict)
 
 
-def _show_diff(fixes: list[FileFix]) -> int:
+def _show_diff(report: Report, unsafe: bool) -> int:
     """--diff: the changes as one unified diff; exit 1 when there are any, as ruff does."""
-    changed = [fix for fix in fixes if fix.changed]
+    run = planned_fixes(report, unsafe)
+    changed = [fix for fix in run.plans if fix.changed]
     if changed:
         print("".join(fix.diff() for fix in changed), end="")
-    count = sum(len(fix.fixed) for fix in changed)
-    print(
-        f"Would fix {plural(count, 'finding')} in {plural(len(changed), 'file')}.",
-        file=sys.stderr,
-    )
+    print(fix_summary(run, unsafe, planned=True), file=sys.stderr)
     return EXIT_FINDINGS if changed else EXIT_OK
 
 
