@@ -131,10 +131,10 @@ def test_metric_outside_0_100_and_top1_above_top5(write) -> None:
 
 
 def test_a_number_that_does_not_parse(write) -> None:
-    path = _zoo(write, _model("a", parameters="25.6 million"))
+    path = _zoo(write, _model("a", parameters="about 25.6M"))
     [finding] = _check(path).findings
     assert (finding.code, finding.field, finding.line) == ("S011", "Parameters", 7)
-    assert "25.6 million" in finding.message
+    assert "about 25.6M" in finding.message
 
 
 def test_invalid_collection_value_is_reported_once_not_per_model(write) -> None:

@@ -13,6 +13,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Applicability, Hit, Related, Severity, hit_on, value_repair
 from modelindex.checks.registry import Scope, rule
 from modelindex.checks.structure_rules import top_k
+from modelindex.dataset_names import dataset_key
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, normalize_key, result_field
 from modelindex.file_size import (
     EXTRA_HEAD_BYTES,
@@ -20,6 +21,8 @@ from modelindex.file_size import (
     size_fits_parameters,
     within,
 )
+from modelindex.metric_semantics import Scale, metric_semantics, plain_key, scale_of
+from modelindex.readers.hf_cards import DIALECT as HUB_DIALECT
 from modelindex.schema import Model
 
 
@@ -493,3 +496,61 @@ def _weighted_median(weighted: list[tuple[float, int]], count: int) -> float:
         picked += [value] * sum(seen <= place < seen + weight for place in middle)
         seen += weight
     return sum(picked) / len(picked)
+
+
+# How far a rescaled value may sit outside the range of its siblings and still be one of them:
+# an error rate written as the accuracy (Top-1 1.0 among 80s) is N007's, not a scale.
+_RESCALED_MARGIN = 10.0
+# A scale is a group's when at least this many of its values show it.
+_MIN_ON_COMMON_SCALE = 2
+
+
+@rule("N009", "metric-scale-differs", Severity.ERROR, Scope.INDEX)
+def metric_scale_differs(context: Context) -> Iterator[Hit]:
+    """A metric is on another scale than the same metric of the rest of its collection or card.
+
+    `Top 1 Accuracy: 0.76` where the collection's other models write 76.1 and 77.3 is a
+    fraction in a percentage field: every comparison, table and plot takes it for 0.76 %.
+    Metrics are compared within a collection (else within a card) and one dataset, and only
+    values that show their scale count, as in H007 (which checks Hub cards). The value is
+    reported when at least two others are on the other scale, none on its own, and it lies
+    within their range once rescaled: an accuracy of 1.0 among 80s is no fraction of one.
+    """
+    groups: dict[tuple[str, str, str], list[tuple[Model, int, str, float, Scale]]] = {}
+    seen: set[int] = set()
+    for model in context.index.models:
+        if model.dialect == HUB_DIALECT or id(model.results) in seen:
+            continue
+        seen.add(id(model.results))
+        owner = f"c:{model.in_collection}" if model.in_collection else f"f:{model.source.path}"
+        for position, result in enumerate(model.results):
+            dataset = dataset_key(result.dataset or "")
+            for name, value in result.metrics.items():
+                semantics = metric_semantics(name)
+                scale = scale_of(value, semantics) if semantics and value is not None else None
+                if scale is None:
+                    continue
+                key = (owner, f"{semantics.kind}|{plain_key(name)}", dataset)  # type: ignore[union-attr]
+                groups.setdefault(key, []).append((model, position, name, value, scale))
+    for members in groups.values():
+        for model, position, name, value, scale in members:
+            others = [other for other in members if other[4] is not scale]
+            same = [other for other in members if other[4] is scale]
+            if len(others) < _MIN_ON_COMMON_SCALE or len(same) > 1:
+                continue
+            rescaled = value * 100 if scale is Scale.FRACTION else value / 100
+            low = min(other[3] for other in others)
+            high = max(other[3] for other in others)
+            margin = _RESCALED_MARGIN if scale is Scale.FRACTION else _RESCALED_MARGIN / 100
+            if not low - margin <= rescaled <= high + margin:
+                continue
+            where = "collection " + str(model.in_collection) if model.in_collection else "card"
+            sample = ", ".join(f"{other[3]:g}" for other in others[:3])
+            yield hit_on(
+                model,
+                result_field(position, name),
+                f"{name} {value:g} is on a {scale} scale, but the rest of its {where} write "
+                f"it on a {Scale.PERCENT if scale is Scale.FRACTION else Scale.FRACTION} "
+                f"scale ({sample})",
+                fix=f"on their scale it reads {rescaled:g}; or it is another metric's value",
+            )

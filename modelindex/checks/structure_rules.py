@@ -38,6 +38,7 @@ from modelindex.fields import (
     RESULTS,
     WEIGHTS,
     UnknownFieldError,
+    field_named,
     near_miss,
     one_edit_apart,
     result_field,
@@ -48,6 +49,7 @@ from modelindex.preprocessing import KNOWN_INTERPOLATIONS
 from modelindex.readers.hf_cards import DIALECT as HUB_DIALECT
 from modelindex.readers.registry import expected_fields, is_secondary, names_per_file
 from modelindex.schema import EMPTY_VALUE, Collection, InheritedKeys, Model, short_repr
+from modelindex.units import SHORT_SCALE, read_count
 
 _Entry = Model | Collection
 
@@ -454,3 +456,34 @@ def _declares(entry: _Entry, key: str) -> bool:
         return entry.location(key) != entry.source or entry.is_inherited(key)
     except UnknownFieldError:
         return False
+
+
+@rule("S020", "unit-in-words", Severity.INFO, Scope.ENTRY)
+def unit_in_words(entry: _Entry, context: Context) -> Iterator[Hit]:
+    """A count writes its scale in words: `Parameters: 25.6 million`.
+
+    modelindex reads it, but other readers of the format take `25.6M` or a plain number. The
+    fix writes the short form, which states the same number to the same precision.
+    """
+    if not isinstance(entry, Model):
+        return
+    for field, written in entry.count_texts.items():
+        reading = read_count(written)
+        if reading is None or reading.scale_word is None or not _own(entry, field):
+            continue
+        short = re.sub(
+            rf"[ \t]*{reading.scale_word}", SHORT_SCALE[reading.scale_word], written, flags=re.I
+        )
+        yield hit_on(
+            entry,
+            field,
+            f"{field} {written!r} writes its scale in words",
+            fix=f"{field}: {short}",
+            repair=value_repair(
+                entry,
+                field,
+                getattr(entry.metadata, field_named(field).attribute),
+                short,
+                Applicability.SAFE,
+            ),
+        )

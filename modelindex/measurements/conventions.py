@@ -205,8 +205,20 @@ def flops_outliers(
                 expected > 0
                 and _off(model, measurement, convention.basis, convention.ratio, tolerance)
                 and (convention.known or not _fits_a_known_convention(model, measurement))
+                and not _says_macs_and_has_them(model, measurement)
             ):
                 yield FlopsOutlier(model, convention, model.metadata.flops / expected, expected)  # type: ignore[operator]
+
+
+def _says_macs_and_has_them(model: Model, measurement: Measurement) -> bool:
+    """A card that writes its FLOPs in MACs ('4.1 GMACs') and gives the measured MACs states
+    its own convention: it is not off its collection's, whatever the others count."""
+    ratio = _ratio(model, measurement, "macs")
+    return (
+        model.flops_convention == "MACs"
+        and ratio is not None
+        and abs(ratio - 1) <= OUTLIER_TOLERANCE
+    )
 
 
 def _fits_a_known_convention(model: Model, measurement: Measurement) -> bool:
