@@ -52,6 +52,7 @@ def test_json_output_has_the_documented_shape(capsys) -> None:
     document = json.loads(out)
     assert code == 1
     keys = {"code", "severity", "path", "line", "model", "field", "message", "fix", "related"}
+    keys.add("fixable")
     assert all(set(finding) == keys for finding in document["findings"])
     shared = next(f for f in document["findings"] if f["code"] == "U003")
     assert (shared["field"], shared["severity"], shared["model"]) == (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from modelindex.fields import parse_result_field
+from modelindex.readers.registry import is_secondary
 from modelindex.schema import Collection, Location, Model
 
 
@@ -89,7 +90,8 @@ def value_repair(
     """A repair that sets the value of ``field`` where ``entry`` writes it, if it does."""
     where = entry.location(field)
     # A collection's value is every one of its models': one model's finding does not change it.
-    if where.line is None or entry.is_inherited(field):
+    # A README table's cell is no 'key: value' line a fix could edit.
+    if where.line is None or entry.is_inherited(field) or is_secondary(entry.dialect):
         return None
     in_result = parse_result_field(field)
     key = in_result[1] if in_result else field

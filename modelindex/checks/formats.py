@@ -1,7 +1,8 @@
 """Render a report as text, JSON, GitHub Actions annotations or SARIF 2.1.0.
 
 The JSON shape is stable: ``{"findings": [{"code", "severity", "path", "line", "model",
-"field", "message", "fix", "related"}], "summary": {...}}``; keys are only ever added.
+"field", "message", "fix", "fixable", "related"}], "summary": {...}}``; keys are only ever
+added. ``fixable`` is "safe" (``--fix`` repairs it), "unsafe" (``--unsafe-fixes`` does) or null.
 """
 
 from __future__ import annotations
@@ -17,24 +18,37 @@ from modelindex.checks.findings import Applicability, Finding, Severity
 from modelindex.checks.fixes import FixRun
 from modelindex.checks.registry import RULES, Rule
 from modelindex.checks.report import Report
+from modelindex.colour import Style, paint
 from modelindex.formatting import plural
 from modelindex.printable import printable
 
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def finding_as_text(finding: Finding) -> str:
-    # One line per finding, whatever a card's names or a file's name contain.
-    return printable(f"{finding.location}: {finding.code} {finding.message}")
+_SEVERITY_STYLE = {
+    Severity.ERROR: Style.RED,
+    Severity.WARNING: Style.YELLOW,
+    Severity.INFO: Style.CYAN,
+}
 
 
-def as_text(report: Report) -> str:
-    """One ``path:line: CODE message`` line per finding, with a ``help:`` line for a fix."""
+def finding_as_text(finding: Finding, colour: bool = False) -> str:
+    # One line per finding, whatever a card's names or a file's name contain: the card's text
+    # is made printable before any colour code is added.
+    where = paint(printable(f"{finding.location}:"), Style.BOLD, colour)
+    code = paint(finding.code, _SEVERITY_STYLE[finding.severity], colour)
+    fixable = " [*]" if finding.repair is not None else ""
+    return f"{where} {code}{fixable} {printable(finding.message)}"
+
+
+def as_text(report: Report, colour: bool = False) -> str:
+    """One ``path:line: CODE message`` line per finding, with a ``help:`` line for a fix;
+    ``[*]`` marks a finding that ``--fix`` (or ``--unsafe-fixes``) can repair."""
     lines: list[str] = []
     for finding in report.findings:
-        lines.append(finding_as_text(finding))
+        lines.append(finding_as_text(finding, colour))
         if finding.fix:
-            lines.append(printable(f"  help: {finding.fix}"))
+            lines.append(f"  {paint('help:', Style.CYAN, colour)} {printable(finding.fix)}")
     return "\n".join(lines)
 
 
@@ -82,6 +96,7 @@ def finding_as_data(finding: Finding) -> dict[str, object]:
         "field": finding.field,
         "message": finding.message,
         "fix": finding.fix,
+        "fixable": finding.repair.applicability.value if finding.repair else None,
         "related": [
             {"path": r.location.path, "line": r.location.line, "message": r.note}
             for r in finding.related

@@ -10,12 +10,13 @@ SIGTERM.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +49,11 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _build()[0]
+
+
+def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and each command's own parser by name."""
     parser = argparse.ArgumentParser(
         prog="modelindex",
         description="Read, check and look up model-zoo metadata in the model-index format.",
@@ -58,12 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_command in COMMANDS:
         add_command(commands)
-    return parser
+    return parser, dict(commands.choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, commands = _build()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and not arguments[0].startswith("-") and arguments[0] not in commands:
+        parser.error(f"no command {arguments[0]!r}{_did_you_mean(arguments[0], commands)}")
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # The command's own usage, not the top level's, with the option it resembles.
+        command = commands[args.command]
+        options = [name for action in command._actions for name in action.option_strings]
+        listed = " ".join(unknown)
+        hint = _did_you_mean(unknown[0].split("=", 1)[0], options) if unknown[0][:1] == "-" else ""
+        command.error(f"unrecognized arguments: {listed}{hint}")
     # A warning (an unreadable cache, say) is one line for the user, not Python's source echo.
     warnings.formatwarning = lambda message, *_rest, **_kw: f"warning: {message}\n"
     with _terminate_as_interrupt():
@@ -104,6 +120,11 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as error:
         print(printable(_internal_error(error)), file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+
+
+def _did_you_mean(written: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(written, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _internal_error(error: Exception) -> str:

@@ -34,7 +34,7 @@ def add_repo_root(parser: argparse.ArgumentParser) -> None:
         "--repo-root",
         metavar="DIR",
         help="resolve Config and README paths of model-index files against DIR, as OpenMMLab "
-        "metafiles expect; Imports may read anywhere under it",
+        "metafiles expect; Imports may read anywhere under it (default: each file's folder)",
     )
 
 
@@ -42,7 +42,8 @@ def add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="PYPROJECT",
-        help="read [tool.modelindex] from this file instead of the nearest pyproject.toml",
+        help="read [tool.modelindex] from this file (default: the pyproject.toml nearest to "
+        "the first PATH)",
     )
 
 

@@ -39,18 +39,25 @@ def add_convert(commands: Any) -> None:
         "--to",
         choices=(EVAL_RESULTS_FORM, MODEL_INDEX_FORM),
         required=True,
-        help="the form to write",
+        help="the form to write (required)",
     )
     convert.add_argument(
         "--output",
         metavar="FILE",
-        help="write here instead of to stdout; an existing file is never overwritten",
+        help="write here instead of to stdout; an existing file is never overwritten "
+        "(default: stdout)",
     )
     convert.add_argument(
-        "--task-type", metavar="ID", help="the task id a model-index requires (text-generation)"
+        "--task-type",
+        metavar="ID",
+        help="the task id a model-index requires, such as text-generation (default: none, "
+        "which the note names as missing)",
     )
     convert.add_argument(
-        "--metric-type", metavar="ID", help="the metric id a model-index requires (accuracy)"
+        "--metric-type",
+        metavar="ID",
+        help="the metric id a model-index requires, such as accuracy (default: none, which "
+        "the note names as missing)",
     )
     convert.set_defaults(run=convert_card)
 

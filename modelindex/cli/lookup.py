@@ -92,10 +92,13 @@ def add_list(commands: Any) -> None:
     listing.add_argument(
         "--where",
         metavar="EXPR",
-        help='filter such as "parameters < 30e6 and top1 > 80" or "\'resnet\' in name"',
+        help='filter such as "parameters < 30e6 and top1 > 80" or "\'resnet\' in name" '
+        "(default: every model)",
     )
     listing.add_argument(
-        "--sort", metavar="FIELD", help="sort by a field; --sort=-FIELD sorts descending"
+        "--sort",
+        metavar="FIELD",
+        help="sort by a field; --sort=-FIELD sorts descending (default: as read)",
     )
     listing.add_argument(
         "--format",

@@ -39,7 +39,9 @@ def add_build(commands: Any) -> None:
         "--site-name", default="Model zoo", help="the site's title (default: Model zoo)"
     )
     building.add_argument(
-        "--templates", metavar="DIR", help="templates that override the bundled ones by name"
+        "--templates",
+        metavar="DIR",
+        help="templates that override the bundled ones by name (default: none)",
     )
     building.add_argument(
         "--measurements", metavar="FILE", help="measurement cache (default: as validate reads)"

@@ -10,17 +10,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelindex.atomic_write import replace_atomically
 from modelindex.checks import RULES, SettingsError, UnknownRuleError, matching_codes, validate
 from modelindex.checks.fixes import fix_zoo, planned_fixes
 from modelindex.checks.formats import (
     FORMATS,
     RENDERERS,
+    as_text,
     explain,
     fix_summary,
     statistics,
     summary_line,
 )
 from modelindex.checks.report import EXIT_FINDINGS, Report
+from modelindex.checks.settings import Settings
 from modelindex.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -31,6 +34,8 @@ from modelindex.cli.common import (
     project_settings,
     selectors,
 )
+from modelindex.cli.watching import watch
+from modelindex.colour import colour_wanted
 from modelindex.index import Index
 from modelindex.links import url_fault
 from modelindex.online.anchors import DEFAULT_RAW_BASE
@@ -58,15 +63,29 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "--select",
         action="append",
         metavar="CODES",
-        help="report only these codes or prefixes, comma-separated (e.g. N,U003)",
+        help="report only these codes or prefixes, comma-separated, e.g. N,U003 (default: "
+        "'select' in the settings, else every rule)",
     )
     parser.add_argument(
         "--ignore",
         action="append",
         metavar="CODES",
-        help="do not report these codes or prefixes, comma-separated",
+        help="do not report these codes or prefixes, comma-separated; added to 'ignore' in "
+        "the settings (default: none)",
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings fail the run; bad usage (2) and a bug of modelindex's "
+        "own (3) still fail it",
+    )
+    parser.add_argument(
+        "--output-file",
+        metavar="FILE",
+        help="write the report (or --diff's patch) to FILE, replaced at once, instead of to "
+        "stdout (default: stdout)",
+    )
     add_config(parser)
     add_repo_root(parser)
 
@@ -155,6 +174,11 @@ def add_validate(commands: Any) -> None:
         help="print the changes --fix would make as a unified diff and write nothing "
         "(exit 1 when there are any)",
     )
+    checking.add_argument(
+        "--watch",
+        action="store_true",
+        help="check again whenever a file under PATH is saved, until Ctrl-C (offline only)",
+    )
     _add_online_arguments(checking, with_switch=True)
     checking.set_defaults(run=validate_zoo)
 
@@ -184,6 +208,7 @@ def add_check_urls(commands: Any) -> None:
         fix=False,
         unsafe_fixes=False,
         diff=False,
+        watch=False,
     )
 
 
@@ -214,11 +239,21 @@ def validate_zoo(args: argparse.Namespace) -> int:
         raise Failure("--unsafe-fixes says which fixes --fix applies: add --fix or --diff")
     if args.fix and args.diff:
         raise Failure("--diff shows what --fix would write: use one of them")
+    if args.watch and (args.online or args.diff):
+        raise Failure("--watch checks again on every save, offline: drop --online and --diff")
+    if args.output_file == "":
+        raise Failure("--output-file needs a file name")
     paths = args.paths or ["."]
+    if not args.watch:
+        return _validate_once(args, settings, paths)
+    return watch(paths, lambda: _validate_once(args, settings, paths))
+
+
+def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str]) -> int:
     index = load_paths(paths, args)
     online = _check_online(args, index) if args.online else None
     if args.diff:
-        return _show_diff(validate(index, settings, online), args.unsafe_fixes)
+        return _show_diff(args, index, validate(index, settings, online))
     if args.fix:
         run = fix_zoo(lambda: load_paths(paths, args), settings, args.unsafe_fixes, online)
         report = run.report
@@ -227,9 +262,11 @@ def validate_zoo(args: argparse.Namespace) -> int:
     if args.statistics:
         output = statistics(report, as_json=args.format == "json")
     else:
-        output = RENDERERS[args.format](report)
-    if output:
-        print(output)
+        colour = args.format == "text" and not args.output_file and colour_wanted(sys.stdout)
+        output = (
+            as_text(report, colour) if args.format == "text" else RENDERERS[args.format](report)
+        )
+    _emit(args, index, output)
     if online is not None:
         from modelindex.online.summary import summary_table
 
@@ -238,17 +275,37 @@ def validate_zoo(args: argparse.Namespace) -> int:
         print(fix_summary(run, args.unsafe_fixes), file=sys.stderr)
     if args.format == "text" or args.statistics:
         print(summary_line(report), file=sys.stderr)
-    return report.exit_code(strict=args.strict)
+    code = report.exit_code(strict=args.strict)
+    # --exit-zero passes findings, never a bug of modelindex's own.
+    return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
 
 
-def _show_diff(report: Report, unsafe: bool) -> int:
+def _emit(args: argparse.Namespace, index: Index, output: str) -> None:
+    """The report to stdout, or with --output-file to that file, replaced at once."""
+    if not args.output_file:
+        if output:
+            print(output)
+        return
+    target = Path(args.output_file)
+    read = {os.path.realpath(path) for path in index.files}
+    if os.path.realpath(target) in read:
+        raise Failure(f"--output-file {args.output_file}: is a file being checked")
+    if target.is_dir():
+        raise Failure(f"--output-file {args.output_file}: is a folder")
+    try:
+        replace_atomically(target, (output + "\n" if output else "").encode("utf-8"))
+    except OSError as error:
+        raise Failure(f"--output-file {args.output_file}: {error.strerror or error}") from None
+
+
+def _show_diff(args: argparse.Namespace, index: Index, report: Report) -> int:
     """--diff: the changes as one unified diff; exit 1 when there are any, as ruff does."""
-    run = planned_fixes(report, unsafe)
+    run = planned_fixes(report, args.unsafe_fixes)
     changed = [fix for fix in run.plans if fix.changed]
-    if changed:
-        print("".join(fix.diff() for fix in changed), end="")
-    print(fix_summary(run, unsafe, planned=True), file=sys.stderr)
-    return EXIT_FINDINGS if changed else EXIT_OK
+    _emit(args, index, "".join(fix.diff() for fix in changed).removesuffix("\n"))
+    print(fix_summary(run, args.unsafe_fixes, planned=True), file=sys.stderr)
+    code = EXIT_FINDINGS if changed else EXIT_OK
+    return EXIT_OK if args.exit_zero else code
 
 
 def check_zoo_urls(args: argparse.Namespace) -> int:

@@ -31,7 +31,9 @@ def add_verify(commands: Any) -> None:
     measuring.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="worker processes (default: 1)"
     )
-    measuring.add_argument("--only", metavar="PATTERN", help="only models matching this glob")
+    measuring.add_argument(
+        "--only", metavar="PATTERN", help="only models matching this glob (default: all)"
+    )
     measuring.add_argument(
         "--refresh",
         action="store_true",

@@ -1,0 +1,55 @@
+"""``validate --watch``: check again whenever a file under the given paths is saved.
+
+It polls: once a second it compares the size and modification time of every file under the
+paths (at most MAX_WATCHED of them), which needs no platform's file-event API and notices a
+file that is added or removed as well as one that is saved.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+POLL_S = 1.0
+# A folder of more files than this is watched by its first MAX_WATCHED, in walk order.
+MAX_WATCHED = 20_000
+
+
+def _snapshot(paths: list[str]) -> dict[str, tuple[int, int]]:
+    seen: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        found = [path] if not os.path.isdir(path) else []
+        if os.path.isdir(path):
+            for folder, folders, files in os.walk(path):
+                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                found += [os.path.join(folder, name) for name in sorted(files)]
+                if len(seen) + len(found) >= MAX_WATCHED:
+                    break
+        for file in found[: MAX_WATCHED - len(seen)]:
+            try:
+                status = os.stat(file)
+            except OSError:
+                continue
+            seen[file] = (status.st_mtime_ns, status.st_size)
+    return seen
+
+
+def watch(paths: list[str], run: Callable[[], int], poll_s: float = POLL_S) -> int:
+    """Run ``run`` now and after every change, until interrupted (Ctrl-C: KeyboardInterrupt,
+    which the command turns into its exit code)."""
+    last = _snapshot(paths)
+    run()
+    while True:
+        sys.stdout.flush()
+        print("watching for changes; Ctrl-C stops", file=sys.stderr, flush=True)
+        while (now := _snapshot(paths)) == last:
+            time.sleep(poll_s)
+        changed = sorted(set(now.items()) ^ set(last.items()))
+        last = now
+        names = sorted({name for name, _ in changed})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        print(f"\n[{datetime.now():%H:%M:%S}] changed: {shown}", file=sys.stderr, flush=True)
+        run()

@@ -1,0 +1,173 @@
+"""What users of a linter expect of the command line: colour, --exit-zero, --output-file,
+did-you-mean with the command's own usage, defaults in --help, and --watch."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from modelindex.checks import registry
+from modelindex.cli import _build, main
+from tests.conftest import SEEDS
+
+ROOT = Path(__file__).parent.parent
+_DAMAGED_CARD = "A 3\u00c3\u2014 3 conv\n"
+
+
+@pytest.fixture(autouse=True)
+def _plain_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+def test_no_colour_where_the_output_is_no_terminal(capsys) -> None:
+    main(["validate", str(SEEDS)])
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_force_color_colours_and_no_color_wins(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    main(["validate", str(SEEDS)])
+    coloured = capsys.readouterr().out
+    assert "\x1b[1;31mU003\x1b[0m" in coloured and "\x1b[33mT001\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    main(["validate", str(SEEDS)])
+    assert "\x1b[" not in capsys.readouterr().out
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "0")
+    main(["validate", str(SEEDS)])
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_a_cards_own_escape_codes_stay_escaped_in_colour(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    card = tmp_path / "card.md"
+    card.write_text(
+        "<!--\nType: model-index\nModels:\n- Name: net\n  Metadata:\n"
+        '    Interpolation: "\\e[2Jbicubic"\n-->\n'
+    )
+    main(["validate", str(card)])
+    out = capsys.readouterr().out
+    assert "S008" in out and "\\x1b[2j" in out and "\x1b[2j" not in out
+
+
+def test_exit_zero_passes_findings_but_not_a_bug(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["validate", str(SEEDS)]) == 1
+    assert main(["validate", str(SEEDS), "--exit-zero"]) == 0
+
+    def broken(*_: object) -> list[object]:
+        raise RuntimeError("a bug")
+
+    rule = registry.RULES["S008"]
+    monkeypatch.setitem(registry.RULES, "S008", registry.Rule(**{**vars(rule), "check": broken}))
+    assert main(["validate", str(SEEDS), "--exit-zero"]) == 3
+    assert "M001" in capsys.readouterr().out
+
+
+def test_output_file_gets_the_report_and_stdout_nothing(tmp_path: Path, capsys) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("an old report\n")
+    assert main(["validate", str(SEEDS), "--output-file", str(report), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and '"code": "U003"' in report.read_text()
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_output_file_never_overwrites_a_checked_card(tmp_path: Path, capsys) -> None:
+    card = tmp_path / "card.md"
+    card.write_text(_DAMAGED_CARD)
+    assert main(["validate", str(card), "--output-file", str(card)]) == 2
+    assert card.read_text() == _DAMAGED_CARD
+    assert "is a file being checked" in capsys.readouterr().err
+    assert main(["validate", str(card), "--output-file", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "hint"),
+    [
+        (["validate", "docs", "--strcit"], "usage: modelindex validate", "did you mean --strict?"),
+        (["validate", "docs", "--formt=json"], "usage: modelindex validate", "--format?"),
+        (["list", "docs", "--sortt", "name"], "usage: modelindex list", "did you mean --sort?"),
+        (["validat", "docs"], "usage: modelindex [-h]", "did you mean validate?"),
+    ],
+)
+def test_an_unknown_option_gets_the_commands_usage_and_a_suggestion(
+    capsys, argv: list[str], usage: str, hint: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert err.startswith(usage) and hint in err
+
+
+def _options() -> list[tuple[str, argparse.Action]]:
+    _, commands = _build()
+    return [
+        (name, action)
+        for name, command in commands.items()
+        for action in command._actions
+        if action.option_strings and action.nargs != 0 and action.help != argparse.SUPPRESS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    _options(),
+    ids=[f"{name} {action.option_strings[0]}" for name, action in _options()],
+)
+def test_every_option_states_its_default_in_help(command: str, action: argparse.Action) -> None:
+    text = action.help or ""
+    if action.option_strings == ["--explain"]:
+        return  # an action, not a setting
+    stated = "default" in text or "required" in text
+    if isinstance(action.default, (int, float)) and not isinstance(action.default, bool):
+        stated = stated or f"({action.default:g})" in text
+    elif isinstance(action.default, str):
+        stated = stated or f"({action.default})" in text
+    assert stated, f"{command} {action.option_strings[0]}: {text!r}"
+
+
+def test_watch_checks_again_after_a_save(tmp_path: Path) -> None:
+    card = tmp_path / "card.md"
+    card.write_text(_DAMAGED_CARD)
+    command = [sys.executable, "-m", "modelindex", "validate", str(card), "--watch"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert process.stderr is not None and process.stdout is not None
+    try:
+        _wait_for(process, "watching for changes")
+        card.write_text("A clean card\n")
+        _wait_for(process, "changed: ")
+        _wait_for(process, "watching for changes")
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    # The first check found the damage; the second found none.
+    assert out.count("T001") == 1
+    assert process.returncode == 130
+
+
+def _wait_for(process: subprocess.Popen[str], text: str) -> None:
+    assert process.stderr is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if text in line:
+            return
+        if not line and process.poll() is not None:
+            break
+    raise AssertionError(f"no {text!r} from --watch")
