@@ -373,7 +373,19 @@ def _flatten(raw: LocatedDict, path: str) -> _Flat:
     return flat
 
 
-_NOT_INHERITED = {"name", "extra", "source", "dialect", "invalid", "metadata", "results"}
+_NOT_INHERITED = {
+    "name",
+    "extra",
+    "source",
+    "dialect",
+    "invalid",
+    "metadata",
+    "results",
+    # What a count's unit states goes with the count, field by field (see _inherit_units).
+    "rounding",
+    "count_texts",
+    "flops_convention",
+}
 
 
 def _inherit(model: Model, own: _Flat, collection: Collection) -> None:
@@ -398,6 +410,28 @@ def _inherit(model: Model, own: _Flat, collection: Collection) -> None:
             else MappingProxyType(inherited.extra)
         )
     model._parent_locations = collection._locations
+    _inherit_units(model, own_metadata, collection)
+
+
+def _inherit_units(model: Model, own_metadata: Iterable[str], collection: Collection) -> None:
+    """A count the model inherits brings the rounding and convention its unit states."""
+    inherited = [
+        str(counted)
+        for counted in _COUNT_READERS
+        if counted.attribute not in own_metadata and str(counted) in collection.count_texts
+    ]
+    if not inherited:
+        return
+    model.rounding = {
+        **{key: collection.rounding[key] for key in inherited if key in collection.rounding},
+        **model.rounding,
+    }
+    model.count_texts = {
+        **{key: collection.count_texts[key] for key in inherited},
+        **model.count_texts,
+    }
+    if str(fields.FLOPS) in inherited and collection.flops_convention:
+        model.flops_convention = collection.flops_convention
 
 
 def _resolve_path(value: str | None, base: str) -> str | None:
@@ -441,6 +475,7 @@ def build_index(entries: Iterable[RawEntry], repo_root: str | None = None) -> Bu
             continue
         flat = _flatten(entry.data, entry.path)
         problems += flat.problems
+        _read_units(flat)
         collection = _build(Collection, flat, entry)
         collections.append(collection)  # type: ignore[arg-type]
         if collection.name is None:

@@ -158,6 +158,7 @@ def one_edit_apart(a: str, b: str) -> bool:
     return shorter[start:] == longer[start + 1 :]
 
 
+_UNIT_PREFIXES = frozenset("kmgtb")
 # Shorter keys ("Epoch" for Epochs, "Task" for Tasks) are too often a word of their own.
 _SHORTEST_NEAR_MISS = 6
 
@@ -167,5 +168,11 @@ def near_miss(key: str, known: tuple[str, ...]) -> str | None:
     written = normalize_key(key)
     if len(written) < _SHORTEST_NEAR_MISS or written in BY_KEY:
         return None
-    close = [name for name in known if one_edit_apart(written, normalize_key(name))]
+    close = [
+        name
+        for name in known
+        if one_edit_apart(written, normalize_key(name))
+        # 'GFLOPs' is FLOPs in another unit, not a slip: renaming it would rescale the value.
+        and not (written[:1] in _UNIT_PREFIXES and written[1:] == normalize_key(name))
+    ]
     return close[0] if len(close) == 1 else None

@@ -29,9 +29,32 @@ def bytes_per_parameter(model: Model) -> float | None:
     return file_size / parameters
 
 
-def size_fits_parameters(model: Model) -> bool | None:
-    """Whether File Size is what fp32 or fp16 weights of Parameters take (None: unknown)."""
+def bytes_per_parameter_range(model: Model) -> tuple[float, float] | None:
+    """The bytes per parameter that the two values allow within their stated rounding: a
+    File Size of '97.8 MB' and Parameters of '25.6M' are each one of a range of numbers."""
     ratio = bytes_per_parameter(model)
     if ratio is None:
         return None
-    return within(ratio, FP32_BYTES) or within(ratio, FP16_BYTES)
+    file_size, parameters = model.metadata.file_size, model.metadata.parameters
+    size_step = model.rounding.get("File Size", 0.0)
+    count_step = model.rounding.get("Parameters", 0.0)
+    if not size_step and not count_step:
+        return (ratio, ratio)
+    assert file_size is not None and parameters is not None
+    fewest = parameters - count_step
+    if fewest <= 0:
+        return None
+    return ((file_size - size_step) / (parameters + count_step), (file_size + size_step) / fewest)
+
+
+def fits(model: Model, bounds: tuple[float, float]) -> bool:
+    """Whether some bytes per parameter within the values' rounding lies within ``bounds``."""
+    found = bytes_per_parameter_range(model)
+    return found is not None and found[0] <= bounds[1] and bounds[0] <= found[1]
+
+
+def size_fits_parameters(model: Model) -> bool | None:
+    """Whether File Size is what fp32 or fp16 weights of Parameters take (None: unknown)."""
+    if bytes_per_parameter_range(model) is None:
+        return None
+    return fits(model, FP32_BYTES) or fits(model, FP16_BYTES)

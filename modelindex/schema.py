@@ -409,6 +409,13 @@ class _Entry(_Record):
     source: Location
     dialect: str
     invalid: list[InvalidValue] = Field(default_factory=list)
+    rounding: dict[str, float] = Field(default_factory=dict)
+    """Half-width of a declared value's rounding, by field, where the source states it."""
+    count_texts: dict[str, str] = Field(default_factory=dict)
+    """Parameters, FLOPs and File Size as written, where written as text with a unit
+    ('11.7 M', '2.4 GFLOPs', '97.8 MB')."""
+    flops_convention: str | None = None
+    """'MACs' or 'FLOPs', where the unit the card writes FLOPs in names the convention."""
 
     @model_validator(mode="before")
     @classmethod
@@ -491,13 +498,6 @@ class Model(_Entry):
     reference_preprocessing: Preprocessing | None = None
     """A reference library's preprocessing, for a model no card lists (timm's tags)."""
     readme_path: str | None = None
-    rounding: dict[str, float] = Field(default_factory=dict)
-    """Half-width of a declared value's rounding, by field, where the source states it."""
-    count_texts: dict[str, str] = Field(default_factory=dict)
-    """Parameters, FLOPs and File Size as written, where written as text with a unit
-    ('11.7 M', '2.4 GFLOPs', '97.8 MB')."""
-    flops_convention: str | None = None
-    """'MACs' or 'FLOPs', where the unit the card writes FLOPs in names the convention."""
 
     @property
     def preprocessing(self) -> Preprocessing:

@@ -44,7 +44,14 @@ def _plain(text: str) -> str:
     return text.strip().lower().replace(",", "").replace("_", "")
 
 
+# Commas that group thousands ('11,170,000'); any other comma ('11,7 M') is a decimal comma,
+# which is no number this reads.
+_GROUPED = re.compile(r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:\D.*)?")
+
+
 def _match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    if "," in text and not _GROUPED.fullmatch(text):
+        return None
     plain = _plain(text)
     # '11 170 000': spaces that group digits.
     return pattern.fullmatch(plain) or pattern.fullmatch("".join(plain.split()))
@@ -74,5 +81,14 @@ def read_file_size(text: str) -> CountReading | None:
     if match is None:
         return None
     scale = match["scale"]
+    if not scale and not float(match["number"]).is_integer():
+        return None  # '1.2B' is no number of bytes
     factor = _BINARY[scale] if scale in _BINARY else _SCALES[scale]
-    return _reading(match["number"], factor, None, None)
+    reading = _reading(match["number"], factor, None, None)
+    twin = f"{scale}i"
+    if twin in _BINARY and match["unit"] and reading.half_step is not None:
+        # 'MB' is a million bytes to some tools and 2^20 to others (torchvision's docs print
+        # MiB as 'MB'): the stated size covers both readings.
+        spread = reading.value * (_BINARY[twin] / factor - 1)
+        reading = CountReading(reading.value, max(reading.half_step, spread))
+    return reading

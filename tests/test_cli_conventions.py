@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,3 +172,63 @@ def _wait_for(process: subprocess.Popen[str], text: str) -> None:
         if not line and process.poll() is not None:
             break
     raise AssertionError(f"no {text!r} from --watch")
+
+
+def test_output_file_refuses_what_a_rename_would_destroy(tmp_path: Path, capsys) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "elsewhere.txt")
+    for target in (pipe, link, tmp_path / ("a" * 300)):
+        assert main(["validate", str(SEEDS), "--output-file", str(target)]) == 2
+        assert "error: --output-file" in capsys.readouterr().err
+    assert pipe.exists() and link.is_symlink() and not (tmp_path / "elsewhere.txt").exists()
+
+
+def test_a_report_inside_the_zoo_is_not_read_as_a_card(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    shutil.copytree(SEEDS, zoo)
+    report = zoo / "report.txt"
+    for _ in range(2):
+        assert main(["validate", str(zoo), "--output-file", str(report)]) == 1
+        assert "in 4 files" in capsys.readouterr().err
+    assert "U003" in report.read_text()
+
+
+def test_an_option_before_its_command_is_pointed_at(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--strict", "validate", "docs"])
+    assert "--strict is an option of 'validate': write it after the command" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_card_without_models_is_no_report_to_write_over(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    shutil.copytree(SEEDS, zoo)
+    notes = zoo / "notes.md"
+    notes.write_text("# Notes\n\nHow we measured the models.\n")
+    assert main(["validate", str(zoo), "--output-file", str(notes)]) == 2
+    assert notes.read_text() == "# Notes\n\nHow we measured the models.\n"
+    assert "is a file being checked" in capsys.readouterr().err
+
+
+def test_watch_outlives_a_check_that_fails(tmp_path: Path, capsys) -> None:
+    from modelindex.cli.common import Failure
+    from modelindex.cli.watching import watch
+
+    card = tmp_path / "card.md"
+    card.write_text("one\n")
+    calls: list[int] = []
+
+    def run() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            card.write_text("two lines\n")  # a save while the file was away
+            raise Failure(f"{card}: No such file or directory")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        watch([str(card)], run, poll_s=0.01)
+    assert len(calls) == 2
+    assert "error: " in capsys.readouterr().err

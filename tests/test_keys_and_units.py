@@ -4,6 +4,7 @@ and show deriving nothing from what it cannot read."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,12 @@ def _findings(capsys, path: Path) -> list[dict[str, object]]:
         ("Epoch", None),  # too short to tell from another word
         ("Training Memory", None),
         ("Resolution", None),
+        ("GFLOPs", None),  # FLOPs in another unit: a rename would rescale it
+        ("MParameters", None),
     ],
 )
 def test_near_miss(key: str, meant: str | None) -> None:
-    known = ("Crop Pct", "Interpolation", "Parameters", "File Size", "Epochs")
+    known = ("Crop Pct", "Interpolation", "Parameters", "File Size", "Epochs", "FLOPs")
     assert near_miss(key, known) == meant
 
 
@@ -174,11 +177,26 @@ def test_counts_keep_the_precision_and_convention_their_units_state(
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("97.8 MB", 97_800_000), ("93.3 MiB", 97_832_141), ("224440219", 224_440_219), ("500 B", 500)],
+    [
+        ("97.8 MB", 97_800_000),
+        ("93.3 MiB", 97_832_141),
+        ("224440219", 224_440_219),
+        ("500 B", 500),
+        ("1.2 GB", 1_200_000_000),
+    ],
 )
 def test_file_sizes_read_their_units(text: str, value: int) -> None:
     reading = read_file_size(text)
     assert reading is not None and round(reading.value) == value
+
+
+@pytest.mark.parametrize("text", ["11,7 M", "1,2", "25.6 lakh", "M", "1.2.3"])
+def test_what_is_no_count(text: str) -> None:
+    assert read_count(text) is None
+
+
+def test_a_fraction_of_a_byte_is_no_file_size() -> None:
+    assert read_file_size("1.2B") is None and read_file_size("12 B") is not None
 
 
 def test_a_card_with_units_is_read_with_its_rounding(tmp_path: Path, capsys) -> None:
@@ -193,8 +211,9 @@ def test_a_card_with_units_is_read_with_its_rounding(tmp_path: Path, capsys) -> 
         1_800_000_000,
         46_800_000,
     )
+    # 'MB' is 10^6 bytes to some tools and 2^20 to others: the size covers both.
     assert model.rounding == pytest.approx(
-        {"Parameters": 50_000, "FLOPs": 50_000_000, "File Size": 50_000}
+        {"Parameters": 50_000, "FLOPs": 50_000_000, "File Size": 46.8e6 * (2**20 / 1e6 - 1)}
     )
     assert not [f for f in _findings(capsys, path) if f["code"] in {"S011", "S020"}]
 
@@ -241,3 +260,47 @@ def test_a_metric_on_another_scale_than_its_collection(
 ) -> None:
     found = _findings(capsys, _collection_zoo(tmp_path, values))
     assert [(f["code"], f["line"]) for f in found if f["code"] == "N009"] == expected
+
+
+def test_a_rounded_file_size_is_judged_within_its_rounding(tmp_path: Path, capsys) -> None:
+    # torchvision's docs print resnet50's 97.8 MiB as '97.8 MB'.
+    path = tmp_path / "model-index.yml"
+    path.write_text(
+        "Models:\n  - Name: a\n    Metadata: {Parameters: 25557032, File Size: 97.8 MB}\n"
+        "  - Name: b\n    Metadata: {Parameters: 25.6M, File Size: 0.1 GB}\n"
+        "  - Name: c\n    Metadata: {Parameters: 25000000, File Size: 97.8 MB}\n"
+    )
+    codes = {f["code"] for f in _findings(capsys, path)}
+    # No size per parameter off, and two equal rounded sizes are no shared file.
+    assert not codes & {"N001", "N002", "U005"}
+
+
+def test_a_collections_count_brings_its_rounding_to_its_models(tmp_path: Path) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text(
+        "Collections:\n  - Name: R\n    Metadata: {Parameters: 12M, FLOPs: 1.8 GMACs}\n"
+        "Models:\n  - Name: a\n    In Collection: R\n"
+        "  - Name: b\n    In Collection: R\n    Metadata: {Parameters: 11689512}\n"
+    )
+    inheriting, own = load(str(path)).models
+    assert inheriting.rounding == {"Parameters": 500_000, "FLOPs": 50_000_000}
+    assert inheriting.flops_convention == "MACs"
+    assert own.rounding == {"FLOPs": 50_000_000}
+
+
+@pytest.mark.parametrize(("written", "disagree"), [("11.7 M", False), ("11700000", True)])
+def test_a_metafile_count_is_compared_within_its_own_rounding(
+    tmp_path: Path, capsys, written: str, disagree: bool
+) -> None:
+    from tests.conftest import MMPRETRAIN
+
+    zoo = tmp_path / "mmpretrain"
+    shutil.copytree(MMPRETRAIN, zoo)
+    metafile = zoo / "configs" / "resnet" / "metafile.yml"
+    lines = metafile.read_text(encoding="utf-8").split("\n")
+    assert lines[115] == "      Parameters: 11690000"
+    lines[115] = f"      Parameters: {written}"
+    metafile.write_text("\n".join(lines), encoding="utf-8")
+    main(["validate", str(zoo), "--repo-root", str(zoo), "--select", "X001", "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert bool(found) is disagree

@@ -64,14 +64,18 @@ def test_a_comment_alone_on_its_line_silences_the_next(tmp_path: Path, capsys) -
 
 
 def test_an_unused_suppression_is_reported(tmp_path: Path, capsys) -> None:
-    path = _metafile(tmp_path, "  # modelindex: noqa: S008, U003")
+    path = _metafile(tmp_path, "  # modelindex: noqa: S008, S009")
     assert _found(capsys, path) == {("I001", 4)}
     main(["validate", str(path)])
-    assert "I001 unused suppression: U003 is not found where it applies" in capsys.readouterr().out
+    assert "I001 unused suppression: S009 is not found where it applies" in capsys.readouterr().out
     # A code this run does not check is not called unused.
-    assert _found(capsys, path, "--ignore", "U003") == set()
+    assert _found(capsys, path, "--ignore", "S009") == set()
     online_only = _metafile(tmp_path, "  # modelindex: noqa: S008, O001")
     assert _found(capsys, online_only) == set()
+    # Nor is one that compares a model with others: a run of some files may not see them.
+    assert _found(capsys, _metafile(tmp_path, "  # modelindex: noqa: S008, U003")) == set()
+    # A comment that names I001 keeps its codes on purpose.
+    assert _found(capsys, _metafile(tmp_path, "  # modelindex: noqa: S008, S009, I001")) == set()
 
 
 @pytest.mark.parametrize(
@@ -80,6 +84,7 @@ def test_an_unused_suppression_is_reported(tmp_path: Path, capsys) -> None:
         ("  # modelindex: noqa", "write the codes after a colon"),
         ("  # modelindex: noqa: S08", "no rule S08"),
         ("  # modelindex: noqa S008", "write the codes after a colon"),
+        ("  # modelindex: noqa: M001", "M001 is a bug of modelindex's own, never silenced"),
     ],
 )
 def test_a_malformed_suppression_is_a_finding_and_silences_nothing(
@@ -180,7 +185,7 @@ def test_a_hub_card_silences_in_its_front_matter(
         ("", {("N005", 93), ("V001", 93)}),
         (" <!-- modelindex: noqa: N005, V001 -->", set()),
         (" <!-- modelindex: noqa: N005 -->", {("V001", 93)}),
-        (" <!-- modelindex: noqa: N005, V001, U003 -->", {("I001", 93)}),
+        (" <!-- modelindex: noqa: N005, V001, N001 -->", {("I001", 93)}),
         (" <!-- modelindex: noqa N005 -->", {("N005", 93), ("V001", 93), ("I002", 93)}),
     ],
 )
@@ -199,3 +204,16 @@ def test_a_readme_table_row_silences_with_an_html_comment(
 def test_a_suppressed_error_no_longer_fails_the_run(tmp_path: Path, capsys) -> None:
     assert main(["validate", str(_metafile(tmp_path))]) == 1
     assert main(["validate", str(_metafile(tmp_path, "  # modelindex: noqa: S008"))]) == 0
+
+
+def test_a_name_line_suppression_covers_that_entry_only(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text(
+        "Models:\n"
+        "  - Name: net  # modelindex: noqa: S008\n"
+        "    Metadata:\n      Interpolation: bicubicc\n"
+        "  - Name: net\n"
+        "    Metadata:\n      Interpolation: bilinearr\n"
+    )
+    assert ("S008", 4) not in _found(capsys, path)
+    assert ("S008", 7) in _found(capsys, path)

@@ -255,7 +255,7 @@ def network_size(name: str) -> dict[str, set[str]]:
     return found
 
 
-@rule("U009", "weights-of-other-network", Severity.ERROR, Scope.ENTRY)
+@rule("U009", "weights-of-other-network", Severity.ERROR, Scope.ENTRY, local=False)
 def weights_of_other_network(entry: _Entry, context: Context) -> Iterator[Hit]:
     """The Weights file's name says another size of network than the model's name does.
 
@@ -297,7 +297,9 @@ def repeated_file_size(context: Context) -> Iterator[Hit]:
     """
     by_size: dict[int, list[Model]] = {}
     for model in context.index.models:
-        if model.metadata.file_size and model.metadata.parameters:
+        # A rounded size ('44.7 MB') is shared by many files: only a byte count names one.
+        exact = "File Size" not in model.rounding
+        if model.metadata.file_size and model.metadata.parameters and exact:
             by_size.setdefault(model.metadata.file_size, []).append(model)
     for size, models in by_size.items():
         counts = Counter(m.metadata.parameters for m in models)

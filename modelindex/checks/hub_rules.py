@@ -197,7 +197,7 @@ def dataset_type_contradicts_name(entry: _Entry, context: Context) -> Iterator[H
         yield Hit(entry.location(field), message, model=entry.name, field=field)
 
 
-@rule("H007", "mixed-scales", Severity.ERROR, Scope.INDEX)
+@rule("H007", "mixed-scales", Severity.ERROR, Scope.INDEX, local=True)
 def mixed_scales(context: Context) -> Iterator[Hit]:
     """A card writes one metric of one dataset on both scales: 94.1 on validation, 0.931 on test.
 

@@ -29,7 +29,7 @@ def _measured(context: Context) -> list[tuple[Model, Measurement]]:
     return context.measured.pairs
 
 
-@rule("V001", "parameters-differ-from-measured", Severity.ERROR, Scope.INDEX)
+@rule("V001", "parameters-differ-from-measured", Severity.ERROR, Scope.INDEX, local=True)
 def parameters_differ_from_measured(context: Context) -> Iterator[Hit]:
     """Parameters differ from the count measured on the reference implementation.
 
@@ -91,7 +91,7 @@ def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]
         sizes = state_dict_sizes(entry)
         if not file_size or sizes is None or reference_drifted(model, entry):
             continue
-        precision = checkpoint_precision(file_size, entry)
+        precision = checkpoint_precision(file_size, entry, model.rounding.get(FILE_SIZE, 0.0))
         if precision not in wanted:
             continue
         if precision is None:
@@ -117,7 +117,7 @@ def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]
         )
 
 
-@rule("V002", "file-size-vs-state-dict", Severity.ERROR, Scope.INDEX)
+@rule("V002", "file-size-vs-state-dict", Severity.ERROR, Scope.INDEX, local=True)
 def file_size_vs_state_dict(context: Context) -> Iterator[Hit]:
     """File Size cannot hold the measured state dict in fp32 or in fp16.
 
@@ -130,7 +130,7 @@ def file_size_vs_state_dict(context: Context) -> Iterator[Hit]:
     yield from _state_dict_hits(context, {None})
 
 
-@rule("V005", "file-size-above-state-dict", Severity.WARNING, Scope.INDEX)
+@rule("V005", "file-size-above-state-dict", Severity.WARNING, Scope.INDEX, local=True)
 def file_size_above_state_dict(context: Context) -> Iterator[Hit]:
     """File Size exceeds the measured fp32 state dict by more than 5% and the pickle overhead.
 

@@ -18,6 +18,7 @@ from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS, normalize_key, resul
 from modelindex.file_size import (
     EXTRA_HEAD_BYTES,
     bytes_per_parameter,
+    fits,
     size_fits_parameters,
     within,
 )
@@ -48,7 +49,7 @@ def file_size_vs_parameters(entry: Model, context: Context) -> Iterator[Hit]:
     because its File Size is tresnet_l_448's. A moderate excess is N002, not this rule.
     """
     ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
-    if ratio is None or size_fits_parameters(entry) or within(ratio, EXTRA_HEAD_BYTES):
+    if ratio is None or size_fits_parameters(entry) or fits(entry, EXTRA_HEAD_BYTES):  # type: ignore[arg-type]
         return
     implied = entry.metadata.file_size / 4.0 / 1e6  # type: ignore[operator]
     yield _size_hit(
@@ -68,7 +69,7 @@ def file_size_excess(entry: Model, context: Context) -> Iterator[Hit]:
     classifier (inception_v3: 4.57 bytes per parameter); or Parameters is a few percent low.
     """
     ratio = bytes_per_parameter(entry) if isinstance(entry, Model) else None
-    if ratio is not None and within(ratio, EXTRA_HEAD_BYTES):
+    if ratio is not None and within(ratio, EXTRA_HEAD_BYTES) and not size_fits_parameters(entry):  # type: ignore[arg-type]
         yield _size_hit(
             entry,
             ratio,

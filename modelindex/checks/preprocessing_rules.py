@@ -173,7 +173,7 @@ def _hits(context: Context, against: str, magnitudes: set[Magnitude]) -> Iterato
         )
 
 
-@rule("E001", "input-size-differs-from-config", Severity.ERROR, Scope.INDEX)
+@rule("E001", "input-size-differs-from-config", Severity.ERROR, Scope.INDEX, local=True)
 def input_size_differs_from_config(context: Context) -> Iterator[Hit]:
     """Image Size is neither the test nor the training input size of the model's own config.
 
@@ -187,7 +187,7 @@ def input_size_differs_from_config(context: Context) -> Iterator[Hit]:
     yield from _hits(context, CONFIG, {Magnitude.SIZE})
 
 
-@rule("E002", "preprocessing-differs-from-config", Severity.WARNING, Scope.INDEX)
+@rule("E002", "preprocessing-differs-from-config", Severity.WARNING, Scope.INDEX, local=True)
 def preprocessing_differs_from_config(context: Context) -> Iterator[Hit]:
     """Crop Pct or Interpolation clearly changes the pixels the model's own config gives.
 
@@ -199,7 +199,7 @@ def preprocessing_differs_from_config(context: Context) -> Iterator[Hit]:
     yield from _hits(context, CONFIG, {Magnitude.CLEAR})
 
 
-@rule("E003", "preprocessing-differs-from-reference", Severity.WARNING, Scope.INDEX)
+@rule("E003", "preprocessing-differs-from-reference", Severity.WARNING, Scope.INDEX, local=True)
 def preprocessing_differs_from_reference(context: Context) -> Iterator[Hit]:
     """Image Size, Crop Pct or Interpolation clearly differ from timm's for the same weights.
 
@@ -216,7 +216,7 @@ def preprocessing_differs_from_reference(context: Context) -> Iterator[Hit]:
     yield from _hits(context, REFERENCE, {Magnitude.SIZE, Magnitude.CLEAR})
 
 
-@rule("E004", "preprocessing-slightly-differs", Severity.INFO, Scope.INDEX)
+@rule("E004", "preprocessing-slightly-differs", Severity.INFO, Scope.INDEX, local=True)
 def preprocessing_slightly_differs(context: Context) -> Iterator[Hit]:
     """Crop Pct or Interpolation change the evaluated pixels slightly from the config's or timm's.
 

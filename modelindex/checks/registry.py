@@ -36,6 +36,10 @@ class Rule:
     scope: Scope
     check: RuleFunction | None
     explanation: str
+    local: bool = True
+    """Whether its findings in a file depend on that file alone (and on the caches), not on
+    the other files checked with it: only then can a run of some files tell that a
+    suppression of it is unused."""
 
     @property
     def summary(self) -> str:
@@ -51,11 +55,16 @@ def _register(found: Rule) -> None:
     RULES[found.code] = found
 
 
-def rule(code: str, name: str, severity: Severity, scope: Scope) -> Callable[[Any], Any]:
-    """Register the decorated function as rule ``code``."""
+def rule(
+    code: str, name: str, severity: Severity, scope: Scope, local: bool | None = None
+) -> Callable[[Any], Any]:
+    """Register the decorated function as rule ``code``. ``local``: see :attr:`Rule.local`;
+    by default a rule of one entry is, and a rule of the whole index is not."""
 
     def register(function: RuleFunction) -> RuleFunction:
-        _register(Rule(code, name, severity, scope, function, inspect.getdoc(function) or name))
+        explanation = inspect.getdoc(function) or name
+        is_local = scope is Scope.ENTRY if local is None else local
+        _register(Rule(code, name, severity, scope, function, explanation, is_local))
         return function
 
     return register

@@ -174,7 +174,7 @@ def _disagreements(row: Model, declared: Model, results: list[_Prepared]) -> lis
         value, other = field.value_of(row), field.value_of(declared)
         if value is None or other is None or field not in row.rounding:
             continue
-        if not _agree(value, other, row.rounding.get(field)):
+        if not _agree(value, other, row.rounding.get(field), declared.rounding.get(field, 0.0)):
             found.append((field, field, str(value), str(other)))
     for field, value, declared_values in _metric_pairs(row, declared, results):
         half_step = row.rounding.get(field.split(".", 1)[1])

@@ -144,7 +144,7 @@ def _is_pretraining(model: Model) -> bool:
     )
 
 
-@rule("S003", "unknown-collection", Severity.ERROR, Scope.ENTRY)
+@rule("S003", "unknown-collection", Severity.ERROR, Scope.ENTRY, local=False)
 def unknown_collection(entry: _Entry, context: Context) -> Iterator[Hit]:
     """`In Collection` names a collection that no loaded file declares.
 
@@ -465,8 +465,6 @@ def unit_in_words(entry: _Entry, context: Context) -> Iterator[Hit]:
     modelindex reads it, but other readers of the format take `25.6M` or a plain number. The
     fix writes the short form, which states the same number to the same precision.
     """
-    if not isinstance(entry, Model):
-        return
     for field, written in entry.count_texts.items():
         reading = read_count(written)
         if reading is None or reading.scale_word is None or not _own(entry, field):

@@ -7,7 +7,7 @@ README table (``<!-- modelindex: noqa: U003 -->``). A reason may follow the code
 - Written after a value, it silences those codes on that line.
 - Alone on its line, it silences them on the next line.
 - On the line that declares a model (its ``- Name:`` line, or its table row), it silences them
-  for that model everywhere in the file.
+  on every line of that model's own entry.
 
 A suppression that silences nothing is reported (I001), like ruff's RUF100, so that a comment
 outliving the problem it excused does not hide the next one. One that cannot be read (no
@@ -16,6 +16,7 @@ codes, a code that no rule has) is reported too (I002): it silences nothing.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ declare(
     The problem it excused has been fixed, or the comment sits on the wrong line. Remove the
     code from the comment, or move the comment to the line of the finding (or of the model's
     Name). A code that this run does not check (switched off by --select, --ignore or the
-    settings, or an online code without --online) is not reported.
+    settings, or an online code without --online) is not reported, nor is one of a rule that
+    compares a model with others (a run of some files cannot tell it is unused). A comment
+    that names I001 itself keeps its codes on purpose.
     """,
 )
 declare(
@@ -87,8 +90,11 @@ def _in_code_span(line: str, position: int) -> bool:
 
 def _read(path: str) -> str | None:
     try:
+        # read(n) would allocate n bytes up front: the size is checked first instead.
+        if os.stat(path).st_size > DEFAULT_MAX_FILE_SIZE:
+            return None
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(DEFAULT_MAX_FILE_SIZE)
+            return handle.read()
     except OSError:
         return None
 
@@ -125,6 +131,15 @@ def _scan_file(path: str, text: str, scan: _Scan) -> None:
                 Hit(where, f"malformed suppression: no rule {unknown[0]}; see 'modelindex rules'")
             )
             continue
+        if INTERNAL_ERROR in codes:
+            scan.malformed.append(
+                Hit(
+                    where,
+                    f"malformed suppression: {INTERNAL_ERROR} is a bug of modelindex's own, "
+                    "never silenced",
+                )
+            )
+            continue
         alone = not line[: marker.start()].replace("<!--", "").strip()
         scan.suppressions.append(Suppression(where, number + 1 if alone else number, codes))
 
@@ -155,13 +170,15 @@ def apply_suppressions(
     on_line: dict[tuple[str, int], list[Suppression]] = {}
     for suppression in scan.suppressions:
         on_line.setdefault((suppression.location.path, suppression.target), []).append(suppression)
-    # A suppression on the line that declares an entry covers the entry's findings in that file.
-    of_entry: dict[tuple[str, str], list[Suppression]] = {}
+    # A suppression on the line that declares an entry covers every line of that entry's own.
+    of_entry: dict[tuple[str, int], list[Suppression]] = {}
     for entry in [*index.collections, *index.models]:
-        if entry.source.line is not None and entry.name:
-            declared = on_line.get((entry.source.path, entry.source.line), [])
-            if declared:
-                of_entry.setdefault((entry.source.path, entry.name), []).extend(declared)
+        if entry.source.line is None:
+            continue
+        declared = on_line.get((entry.source.path, entry.source.line), [])
+        for where in entry.own_locations() if declared else ():
+            if where.line is not None and where.path == entry.source.path:
+                of_entry.setdefault((where.path, where.line), []).extend(declared)
     kept = []
     for finding in findings:
         # A bug of modelindex's own is never silenced.
@@ -182,23 +199,29 @@ def apply_suppressions(
 def _covering(
     finding: Finding,
     on_line: dict[tuple[str, int], list[Suppression]],
-    of_entry: dict[tuple[str, str], list[Suppression]],
+    of_entry: dict[tuple[str, int], list[Suppression]],
 ) -> Suppression | None:
-    candidates: list[Suppression] = []
-    if finding.line is not None:
-        candidates += on_line.get((finding.path, finding.line), [])
-    if finding.model is not None:
-        candidates += of_entry.get((finding.path, finding.model), [])
+    if finding.line is None:
+        return None
+    where = (finding.path, finding.line)
+    candidates = [*on_line.get(where, []), *of_entry.get(where, [])]
     return next((found for found in candidates if finding.code in found.codes), None)
 
 
 def _unused(suppressions: list[Suppression], checked: Callable[[str, str], bool]) -> Iterator[Hit]:
     for suppression in suppressions:
         path = suppression.location.path
+        if UNUSED in suppression.codes:
+            continue  # a comment may keep codes on purpose: it silences its own I001
+        # A rule that compares a model with others may find nothing in a run of some files
+        # and something in a run of the whole zoo: its suppression is not called unused.
         unused = [
             code
             for code in suppression.codes
-            if code not in suppression.used and checked(code, path) and checked(UNUSED, path)
+            if code not in suppression.used
+            and RULES[code].local
+            and checked(code, path)
+            and checked(UNUSED, path)
         ]
         if unused:
             yield Hit(

@@ -73,7 +73,7 @@ class _CodeSpans:
         return self.ticks % 2 == 1
 
 
-@rule("T001", "mojibake", Severity.WARNING, Scope.INDEX)
+@rule("T001", "mojibake", Severity.WARNING, Scope.INDEX, local=True)
 def mojibake(context: Context) -> Iterator[Hit]:
     """The text has damaged encoding (mojibake): UTF-8 that was read as Windows-1252.
 

@@ -78,7 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = commands[args.command]
         options = [name for action in command._actions for name in action.option_strings]
         listed = " ".join(unknown)
-        hint = _did_you_mean(unknown[0].split("=", 1)[0], options) if unknown[0][:1] == "-" else ""
+        option = unknown[0].split("=", 1)[0]
+        if option in options:
+            command.error(f"{option} is an option of '{args.command}': write it after the command")
+        hint = _did_you_mean(option, options) if option[:1] == "-" else ""
         command.error(f"unrecognized arguments: {listed}{hint}")
     # A warning (an unreadable cache, say) is one line for the user, not Python's source echo.
     warnings.formatwarning = lambda message, *_rest, **_kw: f"warning: {message}\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,11 +20,13 @@ from modelindex.checks.formats import (
     RENDERERS,
     as_text,
     explain,
+    finding_as_text,
     fix_summary,
     statistics,
     summary_line,
 )
-from modelindex.checks.report import EXIT_FINDINGS, Report
+from modelindex.checks.input_rules import INTERNAL_ERROR
+from modelindex.checks.report import EXIT_FINDINGS, EXIT_INTERNAL_ERROR, Report
 from modelindex.checks.settings import Settings
 from modelindex.cli.common import (
     EXIT_INTERRUPTED,
@@ -244,18 +248,75 @@ def validate_zoo(args: argparse.Namespace) -> int:
     if args.output_file == "":
         raise Failure("--output-file needs a file name")
     paths = args.paths or ["."]
+    if args.output_file:
+        _check_output_file(args.output_file)
     if not args.watch:
         return _validate_once(args, settings, paths)
-    return watch(paths, lambda: _validate_once(args, settings, paths))
+    ignored = {os.path.realpath(args.output_file)} if args.output_file else set()
+    return watch(paths, lambda: _validate_once(args, settings, paths), ignored)
+
+
+def _check_output_file(name: str) -> None:
+    """Refuse a report target that a rename would destroy: a link, a device, a pipe, a folder."""
+    try:
+        status = os.lstat(name)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise Failure(f"--output-file {name}: {error.strerror or error}") from None
+    if not stat.S_ISREG(status.st_mode):
+        what = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+        raise Failure(f"--output-file {name}: is {what}; give a file name")
+
+
+# How the reports of each format (and --diff's patch) begin.
+_REPORT_LINE = re.compile(r"\S.*:\d*:? [A-Z]\d{3}\b.*|  help: .*|::(?:error|warning|notice) .*")
+_REPORT_START = ('{\n  "findings": [', '{\n  "$schema": ', "--- ")
+_REPORT_PROBE = 1 << 20
+
+
+def _is_report(path: str) -> bool:
+    """Whether the file holds a report of validate's (or nothing), not a card."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(_REPORT_PROBE)
+    except OSError:
+        return False
+    lines = text.split("\n")
+    if len(text) == _REPORT_PROBE:
+        lines.pop()  # cut short by the probe
+    written = [line for line in lines if line]
+    return text.startswith(_REPORT_START) or all(_REPORT_LINE.fullmatch(line) for line in written)
+
+
+def _without_report(index: Index, output_file: str | None, named: list[str]) -> Index:
+    """The index without the report a previous run wrote into the zoo (report.txt is read as
+    a card). Anything else there, a file named as a PATH or one that is no report, is input,
+    and _emit refuses to write over it."""
+    if not output_file:
+        return index
+    target = os.path.realpath(output_file)
+    if target in {os.path.realpath(path) for path in named}:
+        return index
+    for path in list(index.files):
+        if os.path.realpath(path) == target and _is_report(path):
+            index.files.remove(path)
+            index.problems = [problem for problem in index.problems if problem.path != path]
+    return index
 
 
 def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str]) -> int:
-    index = load_paths(paths, args)
+    index = _without_report(load_paths(paths, args), args.output_file, paths)
     online = _check_online(args, index) if args.online else None
     if args.diff:
         return _show_diff(args, index, validate(index, settings, online))
     if args.fix:
-        run = fix_zoo(lambda: load_paths(paths, args), settings, args.unsafe_fixes, online)
+        run = fix_zoo(
+            lambda: _without_report(load_paths(paths, args), args.output_file, paths),
+            settings,
+            args.unsafe_fixes,
+            online,
+        )
         report = run.report
     else:
         report = validate(index, settings, online)
@@ -287,12 +348,11 @@ def _emit(args: argparse.Namespace, index: Index, output: str) -> None:
             print(output)
         return
     target = Path(args.output_file)
-    read = {os.path.realpath(path) for path in index.files}
-    if os.path.realpath(target) in read:
-        raise Failure(f"--output-file {args.output_file}: is a file being checked")
-    if target.is_dir():
-        raise Failure(f"--output-file {args.output_file}: is a folder")
     try:
+        read = {os.path.realpath(path) for path in index.files}
+        if os.path.realpath(target) in read:
+            raise Failure(f"--output-file {args.output_file}: is a file being checked")
+        _check_output_file(args.output_file)
         replace_atomically(target, (output + "\n" if output else "").encode("utf-8"))
     except OSError as error:
         raise Failure(f"--output-file {args.output_file}: {error.strerror or error}") from None
@@ -304,6 +364,12 @@ def _show_diff(args: argparse.Namespace, index: Index, report: Report) -> int:
     changed = [fix for fix in run.plans if fix.changed]
     _emit(args, index, "".join(fix.diff() for fix in changed).removesuffix("\n"))
     print(fix_summary(run, args.unsafe_fixes, planned=True), file=sys.stderr)
+    # A rule that failed may have had a fix to offer: a bug is never a clean diff.
+    bugs = [finding for finding in report.findings if finding.code == INTERNAL_ERROR]
+    for finding in bugs:
+        print(finding_as_text(finding), file=sys.stderr)
+    if bugs:
+        return EXIT_INTERNAL_ERROR
     code = EXIT_FINDINGS if changed else EXIT_OK
     return EXIT_OK if args.exit_zero else code
 

@@ -159,17 +159,21 @@ def pickle_overhead(measurement: Measurement) -> int:
     return PICKLE_BYTES_FIXED + PICKLE_BYTES_PER_TENSOR * measurement.tensors
 
 
-def checkpoint_precision(file_size: int, measurement: Measurement) -> str | None:
-    """ "fp32" or "fp16" when ``file_size`` is the state dict in that precision plus pickle
-    overhead; "larger" when it holds more than the fp32 state dict by more than
-    EXCESS_SHARE; None when it can hold neither (smaller than fp16, or in between)."""
+def checkpoint_precision(
+    file_size: int, measurement: Measurement, half_step: float = 0.0
+) -> str | None:
+    """ "fp32" or "fp16" when ``file_size`` (within its stated rounding, ``half_step``) is the
+    state dict in that precision plus pickle overhead; "larger" when it holds more than the
+    fp32 state dict by more than EXCESS_SHARE; None when it can hold neither (smaller than
+    fp16, or in between)."""
     sizes = state_dict_sizes(measurement)
     if sizes is None:
         raise ValueError("the measurement has no state-dict sizes")
     overhead = pickle_overhead(measurement)
     for precision in ("fp32", "fp16"):
         exact = sizes[precision]
-        if exact * (1 - MISSING_SHARE) <= file_size <= exact * (1 + EXCESS_SHARE) + overhead:
+        lowest, highest = exact * (1 - MISSING_SHARE), exact * (1 + EXCESS_SHARE) + overhead
+        if lowest <= file_size + half_step and file_size - half_step <= highest:
             return precision
     if file_size > sizes["fp32"]:
         return "larger"
@@ -187,7 +191,8 @@ def reference_drifted(model: Model, measurement: Measurement) -> bool:
     file_size = model.metadata.file_size
     if file_size is None or state_dict_sizes(measurement) is None:
         return True
-    return checkpoint_precision(file_size, measurement) not in {"fp32", "fp16"}
+    stated = model.rounding.get("File Size", 0.0)
+    return checkpoint_precision(file_size, measurement, stated) not in {"fp32", "fp16"}
 
 
 def verdict(model: Model, measurement: Measurement | None) -> Verdict:
