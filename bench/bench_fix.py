@@ -49,6 +49,11 @@ def _median(
     return times[len(times) // 2]
 
 
+def _writable_copy(source: Path, target: Path) -> None:
+    """A copy that --fix may edit: the corpus's files are read-only, and copies keep modes."""
+    shutil.copytree(source, target, copy_function=shutil.copyfile)
+
+
 def _with_suppressions(cards: Path) -> None:
     for card in cards.rglob("README.md"):
         text = card.read_text(encoding="utf-8", errors="replace")
@@ -66,21 +71,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         timm = work / "timm"
-        shutil.copytree(CORPUS / "timm-docs", timm)
+        _writable_copy(CORPUS / "timm-docs", timm)
         plain = _median(lambda: _validate(str(timm)), args.repeat)
         # TResNet's counts are unsafe fixes: --fix alone has nothing to write.
         fix = _median(lambda: _validate(str(timm), "--fix"), args.repeat)
 
         def fresh() -> None:
             shutil.rmtree(timm)
-            shutil.copytree(CORPUS / "timm-docs", timm)
+            _writable_copy(CORPUS / "timm-docs", timm)
 
         unsafe = _median(
             lambda: _validate(str(timm), "--fix", "--unsafe-fixes"), args.repeat, fresh
         )
 
         hub = work / "hub"
-        shutil.copytree(CORPUS / "hf-cards-2022", hub)
+        _writable_copy(CORPUS / "hf-cards-2022", hub)
         bare = _median(lambda: _validate(str(hub)), args.repeat)
         _with_suppressions(hub)
         suppressed = _median(lambda: _validate(str(hub)), args.repeat)

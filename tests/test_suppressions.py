@@ -217,3 +217,10 @@ def test_a_name_line_suppression_covers_that_entry_only(tmp_path: Path, capsys) 
     )
     assert ("S008", 4) not in _found(capsys, path)
     assert ("S008", 7) in _found(capsys, path)
+
+
+def test_lines_are_counted_as_the_loader_counts_them(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "model-index.yml"
+    text = _METAFILE.format(comment="  # modelindex: noqa: S008", suffix="")
+    path.write_bytes(text.replace("\n", "\r").encode())
+    assert _found(capsys, path) == set()

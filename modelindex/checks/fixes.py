@@ -395,10 +395,12 @@ def fix_zoo(
     settings: Settings,
     unsafe: bool = False,
     online: OnlineRun | None = None,
+    loaded: Index | None = None,
 ) -> FixRun:
     """Validate, apply the repairs and validate again until nothing more is fixed (a fix can
-    make way for another: the next mojibake on a line, an overlapping edit left out)."""
-    report = validate(load(), settings, online)
+    make way for another: the next mojibake on a line, an overlapping edit left out).
+    ``loaded``: the zoo as ``load`` gives it now, where the caller has read it already."""
+    report = validate(loaded if loaded is not None else load(), settings, online)
     run = FixRun(report)
     for _ in range(MAX_PASSES):
         fixes = plan_fixes(report, unsafe)

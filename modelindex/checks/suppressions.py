@@ -25,8 +25,8 @@ from modelindex.checks.findings import Finding, Hit, Severity
 from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import RULES, declare
 from modelindex.index import Index
-from modelindex.loading import DEFAULT_MAX_FILE_SIZE
-from modelindex.readers.markdown_blocks import FencedCode
+from modelindex.loading import DEFAULT_MAX_FILE_SIZE, with_newlines
+from modelindex.readers.markdown_blocks import FencedCode, LineCounter
 from modelindex.readers.records import MARKDOWN_SUFFIXES
 from modelindex.schema import Location
 
@@ -59,8 +59,10 @@ declare(
     """,
 )
 
-# After a YAML comment's '#' or inside an HTML comment.
+# After a YAML comment's '#' or inside an HTML comment; '.' stops at the line's end.
 _MARKER = re.compile(r"(?:#|<!--)[ \t]*modelindex[ \t]*:[ \t]*noqa\b(?P<rest>.*)", re.IGNORECASE)
+# Bounds what a hostile zoo of marker-filled files costs; real zoos carry a handful.
+MOST_SUPPRESSIONS = 100_000
 _CODE_LIST = re.compile(
     r"[ \t]*:[ \t]*(?P<codes>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)(?:[ \t]+.*|,?)$"
 )
@@ -94,54 +96,65 @@ def _read(path: str) -> str | None:
         if os.stat(path).st_size > DEFAULT_MAX_FILE_SIZE:
             return None
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+            # Lines counted as the loader counts them (a lone CR breaks a line).
+            return with_newlines(handle.read())
     except OSError:
         return None
 
 
 def _scan_file(path: str, text: str, scan: _Scan) -> None:
-    lowered = text.lower()
-    if "noqa" not in lowered or "modelindex" not in lowered:
+    # One search over the whole text, not one a line: most files hold no marker at all.
+    found = _MARKER.search(text)
+    if found is None:
         return
     fenced = FencedCode(text) if path.lower().endswith(MARKDOWN_SUFFIXES) else None
-    offset = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        start, offset = offset, offset + len(line) + 1
-        marker = _MARKER.search(line)
-        if marker is None or _in_code_span(line, marker.start()):
-            continue
-        if fenced is not None and fenced.contains(start + marker.start()):
-            continue
-        where = Location(path, number)
-        rest = _COMMENT_END.sub("", marker["rest"]).rstrip()
-        listed = _CODE_LIST.match(rest)
-        if listed is None:
-            scan.malformed.append(
-                Hit(
-                    where,
-                    "malformed suppression: write the codes after a colon, such as "
-                    "'modelindex: noqa: U003'",
-                )
+    lines = LineCounter(text)
+    while found is not None and len(scan.suppressions) + len(scan.malformed) < MOST_SUPPRESSIONS:
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        line_end = text.find("\n", found.start())
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end]
+        column = found.start() - line_start
+        inside_code = _in_code_span(line, column) or (
+            fenced is not None and fenced.contains(found.start())
+        )
+        if not inside_code:
+            _read_marker(Location(path, lines.line_at(found.start())), line, column, scan)
+        found = _MARKER.search(text, line_end)
+
+
+def _read_marker(where: Location, line: str, column: int, scan: _Scan) -> None:
+    marker = _MARKER.match(line, column)
+    assert marker is not None and where.line is not None
+    rest = _COMMENT_END.sub("", marker["rest"]).rstrip()
+    listed = _CODE_LIST.match(rest)
+    if listed is None:
+        scan.malformed.append(
+            Hit(
+                where,
+                "malformed suppression: write the codes after a colon, such as "
+                "'modelindex: noqa: U003'",
             )
-            continue
-        codes = tuple(code.upper() for code in _CODE.findall(listed["codes"]))
-        unknown = [code for code in codes if code not in RULES]
-        if unknown:
-            scan.malformed.append(
-                Hit(where, f"malformed suppression: no rule {unknown[0]}; see 'modelindex rules'")
+        )
+        return
+    codes = tuple(code.upper() for code in _CODE.findall(listed["codes"]))
+    unknown = [code for code in codes if code not in RULES]
+    if unknown:
+        scan.malformed.append(
+            Hit(where, f"malformed suppression: no rule {unknown[0]}; see 'modelindex rules'")
+        )
+        return
+    if INTERNAL_ERROR in codes:
+        scan.malformed.append(
+            Hit(
+                where,
+                f"malformed suppression: {INTERNAL_ERROR} is a bug of modelindex's own, "
+                "never silenced",
             )
-            continue
-        if INTERNAL_ERROR in codes:
-            scan.malformed.append(
-                Hit(
-                    where,
-                    f"malformed suppression: {INTERNAL_ERROR} is a bug of modelindex's own, "
-                    "never silenced",
-                )
-            )
-            continue
-        alone = not line[: marker.start()].replace("<!--", "").strip()
-        scan.suppressions.append(Suppression(where, number + 1 if alone else number, codes))
+        )
+        return
+    alone = not line[:column].replace("<!--", "").strip()
+    scan.suppressions.append(Suppression(where, where.line + 1 if alone else where.line, codes))
 
 
 def _scan(files: Iterable[str]) -> _Scan:

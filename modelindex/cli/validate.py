@@ -316,6 +316,7 @@ def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str
             settings,
             args.unsafe_fixes,
             online,
+            loaded=index,
         )
         report = run.report
     else:
