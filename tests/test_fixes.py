@@ -123,22 +123,30 @@ def test_a_value_edit_keeps_quotes_comments_and_line_endings(tmp_path: Path, cap
     assert "model-index.yml:9: S008 not fixed: the key is 'Metadata', not 'Interpolation'" in err
 
 
-def test_a_json_file_keeps_its_quotes(tmp_path: Path) -> None:
-    path = tmp_path / "model-index.json"
-    text = '{"Models": [\n  {"Name": "net",\n   "Metadata": {\n    "Interpolation": "bicubc",\n'
-    text += '    "Crop Pct": 0.875}, "Weights": "https://example.org/net.pth"}]}\n'
+_JSON_ZOO = (
+    '{"Models": [\n  {"Name": "net",\n   "Metadata": {\n    "Interpolation": "bicubc",\n'
+    '    "Crop Pct": 0.875}, "Weights": "https://example.org/net.pth"}]}\n'
+)
+_CARD = (
+    "# Net\n\n<!--\nType: model-index\nModels:\n- Name: net\n  Metadata:\n"
+    "    Interpolation: bilnear\n  Weights: https://example.org/net.pth\n-->\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "old", "new"),
+    [
+        ("model-index.json", _JSON_ZOO, '"bicubc"', '"bicubic"'),  # JSON keeps its quotes
+        ("card.md", _CARD, "bilnear", "bilinear"),  # in a card's model-index comment
+    ],
+)
+def test_each_dialect_gets_its_value_fixed(
+    tmp_path: Path, name: str, text: str, old: str, new: str
+) -> None:
+    path = tmp_path / name
     path.write_text(text)
     main(["validate", str(path), "--fix"])
-    assert path.read_text() == text.replace('"bicubc"', '"bicubic"')
-
-
-def test_a_card_in_markdown_gets_its_value_fixed(tmp_path: Path) -> None:
-    card = tmp_path / "card.md"
-    text = "# Net\n\n<!--\nType: model-index\nModels:\n- Name: net\n  Metadata:\n    Interpolation: bilnear\n"
-    text += "  Weights: https://example.org/net.pth\n-->\n"
-    card.write_text(text)
-    main(["validate", str(card), "--fix"])
-    assert card.read_text() == text.replace("bilnear", "bilinear")
+    assert path.read_text() == text.replace(old, new)
 
 
 def _finding(path: Path, line: int, edit: Edit) -> Finding:
