@@ -18,7 +18,7 @@ from modelindex.checks.findings import Applicability, Edit, EditPart, Finding, R
 from modelindex.checks.fixes import plan_fixes, write_fixes
 from modelindex.cli import main
 from modelindex.schema import Location
-from tests.conftest import SEEDS, TIMM_DOCS
+from tests.conftest import FIXTURES, SEEDS, TIMM_DOCS
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,11 @@ def _copy(source: Path, tmp_path: Path) -> Path:
 
 
 def _bytes_of(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
@@ -367,3 +371,31 @@ def test_the_diff_is_a_patch_that_git_applies(tmp_path: Path, capsys) -> None:
     subprocess.run(["git", "init", "-q"], check=True)
     subprocess.run(["git", "apply", "-"], input=patch.encode(), check=True)
     assert (zoo / "model-index.yml").read_bytes().endswith(b"Interpolation: bicubic")
+
+
+def test_a_copied_checkpoint_gets_the_one_its_readme_row_gives(tmp_path: Path, capsys) -> None:
+    """mmaction2's metafiles give two models a sibling's checkpoint; their README rows give
+    each its own, named after it."""
+    zoo = tmp_path / "mmaction2"
+    shutil.copytree(FIXTURES / "openmmlab" / "mmaction2", zoo, copy_function=shutil.copyfile)
+    before = _bytes_of(zoo)
+    main(["validate", str(zoo), "--repo-root", str(zoo), "--fix", "--unsafe-fixes"])
+    after = _bytes_of(zoo)
+    changed = {name: _changed_lines(before[name], after[name]) for name in before}
+    changed = {name: lines for name, lines in changed.items() if lines}
+    assert sorted(changed) == [
+        "configs/recognition/tsn/metafile.yml",
+        "configs/recognition/videomaev2/metafile.yml",
+    ]
+    [(_, tsn)] = changed["configs/recognition/tsn/metafile.yml"]
+    assert tsn.endswith(
+        b"/tsn_imagenet-pretrained-swin-transformer_32xb8-1x1x8-50e_kinetics400-rgb_20230530-428f0064.pth"
+    )
+    [(_, vit)] = changed["configs/recognition/videomaev2/metafile.yml"]
+    assert b"/vit-small-p16_videomaev2-vit-g-dist-k710-pre_16x4x1_kinetics-400_20230510" in vit
+    capsys.readouterr()
+    main(["validate", str(zoo), "--repo-root", str(zoo), "--select", "U003"])
+    remaining = capsys.readouterr().out
+    # The third copy (tsm's) has no row of its own to take a URL from: it stays a finding.
+    assert "tsn/metafile.yml" not in remaining and "videomaev2" not in remaining
+    assert "tsm/metafile.yml:284: U003" in remaining

@@ -10,7 +10,14 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from modelindex.checks.context import Context
-from modelindex.checks.findings import Hit, Related, Severity, hit_on
+from modelindex.checks.findings import (
+    Applicability,
+    Hit,
+    Related,
+    Severity,
+    hit_on,
+    value_repair,
+)
 from modelindex.checks.naming_rules import name_parts
 from modelindex.checks.number_rules import LISTED_OTHERS
 from modelindex.checks.registry import Scope, rule
@@ -160,12 +167,17 @@ def shared_weights(context: Context) -> Iterator[Hit]:
     the file is named after none of them (a blind denoiser at three noise levels); a model
     declared twice (S004 reports it); a value that is no URL (U001 reports it); and URLs on
     the `shared-weights` allow-list in `[tool.modelindex]`.
+
+    Where the model's README row gives a URL of its own (named after the model, and no other
+    model's), that URL is the unsafe fix: mmaction2's TSN Swin 32xb8 metafile entry has the
+    8xb32 model's checkpoint, and its README row its own.
     """
     by_url: dict[str, list[Model]] = {}
     for model in context.index.models:
         # Weights inherited from a collection are the collection's, not a copy.
         if model.weights and not model.is_inherited(WEIGHTS) and not url_fault(model.weights):
             by_url.setdefault(model.weights, []).append(model)
+    rows = _rows_of(context)
     for url, models in by_url.items():
         if len(models) < 2 or url in context.settings.shared_weights:
             continue
@@ -178,15 +190,44 @@ def shared_weights(context: Context) -> Iterator[Hit]:
             same_architecture = model.metadata.parameters == owner.metadata.parameters
             if same_architecture and _evaluation_variants([owner, model]):
                 continue
+            own = _own_url_in_table(model, url, by_url, rows)
             yield Hit(
                 model.location(WEIGHTS),
                 f"Weights duplicate {owner.name}'s ({url})",
                 model=model.name,
                 field=WEIGHTS,
                 related=(Related(owner.location(WEIGHTS), f"{owner.name}'s Weights"),),
-                fix=f"give {model.name} its own checkpoint URL, or add the URL to "
+                fix=f"Weights: {own.weights}, as {own.source} gives it"
+                if own
+                else f"give {model.name} its own checkpoint URL, or add the URL to "
                 "shared-weights in [tool.modelindex] if the sharing is deliberate",
+                repair=value_repair(model, WEIGHTS, url, own.weights, Applicability.UNSAFE)
+                if own and own.weights
+                else None,
             )
+
+
+def _rows_of(context: Context) -> dict[int, list[Model]]:
+    """The README rows joined to one declared model each, by that model."""
+    rows: dict[int, list[Model]] = {}
+    for join in context.index.joins:
+        if join.compared and len(join.candidates) == 1:
+            rows.setdefault(id(join.candidates[0]), []).append(join.row)
+    return rows
+
+
+def _own_url_in_table(
+    model: Model, copied: str, by_url: dict[str, list[Model]], rows: dict[int, list[Model]]
+) -> Model | None:
+    """The README row that gives ``model`` a checkpoint of its own, where one does: a URL
+    other than the copied one, declared by no other model, whose file is named after it."""
+    for row in rows.get(id(model), []):
+        url = row.weights
+        if not url or url == copied or url in by_url or url_fault(url) or not model.name:
+            continue
+        if model.name in urlsplit(url).path.rsplit("/", 1)[-1]:
+            return row
+    return None
 
 
 def _model_named_in(stem: str, names: set[str]) -> str | None:

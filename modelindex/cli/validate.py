@@ -169,8 +169,9 @@ def add_validate(commands: Any) -> None:
     fixing.add_argument(
         "--unsafe-fixes",
         action="store_true",
-        help="with --fix or --diff, also apply the fixes that change a number (a unit slip, "
-        "the measured parameter count, the File Size the URL serves)",
+        help="with --fix or --diff, also apply the fixes that change a number or a link (a "
+        "unit slip, the measured parameter count, the File Size the URL serves, the own "
+        "checkpoint a README row gives for a copied one)",
     )
     fixing.add_argument(
         "--diff",
