@@ -6,7 +6,8 @@ The offline rules know only the declared count; what a measured state dict weigh
 
 from __future__ import annotations
 
-from modelindex.schema import Model
+from modelindex.schema import Collection, Model
+from modelindex.units import read_file_size
 
 # Bytes per declared parameter of a saved state dict, measured over timm's 272 checkpoints:
 # fp32 weights take 4 bytes each, plus BatchNorm buffers and pickle overhead (small models
@@ -29,22 +30,33 @@ def bytes_per_parameter(model: Model) -> float | None:
     return file_size / parameters
 
 
+def declared_size_range(model: Model | Collection) -> tuple[float, float] | None:
+    """The bytes the File Size may stand for: within the rounding its digits state, and up
+    to 2^20 / 10^6 times larger where 'MB' may mean MiB (as torchvision's docs write it)."""
+    file_size = model.metadata.file_size
+    if file_size is None:
+        return None
+    step = model.rounding.get("File Size", 0.0)
+    written = model.count_texts.get("File Size")
+    reading = read_file_size(written) if written else None
+    factor = reading.binary_factor if reading is not None else 1.0
+    return (file_size - step, (file_size + step) * factor)
+
+
 def bytes_per_parameter_range(model: Model) -> tuple[float, float] | None:
     """The bytes per parameter that the two values allow within their stated rounding: a
     File Size of '97.8 MB' and Parameters of '25.6M' are each one of a range of numbers."""
     ratio = bytes_per_parameter(model)
-    if ratio is None:
+    sizes = declared_size_range(model)
+    if ratio is None or sizes is None:
         return None
-    file_size, parameters = model.metadata.file_size, model.metadata.parameters
-    size_step = model.rounding.get("File Size", 0.0)
+    parameters = model.metadata.parameters
     count_step = model.rounding.get("Parameters", 0.0)
-    if not size_step and not count_step:
-        return (ratio, ratio)
-    assert file_size is not None and parameters is not None
+    assert parameters is not None
     fewest = parameters - count_step
     if fewest <= 0:
         return None
-    return ((file_size - size_step) / (parameters + count_step), (file_size + size_step) / fewest)
+    return (sizes[0] / (parameters + count_step), sizes[1] / fewest)
 
 
 def fits(model: Model, bounds: tuple[float, float]) -> bool:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from modelindex.fields import (
+    IN_COLLECTION,
     NAME,
     UnknownFieldError,
     field_named,
@@ -471,6 +472,14 @@ class _Entry(_Record):
     def own_locations(self) -> list[Location]:
         """Where the entry's own values are written (not those it inherits)."""
         return list((self._locations or {}).values())
+
+    def inherits_from_another_file(self) -> bool:
+        """Whether it names a collection that its own file does not declare: some of its
+        values come, or would come, from another file."""
+        if not self.in_collection or self.is_inherited(IN_COLLECTION):
+            return False
+        parent = self._parent_locations
+        return not parent or any(where.path != self.source.path for where in parent.values())
 
     @property
     def fields_with_location(self) -> dict[str, Location]:

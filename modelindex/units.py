@@ -9,6 +9,7 @@ and a bare B is bytes there, not billions.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ class CountReading:
     """'MACs' or 'FLOPs', where the unit names one."""
     scale_word: str | None = None
     """The scale as written where it is a word ('million')."""
+    binary_factor: float = 1.0
+    """How much larger the size is if its 'MB' meant MiB (1.048576), or 1."""
 
 
 def _plain(text: str) -> str:
@@ -86,9 +89,8 @@ def read_file_size(text: str) -> CountReading | None:
     factor = _BINARY[scale] if scale in _BINARY else _SCALES[scale]
     reading = _reading(match["number"], factor, None, None)
     twin = f"{scale}i"
-    if twin in _BINARY and match["unit"] and reading.half_step is not None:
+    if twin in _BINARY and match["unit"]:
         # 'MB' is a million bytes to some tools and 2^20 to others (torchvision's docs print
-        # MiB as 'MB'): the stated size covers both readings.
-        spread = reading.value * (_BINARY[twin] / factor - 1)
-        reading = CountReading(reading.value, max(reading.half_step, spread))
+        # MiB as 'MB'): the size is read as the smaller, and may be this much larger.
+        reading = dataclasses.replace(reading, binary_factor=_BINARY[twin] / factor)
     return reading

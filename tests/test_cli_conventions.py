@@ -77,7 +77,7 @@ def test_exit_zero_passes_findings_but_not_a_bug(capsys, monkeypatch: pytest.Mon
 
 def test_output_file_gets_the_report_and_stdout_nothing(tmp_path: Path, capsys) -> None:
     report = tmp_path / "report.txt"
-    report.write_text("an old report\n")
+    report.write_text("")  # an empty file holds nothing to lose
     assert main(["validate", str(SEEDS), "--output-file", str(report), "--format", "json"]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and '"code": "U003"' in report.read_text()
@@ -89,7 +89,7 @@ def test_output_file_never_overwrites_a_checked_card(tmp_path: Path, capsys) -> 
     card.write_text(_DAMAGED_CARD)
     assert main(["validate", str(card), "--output-file", str(card)]) == 2
     assert card.read_text() == _DAMAGED_CARD
-    assert "is a file being checked" in capsys.readouterr().err
+    assert "holds something other than a report of validate's" in capsys.readouterr().err
     assert main(["validate", str(card), "--output-file", str(tmp_path)]) == 2
 
 
@@ -210,7 +210,7 @@ def test_a_card_without_models_is_no_report_to_write_over(tmp_path: Path, capsys
     notes.write_text("# Notes\n\nHow we measured the models.\n")
     assert main(["validate", str(zoo), "--output-file", str(notes)]) == 2
     assert notes.read_text() == "# Notes\n\nHow we measured the models.\n"
-    assert "is a file being checked" in capsys.readouterr().err
+    assert "holds something other than a report of validate's" in capsys.readouterr().err
 
 
 def test_watch_outlives_a_check_that_fails(tmp_path: Path, capsys) -> None:
@@ -232,3 +232,68 @@ def test_watch_outlives_a_check_that_fails(tmp_path: Path, capsys) -> None:
         watch([str(card)], run, poll_s=0.01)
     assert len(calls) == 2
     assert "error: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pyproject.toml", '[tool.modelindex]\nignore = ["U003"]\n'),
+        ("README.md", "Hardware: A100 GPUs\nTraining: 300 epochs\n"),
+        ("model-index.yml", "--- # our zoo\nModels:\n- Name: a\n"),
+        ("model-index.json", '{"$schema": "x", "Models": [{"Name": "a"}]}\n'),
+    ],
+)
+def test_output_file_replaces_nothing_but_a_report(
+    tmp_path: Path, capsys, name: str, text: str
+) -> None:
+    target = tmp_path / name
+    target.write_text(text)
+    assert main(["validate", str(SEEDS), "--output-file", str(target)]) == 2
+    assert target.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--format", "text"],
+        ["--format", "json"],
+        ["--format", "github"],
+        ["--format", "sarif"],
+        ["--statistics"],
+        ["--statistics", "--format", "json"],
+    ],
+)
+def test_a_report_of_each_format_is_replaced_next_time(
+    tmp_path: Path, capsys, options: list[str]
+) -> None:
+    zoo = tmp_path / "zoo"
+    shutil.copytree(SEEDS, zoo)
+    report = zoo / "report.txt"
+    for _ in range(2):
+        assert main(["validate", str(zoo), "--output-file", str(report), *options]) == 1
+        capsys.readouterr()
+    # A plain run does not read it as a card either.
+    main(["validate", str(zoo), "--format", "json"])
+    assert "report.txt" not in capsys.readouterr().out
+
+
+def test_fix_writes_nothing_when_the_output_file_is_refused(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    shutil.copytree(SEEDS, zoo)
+    before = (zoo / "resnet-d.md").read_bytes()
+    assert main(["validate", str(zoo), "--fix", "--output-file", str(zoo / "resnest.md")]) == 2
+    assert (zoo / "resnet-d.md").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--format", "json", "validate", "docs"],
+        ["--select=N001", "validate", "docs"],
+        ["--output-file", "r.txt", "validate", "docs"],
+    ],
+)
+def test_an_option_with_a_value_before_its_command_is_pointed_at(capsys, argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert "is an option of 'validate': write it after the command" in capsys.readouterr().err

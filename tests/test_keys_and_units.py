@@ -12,6 +12,7 @@ import pytest
 from modelindex import load
 from modelindex.cli import main
 from modelindex.fields import near_miss
+from modelindex.file_size import declared_size_range
 from modelindex.units import read_count, read_file_size
 
 
@@ -211,10 +212,11 @@ def test_a_card_with_units_is_read_with_its_rounding(tmp_path: Path, capsys) -> 
         1_800_000_000,
         46_800_000,
     )
-    # 'MB' is 10^6 bytes to some tools and 2^20 to others: the size covers both.
     assert model.rounding == pytest.approx(
-        {"Parameters": 50_000, "FLOPs": 50_000_000, "File Size": 46.8e6 * (2**20 / 1e6 - 1)}
+        {"Parameters": 50_000, "FLOPs": 50_000_000, "File Size": 50_000}
     )
+    # 'MB' is 10^6 bytes to some tools and 2^20 to others: the size may be that much larger.
+    assert declared_size_range(model) == pytest.approx((46.75e6, 46.85e6 * 2**20 / 1e6))
     assert not [f for f in _findings(capsys, path) if f["code"] in {"S011", "S020"}]
 
 
@@ -260,6 +262,24 @@ def test_a_metric_on_another_scale_than_its_collection(
 ) -> None:
     found = _findings(capsys, _collection_zoo(tmp_path, values))
     assert [(f["code"], f["line"]) for f in found if f["code"] == "N009"] == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "parameters"),
+    [
+        ('"56 MB"', "25557032"),  # 2.19 bytes a parameter in either reading: no fp16 file
+        ('"125 MB"', "25557032"),  # 4.89 or 5.13 bytes a parameter: more than fp32 needs
+        ('"15.0 GB"', '"7.0 B"'),
+    ],
+)
+def test_a_rounded_file_size_still_shows_a_wrong_one(
+    tmp_path: Path, capsys, size: str, parameters: str
+) -> None:
+    path = tmp_path / "model-index.yml"
+    path.write_text(
+        f"Models:\n  - Name: a\n    Metadata: {{Parameters: {parameters}, File Size: {size}}}\n"
+    )
+    assert "N001" in {f["code"] for f in _findings(capsys, path)}
 
 
 def test_a_rounded_file_size_is_judged_within_its_rounding(tmp_path: Path, capsys) -> None:

@@ -78,10 +78,14 @@ def validate(
     # the number of models.
     collecting = gc.isenabled()
     gc.disable()
+    crashed: set[str] = set()
     try:
         for code, found in RULES.items():
             if found.check is not None and code in enabled:
-                findings.extend(_findings_of(found, context))
+                found_now = list(_findings_of(found, context))
+                if any(finding.code == INTERNAL_ERROR for finding in found_now):
+                    crashed.add(code)
+                findings.extend(found_now)
     finally:
         if collecting:
             gc.enable()
@@ -95,8 +99,9 @@ def validate(
         kept.setdefault((finding.code, finding.location, finding.field, finding.message), finding)
 
     def checked(code: str, path: str) -> bool:
-        # The online codes (O) find nothing without --online: their suppressions are not idle.
-        reported = code in enabled and code not in ignored_in(path)
+        # The online codes (O) find nothing without --online: their suppressions are not idle;
+        # nor are those of a rule that failed (M001 says so).
+        reported = code in enabled and code not in ignored_in(path) and code not in crashed
         return reported and (online is not None or not code.startswith("O"))
 
     unsuppressed = apply_suppressions(list(kept.values()), index, checked, _as_finding)

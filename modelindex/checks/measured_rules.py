@@ -12,6 +12,7 @@ from modelindex.checks.context import Context
 from modelindex.checks.findings import Applicability, Hit, Related, Severity, value_repair
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import FILE_SIZE, FLOPS, PARAMETERS
+from modelindex.file_size import declared_size_range
 from modelindex.measurements.compare import (
     checkpoint_precision,
     closest_form,
@@ -91,7 +92,7 @@ def _state_dict_hits(context: Context, wanted: set[str | None]) -> Iterator[Hit]
         sizes = state_dict_sizes(entry)
         if not file_size or sizes is None or reference_drifted(model, entry):
             continue
-        precision = checkpoint_precision(file_size, entry, model.rounding.get(FILE_SIZE, 0.0))
+        precision = checkpoint_precision(file_size, entry, declared_size_range(model))
         if precision not in wanted:
             continue
         if precision is None:

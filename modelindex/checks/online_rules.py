@@ -16,6 +16,7 @@ from modelindex.checks.findings import Applicability, Hit, Severity, value_repai
 from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import Scope, rule
 from modelindex.fields import CODE, FILE_SIZE, PARAMETERS, WEIGHTS
+from modelindex.file_size import declared_size_range
 from modelindex.links import sha256_prefix_in_name
 from modelindex.measurements.compare import parameters_agree
 from modelindex.online.anchors import (
@@ -175,8 +176,8 @@ def weights_size_differs(run: OnlineRun, url: str, declaration: Declaration) -> 
         return
     size, at_least = served
     # A collection's weights are checked against the collection's own numbers.
-    tolerance = entry.rounding.get(FILE_SIZE, 0.0) if isinstance(entry, Model) else 0.0
-    if size - declared_size > tolerance or (not at_least and declared_size - size > tolerance):
+    low, high = declared_size_range(entry) or (declared_size, declared_size)
+    if size > high or (not at_least and size < low):
         yield Hit(
             entry.location(FILE_SIZE),
             f"File Size {declared_size} differs from the "

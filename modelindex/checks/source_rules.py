@@ -75,6 +75,8 @@ def _agree_on_scale(
     table_value: float, declared_value: float, half_step: float, declared_half_step: float
 ) -> bool:
     if half_step:
+        # The coarser rounding, not both together: two sources that print a number to the same
+        # digits print the same digits (0.760 and 0.761 are two results, not one).
         tolerance = max(half_step, declared_half_step) * (1 + 1e-6)
     else:
         tolerance = abs(declared_value) * _UNROUNDED_TOLERANCE

@@ -78,6 +78,8 @@ class Suppression:
     """The line it silences: its own, or the next where it stands alone."""
     codes: tuple[str, ...]
     used: set[str] = field(default_factory=set)
+    undecidable: bool = False
+    """Whether a run may lack what it takes to tell the suppression is unused."""
 
 
 @dataclass
@@ -192,6 +194,12 @@ def apply_suppressions(
         for where in entry.own_locations() if declared else ():
             if where.line is not None and where.path == entry.source.path:
                 of_entry.setdefault((where.path, where.line), []).extend(declared)
+        # What the entry inherits from another file may be missing from a run of some files:
+        # its suppressions cannot be called unused then.
+        if entry.inherits_from_another_file():
+            for where in [entry.source, *entry.own_locations()]:
+                for suppression in on_line.get((where.path, where.line or 0), []):
+                    suppression.undecidable = True
     kept = []
     for finding in findings:
         # A bug of modelindex's own is never silenced.
@@ -224,7 +232,7 @@ def _covering(
 def _unused(suppressions: list[Suppression], checked: Callable[[str, str], bool]) -> Iterator[Hit]:
     for suppression in suppressions:
         path = suppression.location.path
-        if UNUSED in suppression.codes:
+        if UNUSED in suppression.codes or suppression.undecidable:
             continue  # a comment may keep codes on purpose: it silences its own I001
         # A rule that compares a model with others may find nothing in a run of some files
         # and something in a run of the whole zoo: its suppression is not called unused.

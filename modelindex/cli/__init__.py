@@ -72,17 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and not arguments[0].startswith("-") and arguments[0] not in commands:
         parser.error(f"no command {arguments[0]!r}{_did_you_mean(arguments[0], commands)}")
+    _refuse_options_before_their_command(arguments, commands)
     args, unknown = parser.parse_known_args(arguments)
     if unknown:
         # The command's own usage, not the top level's, with the option it resembles.
         command = commands[args.command]
-        options = [name for action in command._actions for name in action.option_strings]
-        listed = " ".join(unknown)
         option = unknown[0].split("=", 1)[0]
-        if option in options:
-            command.error(f"{option} is an option of '{args.command}': write it after the command")
-        hint = _did_you_mean(option, options) if option[:1] == "-" else ""
-        command.error(f"unrecognized arguments: {listed}{hint}")
+        hint = _did_you_mean(option, _options_of(command)) if option[:1] == "-" else ""
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
     # A warning (an unreadable cache, say) is one line for the user, not Python's source echo.
     warnings.formatwarning = lambda message, *_rest, **_kw: f"warning: {message}\n"
     with _terminate_as_interrupt():
@@ -123,6 +120,28 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as error:
         print(printable(_internal_error(error)), file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+
+
+def _options_of(command: argparse.ArgumentParser) -> list[str]:
+    return [name for action in command._actions for name in action.option_strings]
+
+
+def _refuse_options_before_their_command(
+    arguments: list[str], commands: dict[str, argparse.ArgumentParser]
+) -> None:
+    """'modelindex --format json validate docs': the option is validate's, written too early."""
+    first = next((place for place, word in enumerate(arguments) if word in commands), None)
+    if first is None:
+        return
+    name = arguments[first]
+    command = commands[name]
+    for word in arguments[:first]:
+        option = word.split("=", 1)[0]
+        if option.startswith("-") and option not in _TOP_LEVEL and option in _options_of(command):
+            command.error(f"{option} is an option of '{name}': write it after the command")
+
+
+_TOP_LEVEL = frozenset({"-h", "--help", "--version"})
 
 
 def _did_you_mean(written: str, known: Iterable[str]) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
-import re
 import stat
 import sys
 from dataclasses import replace
@@ -27,6 +27,7 @@ from modelindex.checks.formats import (
 )
 from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.report import EXIT_FINDINGS, EXIT_INTERNAL_ERROR, Report
+from modelindex.checks.report_files import is_report
 from modelindex.checks.settings import Settings
 from modelindex.cli.common import (
     EXIT_INTERRUPTED,
@@ -258,7 +259,8 @@ def validate_zoo(args: argparse.Namespace) -> int:
 
 
 def _check_output_file(name: str) -> None:
-    """Refuse a report target that a rename would destroy: a link, a device, a pipe, a folder."""
+    """Refuse a report target that holds anything but a report of validate's: a card, a
+    README, a config. A rename would also destroy a link, a device, a pipe or a folder."""
     try:
         status = os.lstat(name)
     except FileNotFoundError:
@@ -268,52 +270,36 @@ def _check_output_file(name: str) -> None:
     if not stat.S_ISREG(status.st_mode):
         what = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
         raise Failure(f"--output-file {name}: is {what}; give a file name")
+    if not is_report(name):
+        raise Failure(
+            f"--output-file {name}: holds something other than a report of validate's; "
+            "name another file, or remove it first"
+        )
 
 
-# How the reports of each format (and --diff's patch) begin.
-_REPORT_LINE = re.compile(r"\S.*:\d*:? [A-Z]\d{3}\b.*|  help: .*|::(?:error|warning|notice) .*")
-_REPORT_START = ('{\n  "findings": [', '{\n  "$schema": ', "--- ")
-_REPORT_PROBE = 1 << 20
-
-
-def _is_report(path: str) -> bool:
-    """Whether the file holds a report of validate's (or nothing), not a card."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(_REPORT_PROBE)
-    except OSError:
-        return False
-    lines = text.split("\n")
-    if len(text) == _REPORT_PROBE:
-        lines.pop()  # cut short by the probe
-    written = [line for line in lines if line]
-    return text.startswith(_REPORT_START) or all(_REPORT_LINE.fullmatch(line) for line in written)
-
-
-def _without_report(index: Index, output_file: str | None, named: list[str]) -> Index:
-    """The index without the report a previous run wrote into the zoo (report.txt is read as
-    a card). Anything else there, a file named as a PATH or one that is no report, is input,
-    and _emit refuses to write over it."""
-    if not output_file:
-        return index
-    target = os.path.realpath(output_file)
-    if target in {os.path.realpath(path) for path in named}:
-        return index
+def _without_report(index: Index, named: list[str]) -> Index:
+    """The index without the reports of validate's that it read as cards (a report.txt
+    written into the zoo); a file named as a PATH, or that declares models, stays."""
+    named_real = {os.path.realpath(path) for path in named}
+    declares = {entry.source.path for entry in [*index.models, *index.collections]}
     for path in list(index.files):
-        if os.path.realpath(path) == target and _is_report(path):
-            index.files.remove(path)
-            index.problems = [problem for problem in index.problems if problem.path != path]
+        if path in declares or os.path.realpath(path) in named_real:
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.getsize(path) > 0 and is_report(path):
+                index.files.remove(path)
+                index.problems = [problem for problem in index.problems if problem.path != path]
     return index
 
 
 def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str]) -> int:
-    index = _without_report(load_paths(paths, args), args.output_file, paths)
+    index = _without_report(load_paths(paths, args), paths)
     online = _check_online(args, index) if args.online else None
     if args.diff:
         return _show_diff(args, index, validate(index, settings, online))
     if args.fix:
         run = fix_zoo(
-            lambda: _without_report(load_paths(paths, args), args.output_file, paths),
+            lambda: _without_report(load_paths(paths, args), paths),
             settings,
             args.unsafe_fixes,
             online,
@@ -329,7 +315,7 @@ def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str
         output = (
             as_text(report, colour) if args.format == "text" else RENDERERS[args.format](report)
         )
-    _emit(args, index, output)
+    _emit(args, output)
     if online is not None:
         from modelindex.online.summary import summary_table
 
@@ -343,19 +329,17 @@ def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str
     return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
 
 
-def _emit(args: argparse.Namespace, index: Index, output: str) -> None:
+def _emit(args: argparse.Namespace, output: str) -> None:
     """The report to stdout, or with --output-file to that file, replaced at once."""
     if not args.output_file:
         if output:
             print(output)
         return
-    target = Path(args.output_file)
     try:
-        read = {os.path.realpath(path) for path in index.files}
-        if os.path.realpath(target) in read:
-            raise Failure(f"--output-file {args.output_file}: is a file being checked")
+        # Checked again: the file may have changed since the run began.
         _check_output_file(args.output_file)
-        replace_atomically(target, (output + "\n" if output else "").encode("utf-8"))
+        data = (output + "\n" if output else "").encode("utf-8")
+        replace_atomically(Path(args.output_file), data)
     except OSError as error:
         raise Failure(f"--output-file {args.output_file}: {error.strerror or error}") from None
 
@@ -364,7 +348,7 @@ def _show_diff(args: argparse.Namespace, index: Index, report: Report) -> int:
     """--diff: the changes as one unified diff; exit 1 when there are any, as ruff does."""
     run = planned_fixes(report, args.unsafe_fixes)
     changed = [fix for fix in run.plans if fix.changed]
-    _emit(args, index, "".join(fix.diff() for fix in changed).removesuffix("\n"))
+    _emit(args, "".join(fix.diff() for fix in changed).removesuffix("\n"))
     print(fix_summary(run, args.unsafe_fixes, planned=True), file=sys.stderr)
     # A rule that failed may have had a fix to offer: a bug is never a clean diff.
     bugs = [finding for finding in report.findings if finding.code == INTERNAL_ERROR]

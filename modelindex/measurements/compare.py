@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from enum import StrEnum
 
-from modelindex.file_size import size_fits_parameters
+from modelindex.file_size import declared_size_range, size_fits_parameters
 from modelindex.measurements.record import Measurement
 from modelindex.schema import Model
 
@@ -160,12 +160,13 @@ def pickle_overhead(measurement: Measurement) -> int:
 
 
 def checkpoint_precision(
-    file_size: int, measurement: Measurement, half_step: float = 0.0
+    file_size: int, measurement: Measurement, sizes_declared: tuple[float, float] | None = None
 ) -> str | None:
-    """ "fp32" or "fp16" when ``file_size`` (within its stated rounding, ``half_step``) is the
-    state dict in that precision plus pickle overhead; "larger" when it holds more than the
-    fp32 state dict by more than EXCESS_SHARE; None when it can hold neither (smaller than
-    fp16, or in between)."""
+    """ "fp32" or "fp16" when ``file_size`` (or some size in ``sizes_declared``, the range a
+    rounded size stands for) is the state dict in that precision plus pickle overhead;
+    "larger" when it holds more than the fp32 state dict by more than EXCESS_SHARE; None when
+    it can hold neither (smaller than fp16, or in between)."""
+    low, high = sizes_declared or (file_size, file_size)
     sizes = state_dict_sizes(measurement)
     if sizes is None:
         raise ValueError("the measurement has no state-dict sizes")
@@ -173,7 +174,7 @@ def checkpoint_precision(
     for precision in ("fp32", "fp16"):
         exact = sizes[precision]
         lowest, highest = exact * (1 - MISSING_SHARE), exact * (1 + EXCESS_SHARE) + overhead
-        if lowest <= file_size + half_step and file_size - half_step <= highest:
+        if lowest <= high and low <= highest:
             return precision
     if file_size > sizes["fp32"]:
         return "larger"
@@ -191,8 +192,8 @@ def reference_drifted(model: Model, measurement: Measurement) -> bool:
     file_size = model.metadata.file_size
     if file_size is None or state_dict_sizes(measurement) is None:
         return True
-    stated = model.rounding.get("File Size", 0.0)
-    return checkpoint_precision(file_size, measurement, stated) not in {"fp32", "fp16"}
+    declared = declared_size_range(model)
+    return checkpoint_precision(file_size, measurement, declared) not in {"fp32", "fp16"}
 
 
 def verdict(model: Model, measurement: Measurement | None) -> Verdict:
