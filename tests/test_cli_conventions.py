@@ -297,3 +297,20 @@ def test_an_option_with_a_value_before_its_command_is_pointed_at(capsys, argv: l
     with pytest.raises(SystemExit):
         main(argv)
     assert "is an option of 'validate': write it after the command" in capsys.readouterr().err
+
+
+def test_output_file_in_a_missing_folder_is_refused_before_any_fix(tmp_path: Path, capsys) -> None:
+    zoo = tmp_path / "zoo"
+    shutil.copytree(SEEDS, zoo)
+    before = (zoo / "resnet-d.md").read_bytes()
+    target = tmp_path / "missing" / "report.txt"
+    assert main(["validate", str(zoo), "--fix", "--output-file", str(target)]) == 2
+    assert (zoo / "resnet-d.md").read_bytes() == before
+    assert "no folder" in capsys.readouterr().err
+
+
+def test_a_users_own_patch_is_not_replaced(tmp_path: Path, capsys) -> None:
+    patch = tmp_path / "mine.patch"
+    patch.write_text("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+    assert main(["validate", str(SEEDS), "--diff", "--output-file", str(patch)]) == 2
+    assert patch.read_text().startswith("--- a/x")

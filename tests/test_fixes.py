@@ -93,7 +93,8 @@ def test_diff_shows_the_change_and_writes_nothing(tmp_path: Path, capsys) -> Non
     code = main(["validate", str(zoo), "--diff", "--unsafe-fixes"])
     captured = capsys.readouterr()
     assert code == 1 and _bytes_of(zoo) == before
-    assert f"--- {zoo / 'tresnet.md'}" in captured.out
+    # Paths relative to the current folder, as git apply wants them.
+    assert "--- a/seeds/tresnet.md\n+++ b/seeds/tresnet.md\n" in captured.out
     assert "-    Parameters: 53456696\n+    Parameters: 55989256\n" in captured.out
     assert "+**ResNet-D**" in captured.out
     assert "Would fix" in captured.err
@@ -399,3 +400,34 @@ def test_a_copied_checkpoint_gets_the_one_its_readme_row_gives(tmp_path: Path, c
     # The third copy (tsm's) has no row of its own to take a URL from: it stays a finding.
     assert "tsn/metafile.yml" not in remaining and "videomaev2" not in remaining
     assert "tsm/metafile.yml:284: U003" in remaining
+
+
+def test_fix_writes_nothing_outside_the_paths_given(tmp_path: Path, capsys) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "model-index.yml").write_text("Import: [../y/metafile.yml]\n")
+    metafile = tmp_path / "y" / "metafile.yml"
+    text = "Models:\n- Name: net\n  Metadata:\n    Interpolation: bicubicc\n"
+    metafile.write_text(text)
+    (tmp_path / "x" / "sub").symlink_to(tmp_path / "y")
+    main(["validate", str(tmp_path / "x"), "--repo-root", str(tmp_path), "--fix"])
+    assert metafile.read_text() == text
+    assert "not changed: cannot be edited: it is outside the paths given" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_quoted_key_is_renamed_inside_its_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "model-index.json"
+    text = '{"Models": [{"Name": "net",\n  "Metadata": {\n    "Crop Pc": 0.875}}]}\n'
+    path.write_text(text)
+    main(["validate", str(path), "--fix"])
+    assert path.read_text() == text.replace('"Crop Pc"', '"Crop Pct"')
+
+
+def test_a_diff_to_a_pipe_is_exact_and_to_a_terminal_escaped(tmp_path: Path) -> None:
+    card = tmp_path / "card.md"
+    card.write_text("A \u2067 mark\nA 3\u00c3\u2014 3 conv\n")
+    [fix] = plan_fixes(validate(load(str(card))), unsafe=False)
+    assert "\u2067" in fix.diff() and "\\u2067" not in fix.diff()
+    assert "\\u2067" in fix.diff(for_terminal=True)

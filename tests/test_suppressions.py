@@ -248,3 +248,14 @@ def test_unused_is_not_said_where_a_run_cannot_tell(
     monkeypatch.setitem(registry.RULES, "S009", registry.Rule(**{**vars(rule), "check": broken}))
     found = _found(capsys, path)
     assert ("M001", 2) in found and ("I001", 4) not in found
+
+
+def test_a_comment_between_table_rows_is_malformed(tmp_path: Path, capsys) -> None:
+    readme = tmp_path / SEED_README_TABLE.name
+    shutil.copy(SEED_README_TABLE, readme)
+    lines = readme.read_text(encoding="utf-8").split("\n")
+    lines.insert(92, "<!-- modelindex: noqa: N005 -->")
+    readme.write_text("\n".join(lines), encoding="utf-8")
+    main(["validate", str(readme)])
+    out = capsys.readouterr().out
+    assert f"{readme}:93: I002 malformed suppression: a comment on a line of its own ends" in out

@@ -163,9 +163,13 @@ def _span(edit: Edit, line_text: str, in_json: bool) -> _Span:
         raise _Unfit("the line is no 'key: value' entry")
     key = _unquoted_key(entry["key"].rstrip())
     if edit.part is EditPart.KEY:
-        if key != edit.old or entry["key"][:1] in "\"'":
-            raise _Unfit(f"the key is {key!r}, not {edit.old!r}")
-        return _Span(line, entry.start("key"), entry.start("key") + len(key), edit.new)
+        written = entry["key"].rstrip()
+        quote = written[0] if written[:1] in "\"'" else ""
+        # Inside its quotes, where the quoted text is the key exactly (no escapes in it).
+        start = entry.start("key") + len(quote)
+        if key != edit.old or line_text[start : start + len(key)] != key:
+            raise _Unfit(f"the key is written {written!r}, not as {edit.old!r}")
+        return _Span(line, start, start + len(key), edit.new)
     if edit.key is None or not _same_key(key, edit.key):
         raise _Unfit(f"the key is {key!r}, not {edit.key!r}")
     value = entry["value"]
@@ -197,21 +201,23 @@ class FileFix:
     def changed(self) -> bool:
         return self.refused is None and self.new != self.old
 
-    def diff(self) -> str:
-        """The change as a unified diff that patch and git apply take. What a terminal would
+    def diff(self, for_terminal: bool = False) -> str:
+        """The change as a unified diff that patch and git apply take, with paths relative to
+        the current folder where the file is under it. ``for_terminal``: what a terminal would
         act on (ESC, bidirectional marks) comes out as an escape, never raw."""
-        plain = os.path.isabs(self.path) or self.path.startswith("..")
+        relative = os.path.relpath(self.path)
+        inside = not relative.startswith("..") and not os.path.isabs(relative)
         lines = difflib.unified_diff(
             self.old.splitlines(keepends=True),
             self.new.splitlines(keepends=True),
-            fromfile=self.path if plain else f"a/{self.path}",
-            tofile=self.path if plain else f"b/{self.path}",
+            fromfile=f"a/{relative}" if inside else os.path.abspath(self.path),
+            tofile=f"b/{relative}" if inside else os.path.abspath(self.path),
         )
         shown = []
         for line in lines:
             if not line.endswith("\n"):
                 line += "\n\\ No newline at end of file\n"
-            shown.append(_TERMINAL_UNSAFE.sub(_escaped, line))
+            shown.append(_TERMINAL_UNSAFE.sub(_escaped, line) if for_terminal else line)
         return "".join(shown)
 
 
@@ -278,11 +284,14 @@ def _reads_worse(path: str, old: str, new: str) -> str | None:
     return None
 
 
-def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
+def plan_fixes(report: Report, unsafe: bool, within: Iterable[str] | None = None) -> list[FileFix]:
     """The change each file's repairs make, computed from the files as they are on disk. Only
-    the files the index was read from are changed; one that cannot be read as UTF-8 text, or
+    the files the index was read from are changed, and with ``within`` (the paths a user
+    gave), only those that are, or lie under, one of them: not a file an Import reached
+    outside, nor one behind a linked folder. A file that cannot be read as UTF-8 text, or
     that is a link, is left as it is."""
     files = set(report.index.files)
+    roots = _Roots(within) if within is not None else None
     shared = _shared_lines(report.index)
     by_path: dict[str, list[Finding]] = {}
     for finding in report.findings:
@@ -291,7 +300,8 @@ def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
     fixes = []
     for path, found in sorted(by_path.items()):
         found.sort(key=lambda finding: (finding.line or 0, finding.code))
-        text_or_why = _editable_text(path)
+        outside = roots is not None and not roots.contain(path)
+        text_or_why = _Refusal("it is outside the paths given") if outside else _editable_text(path)
         if isinstance(text_or_why, _Refusal):
             fix = FileFix(path, "", "", refused=f"cannot be edited: {text_or_why.why}")
             fix.unfit = [(finding, "the file cannot be edited") for finding in found]
@@ -304,6 +314,26 @@ def plan_fixes(report: Report, unsafe: bool) -> list[FileFix]:
 @dataclass(frozen=True)
 class _Refusal:
     why: str
+
+
+class _Roots:
+    """The paths a user gave, as the file system resolves them."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.files: set[str] = set()
+        self.folders: list[str] = []
+        for path in paths:
+            real = os.path.realpath(path)
+            if os.path.isdir(real):
+                self.folders.append(real)
+            else:
+                self.files.add(real)
+
+    def contain(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real in self.files or any(
+            os.path.commonpath([real, folder]) == folder for folder in self.folders
+        )
 
 
 def _editable_text(path: str) -> str | _Refusal:
@@ -376,9 +406,9 @@ class FixRun:
     """Each file's change, where nothing is written (``--diff``)."""
 
 
-def planned_fixes(report: Report, unsafe: bool) -> FixRun:
+def planned_fixes(report: Report, unsafe: bool, within: Iterable[str] | None = None) -> FixRun:
     """What one pass of fixes would change, written nowhere."""
-    plans = plan_fixes(report, unsafe)
+    plans = plan_fixes(report, unsafe, within)
     changed = [fix for fix in plans if fix.changed]
     return FixRun(
         report,
@@ -396,14 +426,17 @@ def fix_zoo(
     unsafe: bool = False,
     online: OnlineRun | None = None,
     loaded: Index | None = None,
+    within: Iterable[str] | None = None,
 ) -> FixRun:
     """Validate, apply the repairs and validate again until nothing more is fixed (a fix can
     make way for another: the next mojibake on a line, an overlapping edit left out).
-    ``loaded``: the zoo as ``load`` gives it now, where the caller has read it already."""
+    ``loaded``: the zoo as ``load`` gives it now, where the caller has read it already;
+    ``within``: the paths files may be written under (see :func:`plan_fixes`)."""
+    within = list(within) if within is not None else None
     report = validate(loaded if loaded is not None else load(), settings, online)
     run = FixRun(report)
     for _ in range(MAX_PASSES):
-        fixes = plan_fixes(report, unsafe)
+        fixes = plan_fixes(report, unsafe, within)
         changed = [fix for fix in fixes if fix.changed]
         run.unfit = [pair for fix in fixes if not fix.changed for pair in fix.unfit]
         run.refused = [fix for fix in fixes if fix.refused]

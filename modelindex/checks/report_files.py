@@ -4,7 +4,8 @@
 else, a card, a README, a pyproject.toml, is somebody's work. A report that a run wrote into
 the zoo is not read back as a card either. The test is strict: every line of a text report is
 ``path:line: CODE message`` with a code that a rule has, or its ``help:`` line; a JSON or SARIF
-report parses as one; a patch begins as ``--diff`` begins one.
+report parses as one. A patch (``--diff``) cannot be told from one a user made, so it is
+never replaced.
 """
 
 from __future__ import annotations
@@ -62,16 +63,6 @@ def _is_our_run(run: object) -> bool:
     return isinstance(driver, dict) and driver.get("name") == "modelindex"
 
 
-def _is_patch(text: str) -> bool:
-    lines = text.split("\n", 3)
-    return (
-        len(lines) > 2
-        and lines[0].startswith("--- ")
-        and lines[1].startswith("+++ ")
-        and lines[2].startswith("@@ ")
-    )
-
-
 def is_report(path: str) -> bool:
     """Whether ``path`` is a regular file that holds a report of validate's, or nothing."""
     try:
@@ -87,4 +78,4 @@ def is_report(path: str) -> bool:
         return True
     if text.startswith("{"):
         return _is_json_report(text)
-    return _is_patch(text) or _is_text_report(text)
+    return _is_text_report(text)

@@ -121,8 +121,29 @@ def _scan_file(path: str, text: str, scan: _Scan) -> None:
             fenced is not None and fenced.contains(found.start())
         )
         if not inside_code:
-            _read_marker(Location(path, lines.line_at(found.start())), line, column, scan)
+            where = Location(path, lines.line_at(found.start()))
+            if fenced is not None and _splits_a_table(text, line, line_start, line_end):
+                scan.malformed.append(
+                    Hit(
+                        where,
+                        "malformed suppression: a comment on a line of its own ends the "
+                        "README table there; write it at the end of the row",
+                    )
+                )
+            else:
+                _read_marker(where, line, column, scan)
         found = _MARKER.search(text, line_end)
+
+
+def _splits_a_table(text: str, line: str, line_start: int, line_end: int) -> bool:
+    """Whether ``line``, a comment alone on its line, stands between two rows of a markdown
+    table: the table ends there, and the rows after it are read as no table at all."""
+    if not line.lstrip().startswith("<!--") or not line.rstrip().endswith("-->"):
+        return False
+    before = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)]
+    after_end = text.find("\n", line_end + 1)
+    after = text[line_end + 1 : len(text) if after_end < 0 else after_end]
+    return before.lstrip().startswith("|") and after.lstrip().startswith("|")
 
 
 def _read_marker(where: Location, line: str, column: int, scan: _Scan) -> None:

@@ -264,6 +264,9 @@ def _check_output_file(name: str) -> None:
     try:
         status = os.lstat(name)
     except FileNotFoundError:
+        folder = os.path.dirname(name) or "."
+        if not os.path.isdir(folder):
+            raise Failure(f"--output-file {name}: no folder {folder}") from None
         return
     except OSError as error:
         raise Failure(f"--output-file {name}: {error.strerror or error}") from None
@@ -296,7 +299,7 @@ def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str
     index = _without_report(load_paths(paths, args), paths)
     online = _check_online(args, index) if args.online else None
     if args.diff:
-        return _show_diff(args, index, validate(index, settings, online))
+        return _show_diff(args, paths, validate(index, settings, online))
     if args.fix:
         run = fix_zoo(
             lambda: _without_report(load_paths(paths, args), paths),
@@ -304,6 +307,7 @@ def _validate_once(args: argparse.Namespace, settings: Settings, paths: list[str
             args.unsafe_fixes,
             online,
             loaded=index,
+            within=paths,
         )
         report = run.report
     else:
@@ -344,11 +348,13 @@ def _emit(args: argparse.Namespace, output: str) -> None:
         raise Failure(f"--output-file {args.output_file}: {error.strerror or error}") from None
 
 
-def _show_diff(args: argparse.Namespace, index: Index, report: Report) -> int:
+def _show_diff(args: argparse.Namespace, paths: list[str], report: Report) -> int:
     """--diff: the changes as one unified diff; exit 1 when there are any, as ruff does."""
-    run = planned_fixes(report, args.unsafe_fixes)
+    run = planned_fixes(report, args.unsafe_fixes, within=paths)
     changed = [fix for fix in run.plans if fix.changed]
-    _emit(args, "".join(fix.diff() for fix in changed).removesuffix("\n"))
+    # Exact for a file or a pipe (git apply takes it); made safe for a terminal.
+    for_terminal = not args.output_file and sys.stdout.isatty()
+    _emit(args, "".join(fix.diff(for_terminal) for fix in changed).removesuffix("\n"))
     print(fix_summary(run, args.unsafe_fixes, planned=True), file=sys.stderr)
     # A rule that failed may have had a fix to offer: a bug is never a clean diff.
     bugs = [finding for finding in report.findings if finding.code == INTERNAL_ERROR]
