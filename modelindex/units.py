@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUMBER = r"(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)"
 _WORD_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -68,6 +69,8 @@ def _reading(number: str, scale: float, convention: str | None, word: str | None
     return CountReading(float(number) * scale, half_step, convention, word)
 
 
+# The schema, the builder and the file-size rules each read the same few texts.
+@lru_cache(maxsize=4096)
 def read_count(text: str) -> CountReading | None:
     """'11.7 M', '2.4 GFLOPs', '1.2B', '25.6 million'; None where ``text`` is no count."""
     match = _match(_COUNT, text)
@@ -78,6 +81,7 @@ def read_count(text: str) -> CountReading | None:
     return _reading(match["number"], _SCALES[scale], _CONVENTIONS.get(unit or ""), word)
 
 
+@lru_cache(maxsize=4096)
 def read_file_size(text: str) -> CountReading | None:
     """'97.8 MB', '93.3 MiB', '224440219', '1.2 GB'; None where ``text`` is no size."""
     match = _match(_SIZE, text)

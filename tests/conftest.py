@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -65,3 +66,18 @@ def download_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+@pytest.fixture
+def failing_rule(monkeypatch: pytest.MonkeyPatch):
+    """Make rule ``code`` raise, as a bug in modelindex would, for the rest of the test."""
+    from modelindex.checks import registry
+
+    def fail(code: str) -> None:
+        def broken(*_: object) -> list[object]:
+            raise RuntimeError("a bug")
+
+        rule = dataclasses.replace(registry.RULES[code], check=broken)
+        monkeypatch.setitem(registry.RULES, code, rule)
+
+    return fail

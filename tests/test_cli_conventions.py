@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from modelindex.checks import registry
 from modelindex.cli import _build, main
 from tests.conftest import SEEDS
 
@@ -62,15 +61,10 @@ def test_a_cards_own_escape_codes_stay_escaped_in_colour(
     assert "S008" in out and "\\x1b[2j" in out and "\x1b[2j" not in out
 
 
-def test_exit_zero_passes_findings_but_not_a_bug(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exit_zero_passes_findings_but_not_a_bug(capsys, failing_rule) -> None:
     assert main(["validate", str(SEEDS)]) == 1
     assert main(["validate", str(SEEDS), "--exit-zero"]) == 0
-
-    def broken(*_: object) -> list[object]:
-        raise RuntimeError("a bug")
-
-    rule = registry.RULES["S008"]
-    monkeypatch.setitem(registry.RULES, "S008", registry.Rule(**{**vars(rule), "check": broken}))
+    failing_rule("S008")
     assert main(["validate", str(SEEDS), "--exit-zero"]) == 3
     assert "M001" in capsys.readouterr().out
 

@@ -226,11 +226,7 @@ def test_lines_are_counted_as_the_loader_counts_them(tmp_path: Path, capsys) -> 
     assert _found(capsys, path) == set()
 
 
-def test_unused_is_not_said_where_a_run_cannot_tell(
-    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from modelindex.checks import registry
-
+def test_unused_is_not_said_where_a_run_cannot_tell(tmp_path: Path, capsys, failing_rule) -> None:
     # A model whose values come from a collection in another file, checked alone.
     (tmp_path / "a.yml").write_text("Collections:\n  - Name: R\n    Metadata: {Parameters: 5}\n")
     card = tmp_path / "b.yml"
@@ -240,12 +236,7 @@ def test_unused_is_not_said_where_a_run_cannot_tell(
     assert ("I001", 2) not in _found(capsys, card)
     # A rule that failed: M001 says so, and its suppression is not called unused.
     path = _metafile(tmp_path, "  # modelindex: noqa: S008, S009")
-
-    def broken(*_: object) -> list[object]:
-        raise RuntimeError("a bug")
-
-    rule = registry.RULES["S009"]
-    monkeypatch.setitem(registry.RULES, "S009", registry.Rule(**{**vars(rule), "check": broken}))
+    failing_rule("S009")
     found = _found(capsys, path)
     assert ("M001", 2) in found and ("I001", 4) not in found
 

@@ -77,11 +77,6 @@ class _Unfit(Exception):
     """An edit does not fit the line as it is now."""
 
 
-def _lines(text: str) -> list[str]:
-    """The file's lines as the readers count them, each without its '\\n'."""
-    return text.split("\n")
-
-
 def _read_scalar(text: str) -> Any:
     try:
         return yaml.safe_load(text)
@@ -233,7 +228,8 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
 
 def _apply(path: str, text: str, findings: list[Finding], shared: set[int]) -> FileFix:
     result = FileFix(path, text, text)
-    lines = _lines(text)
+    # The lines as the readers count them (a file with lone CRs is never edited).
+    lines = text.split("\n")
     in_json = path.lower().endswith(".json")
     taken: dict[int, list[_Span]] = {}
     for finding in findings:

@@ -534,11 +534,12 @@ def metric_scale_differs(context: Context) -> Iterator[Hit]:
                 key = (owner, f"{semantics.kind}|{plain_key(name)}", dataset)  # type: ignore[union-attr]
                 groups.setdefault(key, []).append((model, position, name, value, scale))
     for members in groups.values():
-        for model, position, name, value, scale in members:
-            others = [other for other in members if other[4] is not scale]
-            same = [other for other in members if other[4] is scale]
-            if len(others) < _MIN_ON_COMMON_SCALE or len(same) > 1:
+        by_scale = {scale: [member for member in members if member[4] is scale] for scale in Scale}
+        for scale, alone in by_scale.items():
+            others = by_scale[Scale.PERCENT if scale is Scale.FRACTION else Scale.FRACTION]
+            if len(alone) != 1 or len(others) < _MIN_ON_COMMON_SCALE:
                 continue
+            model, position, name, value, _ = alone[0]
             rescaled = value * 100 if scale is Scale.FRACTION else value / 100
             low = min(other[3] for other in others)
             high = max(other[3] for other in others)

@@ -480,7 +480,7 @@ def unit_in_words(entry: _Entry, context: Context) -> Iterator[Hit]:
             repair=value_repair(
                 entry,
                 field,
-                getattr(entry.metadata, field_named(field).attribute),
+                field_named(field).value_of(entry),
                 short,
                 Applicability.SAFE,
             ),

@@ -26,7 +26,7 @@ from modelindex.checks.input_rules import INTERNAL_ERROR
 from modelindex.checks.registry import RULES, declare
 from modelindex.index import Index
 from modelindex.loading import DEFAULT_MAX_FILE_SIZE, with_newlines
-from modelindex.readers.markdown_blocks import FencedCode, LineCounter
+from modelindex.readers.markdown_blocks import FencedCode, LineCounter, in_inline_code
 from modelindex.readers.records import MARKDOWN_SUFFIXES
 from modelindex.schema import Location
 
@@ -88,10 +88,6 @@ class _Scan:
     malformed: list[Hit] = field(default_factory=list)
 
 
-def _in_code_span(line: str, position: int) -> bool:
-    return line.count("`", 0, position) % 2 == 1
-
-
 def _read(path: str) -> str | None:
     try:
         # read(n) would allocate n bytes up front: the size is checked first instead.
@@ -117,17 +113,17 @@ def _scan_file(path: str, text: str, scan: _Scan) -> None:
         line_end = len(text) if line_end < 0 else line_end
         line = text[line_start:line_end]
         column = found.start() - line_start
-        inside_code = _in_code_span(line, column) or (
+        inside_code = in_inline_code(text, found.start()) or (
             fenced is not None and fenced.contains(found.start())
         )
         if not inside_code:
             where = Location(path, lines.line_at(found.start()))
             if fenced is not None and _splits_a_table(text, line, line_start, line_end):
                 scan.malformed.append(
-                    Hit(
+                    _malformed(
                         where,
-                        "malformed suppression: a comment on a line of its own ends the "
-                        "README table there; write it at the end of the row",
+                        "a comment on a line of its own ends the README table there; write "
+                        "it at the end of the row",
                     )
                 )
             else:
@@ -146,35 +142,27 @@ def _splits_a_table(text: str, line: str, line_start: int, line_end: int) -> boo
     return before.lstrip().startswith("|") and after.lstrip().startswith("|")
 
 
+def _malformed(where: Location, why: str) -> Hit:
+    return Hit(where, f"malformed suppression: {why}")
+
+
 def _read_marker(where: Location, line: str, column: int, scan: _Scan) -> None:
     marker = _MARKER.match(line, column)
     assert marker is not None and where.line is not None
     rest = _COMMENT_END.sub("", marker["rest"]).rstrip()
     listed = _CODE_LIST.match(rest)
     if listed is None:
-        scan.malformed.append(
-            Hit(
-                where,
-                "malformed suppression: write the codes after a colon, such as "
-                "'modelindex: noqa: U003'",
-            )
-        )
+        why = "write the codes after a colon, such as 'modelindex: noqa: U003'"
+        scan.malformed.append(_malformed(where, why))
         return
     codes = tuple(code.upper() for code in _CODE.findall(listed["codes"]))
     unknown = [code for code in codes if code not in RULES]
     if unknown:
-        scan.malformed.append(
-            Hit(where, f"malformed suppression: no rule {unknown[0]}; see 'modelindex rules'")
-        )
+        scan.malformed.append(_malformed(where, f"no rule {unknown[0]}; see 'modelindex rules'"))
         return
     if INTERNAL_ERROR in codes:
-        scan.malformed.append(
-            Hit(
-                where,
-                f"malformed suppression: {INTERNAL_ERROR} is a bug of modelindex's own, "
-                "never silenced",
-            )
-        )
+        why = f"{INTERNAL_ERROR} is a bug of modelindex's own, never silenced"
+        scan.malformed.append(_malformed(where, why))
         return
     alone = not line[:column].replace("<!--", "").strip()
     scan.suppressions.append(Suppression(where, where.line + 1 if alone else where.line, codes))

@@ -24,8 +24,10 @@ MAX_WATCHED = 20_000
 def _snapshot(paths: list[str], ignored: set[str]) -> dict[str, tuple[int, int]]:
     seen: dict[str, tuple[int, int]] = {}
     for path in paths:
-        found = [path] if not os.path.isdir(path) else []
-        if os.path.isdir(path):
+        found = []
+        if not os.path.isdir(path):
+            found.append(path)
+        else:
             for folder, folders, files in os.walk(path):
                 folders[:] = sorted(name for name in folders if not name.startswith("."))
                 found += [os.path.join(folder, name) for name in sorted(files)]

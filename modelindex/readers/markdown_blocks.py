@@ -35,6 +35,22 @@ class FencedCode:
         return index >= 0 and offset < self.ends[index]
 
 
+# How far back on its line an offset is looked at for an opening backtick.
+_INLINE_CODE_WINDOW = 1000
+
+
+def in_inline_code(text: str, offset: int) -> bool:
+    """True for an offset between backticks on its line: a marker quoted in prose, as in
+    `<!-- Type: model-index -->`.
+
+    Only a bounded stretch before the offset is looked at, so that a hostile line holding
+    thousands of markers is scanned in linear time.
+    """
+    window_start = max(0, offset - _INLINE_CODE_WINDOW)
+    line_start = text.rfind("\n", window_start, offset) + 1 or window_start
+    return text.count("`", line_start, offset) % 2 == 1
+
+
 class LineCounter:
     """1-based line numbers of increasing offsets, in time linear in the text overall."""
 

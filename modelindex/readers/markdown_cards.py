@@ -17,7 +17,7 @@ import re
 from modelindex.fields import normalize_key
 from modelindex.located_yaml import YamlBudget, parse_yaml
 from modelindex.problems import InputError, LoadProblem, ProblemKind
-from modelindex.readers.markdown_blocks import FencedCode, LineCounter
+from modelindex.readers.markdown_blocks import FencedCode, LineCounter, in_inline_code
 from modelindex.readers.model_index_document import interpret_document
 from modelindex.readers.records import MARKDOWN_SUFFIXES, ReadOutput
 from modelindex.readers.registry import Reader, register
@@ -29,20 +29,8 @@ _MODEL_INDEX_TYPE = re.compile(
 DIALECT = "markdown-card"
 
 
-_INLINE_CODE_WINDOW = 1000
 # A card documents one collection or a few; each comment costs a parse.
 MAX_COMMENTS = 1000
-
-
-def _in_inline_code(text: str, offset: int) -> bool:
-    """True for a comment marker quoted in prose, as in `<!-- Type: model-index -->`.
-
-    Only a bounded stretch before the marker is looked at, so that a hostile line holding
-    thousands of comments is scanned in linear time.
-    """
-    window_start = max(0, offset - _INLINE_CODE_WINDOW)
-    line_start = text.rfind("\n", window_start, offset) + 1 or window_start
-    return text.count("`", line_start, offset) % 2 == 1
 
 
 def read_markdown_card(path: str, text: str) -> ReadOutput:
@@ -59,7 +47,7 @@ def read_markdown_card(path: str, text: str) -> ReadOutput:
         end = text.find("-->", start + 4)
         body = text[start + 4 : len(text) if end == -1 else end]
         position = len(text) if end == -1 else end + 3
-        if fenced.contains(start) or _in_inline_code(text, start):
+        if fenced.contains(start) or in_inline_code(text, start):
             continue
         if not _MODEL_INDEX_TYPE.search(body):
             continue
